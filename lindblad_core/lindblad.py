@@ -1,0 +1,306 @@
+r"""The Lindblad ansatz of Eq. (23): dissipators and Lamb shifts acting on bath-coupled blocks only.
+
+.. math::
+
+    \mathcal L_2'(\rho) = \sum_{b} \Big( i[\rho, H^{(b)}_{LS}\otimes I]
+        + \sum_{\alpha\tilde\alpha} \Gamma^{(b)}_{\alpha\tilde\alpha}
+          \big(F_{\tilde\alpha}\rho F_\alpha^\dagger - \tfrac12\{F_\alpha^\dagger F_{\tilde\alpha}, \rho\}\big)\Big),
+
+with F_α = f_α ⊗ I_rest / √d_rest, f_α running over the orthonormal products of
+``{−σz/√2, σ−, σ+, I/√2}`` (first qubit of the block slowest) without the last one, I/√(d_b) (SPEC.md).
+Eq. (23) with these F obeys the local conservation laws of Eq. (22) by construction; Γ ⪰ 0 makes it a
+Lindbladian (Eq. (1)).
+
+Each basis operator changes the block's magnetisation by a definite amount (its *charge*
+q = #σ+ − #σ−); the SDPs use this to split Γ into independent blocks when [H_S, Σσz] = 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
+
+__all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "LindbladCandidate", "paper_blocks",
+           "l2_prime", "lindblad_superoperator", "local_lindblad_candidate"]
+
+QUBIT_BASIS = (-SIGMA_Z / np.sqrt(2.0), SIGMA_MINUS, SIGMA_PLUS, np.eye(2) / np.sqrt(2.0))
+QUBIT_CHARGES = (0, -1, 1, 0)  # change of σz-magnetisation (in units of one flip) caused by each f
+
+
+@dataclass(frozen=True)
+class Block:
+    """A set of sites carrying one Lindblad bath of Eq. (23) (``name`` is only a label)."""
+
+    sites: tuple[int, ...]
+    name: str = ""
+
+    def __post_init__(self):
+        sites = tuple(self.sites)
+        if not sites:
+            raise ValueError("Block.sites must not be empty")
+        if len(set(sites)) != len(sites) or any(isinstance(s, bool) or int(s) != s or s < 0 for s in sites):
+            raise ValueError(f"Block.sites must be distinct non-negative site indices, got {sites}")
+        object.__setattr__(self, "sites", tuple(sorted(int(s) for s in sites)))
+
+    @property
+    def n_qubits(self) -> int:
+        return len(self.sites)
+
+    @property
+    def dim(self) -> int:
+        return 2**self.n_qubits
+
+    @property
+    def n_operators(self) -> int:
+        """Size of Γ: 4^n − 1."""
+        return 4**self.n_qubits - 1
+
+
+def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
+    """The paper's blocks for a :class:`~lindblad_core.chain.ChainSetup`: ``"left,right"`` or ``"left"``.
+
+    ``"left,right"`` drops the right block when N_R = 0.
+    """
+    names = [w.strip() for w in which.split(",")] if isinstance(which, str) else list(which)
+    allowed = {"left", "right"}
+    if not names or any(n not in allowed for n in names) or len(set(names)) != len(names):
+        raise ValueError(f"blocks must be 'left,right' or 'left' (or 'right'), got {which!r}")
+    out = []
+    for n in names:
+        sites = setup.left_sites if n == "left" else setup.right_sites
+        if sites:
+            out.append(Block(sites, n))
+        elif n == "left":
+            raise ValueError("the left block needs n_left >= 1")
+    return tuple(out)
+
+
+def _block_basis(n_qubits: int):
+    """Products of QUBIT_BASIS over the block (first qubit slowest), without the final I/√d."""
+    ops, charges = [], []
+    for idx in itertools.product(range(4), repeat=n_qubits):
+        op = np.array([[1.0]])
+        for i in idx:
+            op = np.kron(op, QUBIT_BASIS[i])
+        ops.append(op)
+        charges.append(sum(QUBIT_CHARGES[i] for i in idx))
+    return np.array(ops[:-1]), np.array(charges[:-1])
+
+
+def _embed(local: np.ndarray, sites: tuple[int, ...], n_sites: int) -> np.ndarray:
+    """Embed operators on ``sites`` (stack (m, 2^k, 2^k), first listed site slowest) into N qubits."""
+    k = len(sites)
+    rest = [s for s in range(n_sites) if s not in sites]
+    m = local.shape[0]
+    full = np.kron(local, np.eye(2 ** len(rest))[None])  # qubit order: sites…, rest…
+    order = list(sites) + rest
+    perm = np.argsort(order)  # axis of site s in the current order
+    t = full.reshape((m,) + (2,) * (2 * n_sites))
+    axes = [0] + [1 + int(p) for p in perm] + [1 + n_sites + int(p) for p in perm]
+    return t.transpose(axes).reshape(m, 2**n_sites, 2**n_sites)
+
+
+@dataclass(frozen=True, eq=False)
+class Ansatz:
+    """The operators F_α of Eq. (23) for given blocks of a system, in the energy eigenbasis.
+
+    Attributes
+    ----------
+    system : System
+    blocks : tuple of Block (disjoint)
+    """
+
+    system: System
+    blocks: tuple[Block, ...]
+
+    def __post_init__(self):
+        blocks = tuple(self.blocks)
+        if not blocks:
+            raise ValueError("blocks must contain at least one Block")
+        seen = set()
+        for b in blocks:
+            if not isinstance(b, Block):
+                raise ValueError(f"blocks must hold Block objects, got {type(b).__name__}")
+            if max(b.sites) >= self.system.n_sites:
+                raise ValueError(f"block {b.name or b.sites} has sites outside the chain "
+                                 f"(0..{self.system.n_sites - 1})")
+            if seen & set(b.sites):
+                raise ValueError(f"blocks overlap on sites {sorted(seen & set(b.sites))}")
+            seen |= set(b.sites)
+        missing = set(self.system.bath_sites) - seen
+        if missing:
+            raise ValueError(f"blocks must cover every bath site; sites {sorted(missing)} are in none "
+                             "(Eq. (23) acts only where the baths act)")
+        extra = seen - set(self.system.bath_sites)
+        if extra:
+            raise ValueError(f"blocks may only contain bath sites; sites {sorted(extra)} have no bath")
+        object.__setattr__(self, "blocks", blocks)
+
+    @cached_property
+    def charges(self) -> tuple[np.ndarray, ...]:
+        return tuple(_block_basis(b.n_qubits)[1] for b in self.blocks)
+
+    @cached_property
+    def operators(self) -> tuple[np.ndarray, ...]:
+        """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d)."""
+        out = []
+        n = self.system.n_sites
+        for b in self.blocks:
+            local, _ = _block_basis(b.n_qubits)
+            f = _embed(local, b.sites, n) / np.sqrt(2 ** (n - b.n_qubits))
+            out.append(self.system.to_energy_basis(f))
+        return tuple(out)
+
+    @cached_property
+    def hamiltonian_basis(self) -> tuple[np.ndarray, ...]:
+        """Orthonormal Hermitian basis of H_LS per block (embedded as H ⊗ I, energy basis): (4^n, d, d)."""
+        out = []
+        n = self.system.n_sites
+        for b in self.blocks:
+            k = b.dim
+            basis = []
+            for i in range(k):
+                for j in range(k):
+                    h = np.zeros((k, k), dtype=complex)
+                    if i == j:
+                        h[i, i] = 1.0
+                    elif i < j:
+                        h[i, j] = h[j, i] = 1 / np.sqrt(2)
+                    else:
+                        h[i, j], h[j, i] = 1j / np.sqrt(2), -1j / np.sqrt(2)
+                    basis.append(h)
+            out.append(self.system.to_energy_basis(_embed(np.array(basis), b.sites, n)))
+        return tuple(out)
+
+    @cached_property
+    def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:
+        """Magnetisation change of each H_LS basis element (0 for sector-diagonal ones)."""
+        out = []
+        for b in self.blocks:
+            up = np.array([b.n_qubits - bin(i).count("1") for i in range(b.dim)])  # number of |0> = up
+            q = [up[i] - up[j] for i in range(b.dim) for j in range(b.dim)]
+            out.append(np.array(q))
+        return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class LindbladCandidate:
+    """One Lindbladian of the form of Eq. (23): per block a Γ ⪰ 0 and a Hermitian H_LS (block space).
+
+    ``gammas[b]`` is (4^n − 1) × (4^n − 1) in the basis order of :func:`_block_basis`; ``hamiltonians[b]``
+    is 2^n × 2^n in the block's computational basis.
+    """
+
+    ansatz: Ansatz
+    gammas: tuple[np.ndarray, ...]
+    hamiltonians: tuple[np.ndarray, ...]
+
+    def __post_init__(self):
+        for b, g, h in zip(self.ansatz.blocks, self.gammas, self.hamiltonians):
+            if g.shape != (b.n_operators,) * 2 or h.shape != (b.dim,) * 2:
+                raise ValueError(f"block {b.name or b.sites}: Gamma must be {b.n_operators}x{b.n_operators} "
+                                 f"and H_LS {b.dim}x{b.dim}")
+
+    @property
+    def traces(self) -> tuple[float, ...]:
+        return tuple(float(np.real(np.trace(g))) for g in self.gammas)
+
+    @property
+    def min_eigenvalues(self) -> tuple[float, ...]:
+        """λ_min(Γ_b): ≥ 0 for a completely positive generator."""
+        return tuple(float(np.linalg.eigvalsh(0.5 * (g + g.conj().T))[0]) for g in self.gammas)
+
+    def lamb_shift_energy_basis(self, b: int) -> np.ndarray:
+        """H_LS ⊗ I of block b in the energy basis."""
+        basis = self.ansatz.hamiltonian_basis[b]
+        k = self.ansatz.blocks[b].dim
+        h = self.hamiltonians[b]
+        coeffs = []  # coordinates of h in the orthonormal Hermitian basis
+        for i in range(k):
+            for j in range(k):
+                if i == j:
+                    coeffs.append(np.real(h[i, i]))
+                elif i < j:
+                    coeffs.append(np.sqrt(2) * np.real(h[i, j]))
+                else:
+                    coeffs.append(-np.sqrt(2) * np.imag(h[i, j]))
+        return np.tensordot(np.array(coeffs), basis, axes=1)
+
+
+def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
+    """L2'(ρ) of Eq. (23) for ρ in the energy basis (numpy, exact; no solver involved)."""
+    out = np.zeros_like(rho, dtype=complex)
+    for b, (f, g) in enumerate(zip(candidate.ansatz.operators, candidate.gammas)):
+        h = candidate.lamb_shift_energy_basis(b)
+        out += 1j * (rho @ h - h @ rho)
+        # Σ_ab Γ_ab F_b ρ F_a† = Σ_a G_a ρ F_a† with G_a = Σ_b Γ_ab F_b
+        g_ops = np.tensordot(g, f, axes=(1, 0))
+        fd = np.conj(np.swapaxes(f, 1, 2))
+        out += np.einsum("aij,jk,akl->il", g_ops, rho, fd)
+        anti = np.einsum("aij,ajk->ik", fd, g_ops)  # Σ_ab Γ_ab F_a† F_b
+        out -= 0.5 * (anti @ rho + rho @ anti)
+    return out
+
+
+def lindblad_superoperator(candidate: LindbladCandidate) -> np.ndarray:
+    """L2' as a d²×d² matrix (energy basis, row-major vec), for steady states of candidates."""
+    d = candidate.ansatz.system.dim
+    eye = np.eye(d)
+    sup = np.zeros((d * d, d * d), dtype=complex)
+    for b, (f, g) in enumerate(zip(candidate.ansatz.operators, candidate.gammas)):
+        h = candidate.lamb_shift_energy_basis(b)
+        sup += 1j * (np.kron(eye, h.T) - np.kron(h, eye))
+        w, v = np.linalg.eigh(0.5 * (g + g.conj().T))  # Γ = Σ_j w_j v_j v_j†: jump ops L_j = Σ_b v_bj F_b
+        jumps = np.tensordot(v.T, f, axes=(1, 0))
+        for wj, lj in zip(w, jumps):
+            if wj == 0.0:
+                continue
+            ldl = lj.conj().T @ lj
+            sup += wj * (np.kron(lj, lj.conj()) - 0.5 * np.kron(ldl, eye) - 0.5 * np.kron(eye, ldl.T))
+    return sup
+
+
+def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) -> LindbladCandidate:
+    r"""The standard local Lindblad equation as a point of Eq. (23).
+
+    Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(h_ℓ)(n(h_ℓ)+1) and
+    J(h_ℓ) n(h_ℓ) at the bare on-site frequency h_ℓ (the diagonal of H_S restricted to that site), no Lamb
+    shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
+    """
+    from .baths import occupation, spectral_density
+    from .model import site_operator
+
+    system = ansatz.system
+    n = system.n_sites
+    gammas, hams = [], []
+    # bare on-site frequency: energy cost of flipping site ℓ up from the all-down state (no couplings)
+    h_diag = np.real(np.diag(system.hamiltonian))
+    all_down = 2**n - 1
+    for b, block in enumerate(ansatz.blocks):
+        local, _ = _block_basis(block.n_qubits)
+        m = block.n_operators
+        gamma = np.zeros((m, m))
+        for pos, site in enumerate(block.sites):
+            bath = red.baths[system.bath_sites.index(site)]
+            omega = h_diag[all_down ^ (1 << (n - 1 - site))] - h_diag[all_down]
+            j = float(spectral_density(omega, bath))
+            nn = float(occupation(omega, bath))
+            for op, rate in ((SIGMA_MINUS, j * (nn + 1.0)), (SIGMA_PLUS, j * nn)):
+                # coordinates of σ±^(site) ⊗ I_rest-of-block in the orthonormal basis {f_α, I/√d_b}
+                full = np.array([[1.0]])
+                for s in block.sites:
+                    full = np.kron(full, op if s == site else np.eye(2))
+                coords = np.einsum("aij,ij->a", local.conj(), full)  # <f_α, σ>
+                # L = σ ⊗ I_rest = √d_rest Σ_α c_α F_α; the identity component is zero for σ±
+                d_rest = 2 ** (n - block.n_qubits)
+                gamma += rate * d_rest * np.outer(coords.conj(), coords).T
+        if trace is not None:
+            gamma *= trace / np.trace(gamma)
+        gammas.append(gamma)
+        hams.append(np.zeros((block.dim, block.dim)))
+    return LindbladCandidate(ansatz=ansatz, gammas=tuple(gammas), hamiltonians=tuple(hams))

@@ -1,0 +1,93 @@
+"""Packaging / environment consistency checks (pyproject.toml, requirements.lock,
+environment.yml, README.md, .ci/run, run scripts)."""
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip().lower())
+
+
+def _req_name(req: str) -> str:
+    # "dask[distributed]>=2023.10 ; python_version>'3'" -> "dask"
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+    assert m, f"cannot parse requirement {req!r}"
+    return _norm(m.group(1))
+
+
+def _pyproject():
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;\\]+)", line)
+        if m:
+            pins[_norm(m.group(1))] = m.group(3)
+    return pins
+
+
+def _readme_test_command() -> str:
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"^```[^\n]*\n(.*?)^```", text, flags=re.S | re.M)
+    assert m, "README.md has no fenced code block"
+    lines = [ln.strip() for ln in m.group(1).splitlines() if ln.strip().startswith("./run_tests.sh")]
+    assert lines, "README's first code block has no ./run_tests.sh line"
+    return lines[0].split("#", 1)[0].strip()
+
+
+def test_runtime_and_test_deps_are_pinned_in_lock():
+    project = _pyproject()["project"]
+    wanted = [_req_name(r) for r in project["dependencies"]]
+    test_extra = {_req_name(r) for r in project["optional-dependencies"]["test"]}
+    assert {"pytest", "qutip"} <= test_extra
+    wanted += ["pytest", "qutip"]
+    pins = _lock_pins()
+    missing = [n for n in wanted if n not in pins]
+    assert not missing, f"not pinned (==) in requirements.lock: {missing}"
+
+
+def test_lock_is_portable():
+    text = (ROOT / "requirements.lock").read_text()
+    assert "file://" not in text
+    for line in text.splitlines():
+        s = line.strip()
+        assert not s.startswith(("--index-url", "--extra-index-url", "--find-links", "-f ", "-i ")), s
+        if s and not s.startswith("#"):
+            assert "==" in s or s.startswith("-"), f"unpinned line in lock: {s!r}"
+    assert str(ROOT) not in text
+
+
+def test_environment_yml_uses_lock():
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s*-\s*-r\s+requirements\.lock\s*$", text, flags=re.M)
+    assert re.search(r"^\s*-\s*-e\s+\.\s*$", text, flags=re.M)
+    assert re.search(r"^\s*-\s*python\s*=\s*3\.11\b", text, flags=re.M)
+
+
+def test_ci_run_matches_readme_command():
+    cmd = _readme_test_command()
+    assert cmd == "./run_tests.sh"
+    ci_lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert cmd in ci_lines, f".ci/run does not contain the README test command {cmd!r}"
+
+
+@pytest.mark.parametrize(
+    "script", ["run_tests.sh", "run_all.sh", ".ci/run", "scripts/setup_env.sh", "scripts/lock.sh"]
+)
+def test_scripts_are_executable(script):
+    path = ROOT / script
+    assert path.is_file(), f"missing {script}"
+    assert os.access(path, os.X_OK), f"{script} is not executable"

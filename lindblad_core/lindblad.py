@@ -17,6 +17,7 @@ q = #σ+ − #σ−); the SDPs use this to split Γ into independent blocks when
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ import numpy as np
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
 
 __all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "LindbladCandidate", "paper_blocks",
-           "l2_prime", "lindblad_superoperator", "local_lindblad_candidate"]
+           "l2_prime", "lindblad_superoperator", "candidate_rate_matrix", "local_lindblad_candidate"]
 
 QUBIT_BASIS = (-SIGMA_Z / np.sqrt(2.0), SIGMA_MINUS, SIGMA_PLUS, np.eye(2) / np.sqrt(2.0))
 QUBIT_CHARGES = (0, -1, 1, 0)  # change of σz-magnetisation (in units of one flip) caused by each f
@@ -90,6 +91,23 @@ def _block_basis(n_qubits: int):
         ops.append(op)
         charges.append(sum(QUBIT_CHARGES[i] for i in idx))
     return np.array(ops[:-1]), np.array(charges[:-1])
+
+
+@functools.lru_cache(maxsize=8)
+def local_hermitian_basis(k: int) -> np.ndarray:
+    """An orthonormal basis of k×k Hermitian matrices (E_ii, (E_ij + E_ji)/√2, i(E_ij − E_ji)/√2)."""
+    basis = []
+    for i in range(k):
+        for j in range(k):
+            h = np.zeros((k, k), dtype=complex)
+            if i == j:
+                h[i, i] = 1.0
+            elif i < j:
+                h[i, j] = h[j, i] = 1 / np.sqrt(2)
+            else:
+                h[i, j], h[j, i] = 1j / np.sqrt(2), -1j / np.sqrt(2)
+            basis.append(h)
+    return np.array(basis)
 
 
 def _embed(local: np.ndarray, sites: tuple[int, ...], n_sites: int) -> np.ndarray:
@@ -159,23 +177,9 @@ class Ansatz:
     @cached_property
     def hamiltonian_basis(self) -> tuple[np.ndarray, ...]:
         """Orthonormal Hermitian basis of H_LS per block (embedded as H ⊗ I, energy basis): (4^n, d, d)."""
-        out = []
         n = self.system.n_sites
-        for b in self.blocks:
-            k = b.dim
-            basis = []
-            for i in range(k):
-                for j in range(k):
-                    h = np.zeros((k, k), dtype=complex)
-                    if i == j:
-                        h[i, i] = 1.0
-                    elif i < j:
-                        h[i, j] = h[j, i] = 1 / np.sqrt(2)
-                    else:
-                        h[i, j], h[j, i] = 1j / np.sqrt(2), -1j / np.sqrt(2)
-                    basis.append(h)
-            out.append(self.system.to_energy_basis(_embed(np.array(basis), b.sites, n)))
-        return tuple(out)
+        return tuple(self.system.to_energy_basis(_embed(local_hermitian_basis(b.dim), b.sites, n))
+                     for b in self.blocks)
 
     @cached_property
     def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:
@@ -217,19 +221,9 @@ class LindbladCandidate:
 
     def lamb_shift_energy_basis(self, b: int) -> np.ndarray:
         """H_LS ⊗ I of block b in the energy basis."""
-        basis = self.ansatz.hamiltonian_basis[b]
-        k = self.ansatz.blocks[b].dim
-        h = self.hamiltonians[b]
-        coeffs = []  # coordinates of h in the orthonormal Hermitian basis
-        for i in range(k):
-            for j in range(k):
-                if i == j:
-                    coeffs.append(np.real(h[i, i]))
-                elif i < j:
-                    coeffs.append(np.sqrt(2) * np.real(h[i, j]))
-                else:
-                    coeffs.append(-np.sqrt(2) * np.imag(h[i, j]))
-        return np.tensordot(np.array(coeffs), basis, axes=1)
+        system = self.ansatz.system
+        h = np.asarray(self.hamiltonians[b], dtype=complex)
+        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.n_sites)[0])
 
 
 def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
@@ -241,10 +235,21 @@ def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
         # Σ_ab Γ_ab F_b ρ F_a† = Σ_a G_a ρ F_a† with G_a = Σ_b Γ_ab F_b
         g_ops = np.tensordot(g, f, axes=(1, 0))
         fd = np.conj(np.swapaxes(f, 1, 2))
-        out += np.einsum("aij,jk,akl->il", g_ops, rho, fd)
-        anti = np.einsum("aij,ajk->ik", fd, g_ops)  # Σ_ab Γ_ab F_a† F_b
+        out += np.sum(g_ops @ rho @ fd, axis=0)
+        anti = np.sum(fd @ g_ops, axis=0)  # Σ_ab Γ_ab F_a† F_b
         out -= 0.5 * (anti @ rho + rho @ anti)
     return out
+
+
+def candidate_rate_matrix(candidate: LindbladCandidate) -> np.ndarray:
+    """C[k, a] = <E_k|L2'(|E_a><E_a|)|E_k> (Eq. (B5)): the population block of a candidate (H_LS drops out)."""
+    d = candidate.ansatz.system.dim
+    c = np.zeros((d, d))
+    for f, g in zip(candidate.ansatz.operators, candidate.gammas):
+        g_ops = np.tensordot(g, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
+        c += np.real(np.sum(f.conj() * g_ops, axis=0))  # Σ_ab Γ_ab conj(F_a[k,a']) F_b[k,a']
+        c -= np.diag(np.real(np.sum(f.conj() * g_ops, axis=(0, 1))))  # (Σ Γ_ab F_a†F_b)_kk
+    return c
 
 
 def lindblad_superoperator(candidate: LindbladCandidate) -> np.ndarray:
@@ -268,9 +273,10 @@ def lindblad_superoperator(candidate: LindbladCandidate) -> np.ndarray:
 def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) -> LindbladCandidate:
     r"""The standard local Lindblad equation as a point of Eq. (23).
 
-    Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(h_ℓ)(n(h_ℓ)+1) and
-    J(h_ℓ) n(h_ℓ) at the bare on-site frequency h_ℓ (the diagonal of H_S restricted to that site), no Lamb
-    shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
+    Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(ω_ℓ)(n(ω_ℓ)+1) and
+    J(ω_ℓ) n(ω_ℓ) at the bare on-site splitting ω_ℓ = Tr[σz^(ℓ) H_S] / 2^{N−1} (the level spacing of site
+    ℓ with the rest of the chain traced out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no
+    Lamb shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
     """
     from .baths import occupation, spectral_density
     from .model import site_operator
@@ -278,16 +284,13 @@ def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) 
     system = ansatz.system
     n = system.n_sites
     gammas, hams = [], []
-    # bare on-site frequency: energy cost of flipping site ℓ up from the all-down state (no couplings)
-    h_diag = np.real(np.diag(system.hamiltonian))
-    all_down = 2**n - 1
     for b, block in enumerate(ansatz.blocks):
         local, _ = _block_basis(block.n_qubits)
         m = block.n_operators
         gamma = np.zeros((m, m))
         for pos, site in enumerate(block.sites):
             bath = red.baths[system.bath_sites.index(site)]
-            omega = h_diag[all_down ^ (1 << (n - 1 - site))] - h_diag[all_down]
+            omega = np.real(np.trace(site_operator(SIGMA_Z, site, n) @ system.hamiltonian)) / 2 ** (n - 1)
             j = float(spectral_density(omega, bath))
             nn = float(occupation(omega, bath))
             for op, rate in ((SIGMA_MINUS, j * (nn + 1.0)), (SIGMA_PLUS, j * nn)):

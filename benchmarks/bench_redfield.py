@@ -27,20 +27,8 @@ import sys
 import time
 
 
-def _apply_thread_flag(argv) -> str:
-    """``--threads N`` must act before numpy/BLAS load: set the thread variables of OpenBLAS, OpenMP, MKL and
-    rayon (Clarabel) from the command line, here, ahead of the heavy imports. Child processes inherit them."""
-    n = None
-    for i, arg in enumerate(argv):
-        if arg == "--threads" and i + 1 < len(argv):
-            n = argv[i + 1]
-        elif arg.startswith("--threads="):
-            n = arg.split("=", 1)[1]
-    if n is not None:
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
-            os.environ[var] = str(int(n))
-    return os.environ.get("OPENBLAS_NUM_THREADS", "library default")
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import _apply_thread_flag  # noqa: E402  (before numpy: sets BLAS/rayon threads)
 
 THREADS = _apply_thread_flag(sys.argv[1:])
 

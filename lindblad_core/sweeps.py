@@ -32,7 +32,7 @@ from .paths import CACHE
 __all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate"]
 
 QUANTITIES = ("tau_pop", "tau_pop_coh")
-_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py", "sweeps.py")
+_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     """
     import joblib
     import pandas as pd
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     cache = Path(cache_dir) if cache_dir is not None else CACHE
     points = list(points)

@@ -136,7 +136,7 @@ quick = False""", tags=("parameters",)),
         code("""base = ChainSetup(n_left=n_left, n_middle=n_middle, n_right=n_right, bias=bias)
 points = four_panel_points(base, beta_right=beta_right, beta_left_grid=beta_left_grid, g_grid=g_grid,
                            g_fixed=g_fixed, beta_left_fixed=beta_left_fixed, options={"target": target})
-table = run_sweep(points)
+table = run_sweep(points, progress=not quick)
 print(len(table), "solves;", int((~table["ok"]).sum()), "not optimal")"""),
         md("## Figure (paper layout)"),
         code(f"""fig = plot_four_panels(table, title="N_L = N_R = {n_lr}, N_M = 2, eps0 = {bias}")
@@ -149,7 +149,7 @@ print([p_.name for p_ in paths] + ["{fig_name}.csv"])"""),
 SPEC.md: the published τ^pop,coh used the target $\\mathcal L_2^{\\rm eq40}(\\rho_0) = -\\mathcal L_2(\\rho_0)$. The
 physically meaningful target is $\\mathcal L_2(\\rho_0)$; τ^pop does not depend on it. We recompute panel (d)."""),
         code("""phys = run_sweep(grid(base.replace(beta_left=beta_left_fixed), "tau_pop_coh", {"target": "physical"}, tag="vs_g",
-                      beta_right=beta_right, g=g_grid))
+                      beta_right=beta_right, g=g_grid), progress=not quick)
 pub = table[(table.quantity == "tau_pop_coh") & (table.tag == "vs_g")]
 verdicts_agree = bool((phys["verdict"].to_numpy() == pub["verdict"].to_numpy()).all())
 print("verdicts with the physical target agree with the published formulation:", verdicts_agree)
@@ -215,7 +215,7 @@ quick = False""", tags=("parameters",)),
 for nm in n_middle_values:
     base = ChainSetup(n_left=n_left, n_middle=nm, n_right=0, beta_left=beta)
     points += grid(base, tag=f"N_M={nm}", g=g_grid)
-table = run_sweep(points)
+table = run_sweep(points, progress=not quick)
 table["N_M"] = table["n_middle"]
 print(len(table), "solves;", int((~table["ok"]).sum()), "not optimal")"""),
         md("## Figure"),
@@ -250,7 +250,7 @@ quick = False""", tags=("parameters",)),
         code("""equilibrium = ChainSetup(n_left=3, n_middle=0, n_right=0, beta_left=1.0, gamma=(1.0, 1.5, 2.0))
 nonequilibrium = ChainSetup(n_left=1, n_middle=0, n_right=2, beta_left=1.0, beta_right=5.0)
 table = run_sweep(grid(equilibrium, "tau_pop_coh", tag="3,0,0 equilibrium, unequal gamma", g=g_grid)
-                  + grid(nonequilibrium, "tau_pop_coh", tag="1,0,2 beta_R = 5", g=g_grid))
+                  + grid(nonequilibrium, "tau_pop_coh", tag="1,0,2 beta_R = 5", g=g_grid), progress=not quick)
 print(len(table), "solves;", int((~table["ok"]).sum()), "not optimal")"""),
         md("## Figure"),
         code("""fig, ax = plt.subplots(figsize=(5, 3.8), constrained_layout=True)
@@ -339,7 +339,7 @@ for table_name, bias in (("I", 0.0), ("II", 0.01)):
         base = ChainSetup(n_left=n_lr, n_middle=2, n_right=n_lr, bias=bias)
         pts = four_panel_points(base, beta_right=beta_right, beta_left_grid=beta_left_grid, g_grid=g_grid,
                                 g_fixed=0.01, beta_left_fixed=1.0, options={"target": "published"})
-        t = run_sweep(pts)
+        t = run_sweep(pts, progress=not quick)
         neq = t[~np.isclose(t.beta_left, t.beta_right)]
         def column(q):
             v = neq[neq.quantity == q]["verdict"]

@@ -8,6 +8,7 @@ bath(s) at β_L, the last ``N_R`` sites to the right bath(s) at β_R, the ``N_M`
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields, replace
 from dataclasses import field as dataclass_field
 
@@ -55,9 +56,8 @@ class ChainSetup:
     def __post_init__(self):
         for name, minimum in (("n_left", 1), ("n_middle", 0), ("n_right", 0)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int,)) and not (isinstance(v, float) and v.is_integer()):
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={v!r}")
-            if v < minimum:
+            integral = isinstance(v, numbers.Integral) or (isinstance(v, float) and v.is_integer())
+            if isinstance(v, bool) or not integral or v < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={v!r}")
             object.__setattr__(self, name, int(v))
         for name in ("g", "delta", "omega0", "bias"):

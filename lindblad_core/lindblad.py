@@ -112,7 +112,6 @@ def local_hermitian_basis(k: int) -> np.ndarray:
 
 def _embed(local: np.ndarray, sites: tuple[int, ...], n_sites: int) -> np.ndarray:
     """Embed operators on ``sites`` (stack (m, 2^k, 2^k), first listed site slowest) into N qubits."""
-    k = len(sites)
     rest = [s for s in range(n_sites) if s not in sites]
     m = local.shape[0]
     full = np.kron(local, np.eye(2 ** len(rest))[None])  # qubit order: sites…, rest…

@@ -35,9 +35,10 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
         ax.errorbar(xs[ok], y[ok], yerr=[np.maximum(y[ok] - lo[ok], 0), np.maximum(hi[ok] - y[ok], 0)],
                     marker=marker, color=color, ls="-", ms=5, capsize=2,
                     label=label_fmt.format(name=name, value=value))
-        if np.any(~ok):
-            mid = np.sqrt(lo[~ok] * hi[~ok])
-            ax.errorbar(xs[~ok], mid, yerr=[mid - lo[~ok], hi[~ok] - mid], marker=marker, mfc="none",
+        bounded = ~ok & np.isfinite(hi)  # solver not optimal but a certified interval exists
+        if np.any(bounded):
+            mid = np.sqrt(lo[bounded] * hi[bounded])
+            ax.errorbar(xs[bounded], mid, yerr=[mid - lo[bounded], hi[bounded] - mid], marker=marker, mfc="none",
                         color=color, ls="none", ms=7, capsize=2,
                         label=f"{label_fmt.format(name=name, value=value)}: solver not optimal, certified interval")
     ax.axhline(DELTA_TOL, color="k", ls="--", lw=1, label=r"$\delta_{\rm tol}$")

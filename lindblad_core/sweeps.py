@@ -32,6 +32,8 @@ from .paths import CACHE
 __all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate"]
 
 QUANTITIES = ("tau_pop", "tau_pop_coh")
+# Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
+RECORD_FORMAT = 2
 _PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
 
 
@@ -56,7 +58,8 @@ class SweepPoint:
         return {"quantity": self.quantity, **dict(self.options), **self.setup.to_dict()}
 
     def key(self) -> str:
-        payload = json.dumps({"point": self.record(), "code": code_version()}, sort_keys=True, default=str)
+        payload = json.dumps({"point": self.record(), "code": code_version(), "format": RECORD_FORMAT},
+                             sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -104,7 +107,10 @@ def evaluate(point: SweepPoint) -> dict:
         row.update(out)
         row["ok"] = res.ok
     except Exception as err:  # kept as a failed point, never dropped
-        row.update({"value": None, "lower": 0.0, "upper": float("inf"), "status": f"error: {err}",
+        # A degenerate H_S is outside the theory of Sec. II.B (e.g. the uniform 3-site chain at g = 1):
+        # such points get their own status so that notebooks can list and exclude them explicitly.
+        status = "degenerate" if isinstance(err, ValueError) and "degenerate" in str(err) else "error"
+        row.update({"value": None, "lower": 0.0, "upper": float("inf"), "status": status, "message": str(err),
                     "verdict": "inconclusive", "solver": None, "ok": False})
     row["seconds"] = time.perf_counter() - t0
     row["versions"] = json.dumps(_versions())

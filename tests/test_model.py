@@ -43,6 +43,11 @@ def test_energies_sorted_and_magnetisation_conserved():
     assert setup.bath_sites == (0, 1, 3)
 
 
+def test_numpy_integers_are_site_counts():
+    setup = ChainSetup(n_left=np.int64(2), n_middle=np.int32(0), n_right=np.int64(1), g=0.2)
+    assert (setup.n_left, setup.n_sites, setup.dim) == (2, 3, 8) and type(setup.n_left) is int
+
+
 def test_custom_hamiltonian_accepted_and_validated():
     rng = np.random.default_rng(1)
     a = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lindblad_core.chain import ChainSetup
-from lindblad_core.lindblad import Ansatz, Block, candidate_rate_matrix, l2_prime, local_lindblad_candidate, paper_blocks
+from lindblad_core.lindblad import Ansatz, Block, candidate_rate_matrix, local_lindblad_candidate, paper_blocks
 from lindblad_core.model import SIGMA_MINUS, SIGMA_PLUS, site_operator
 from lindblad_core.paths import REPO
 from lindblad_core.redfield import populations

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from lindblad_core.chain import ChainSetup
 from lindblad_core.sweeps import SweepPoint, four_panel_points, grid, run_sweep
@@ -47,9 +46,17 @@ def test_failed_points_are_kept_with_their_status(tmp_path):
     bad = SweepPoint(BASE, "tau_pop_coh", {"norm": "spectral", "solver": "SCS_NOT_A_SOLVER"})
     table = run_sweep([bad], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert len(table) == 1 and not table["ok"][0]
-    assert table["status"][0].startswith("error") and table["verdict"][0] == "inconclusive"
+    assert table["status"][0] == "error" and "solver" in table["message"][0]
+    assert table["verdict"][0] == "inconclusive"
     stored = json.loads(next(tmp_path.glob("*.json")).read_text())
-    assert stored["status"].startswith("error")
+    assert stored["status"] == "error"
+
+
+def test_degenerate_points_are_marked(tmp_path):
+    """The uniform isotropic 3-site chain is exactly degenerate at g = 1 (E = 2 twice): outside Sec. II.B."""
+    point = SweepPoint(ChainSetup(n_left=3, n_middle=0, n_right=0, g=1.0), "tau_pop")
+    table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert table["status"][0] == "degenerate" and not table["ok"][0]
 
 
 def test_parallel_matches_serial(tmp_path):

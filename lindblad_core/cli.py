@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ness = sub.add_parser("ness", help="zeroth-order NESS rho0 and L2(rho0) of the Redfield equation")
     _add_setup_flags(ness)
-    ness.set_defaults(handler=_run_ness)
+    ness.set_defaults(handler=_run_ness, subparser=ness)
     try:  # the SDP sub-command lives with the SDP module
         from .sdp import add_tau_parser
     except ImportError:
@@ -84,8 +84,7 @@ def _run_ness(args, parser) -> dict:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    sub = parser._subparsers._group_actions[0].choices[args.command]
-    out = args.handler(args, sub)
+    out = args.handler(args, args.subparser)
     if args.json:
         json.dump(out, sys.stdout)
         sys.stdout.write("\n")

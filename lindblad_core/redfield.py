@@ -129,6 +129,12 @@ def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
     return x if basis == "energy" else red.system.to_computational_basis(x)
 
 
+def _adjoint_and_products(red: Redfield):
+    """S_ℓ†, P = Σ_ℓ A_ℓ S_ℓ† and Q = Σ_ℓ S_ℓ† B_ℓ: the parts of Eq. (40) that do not depend on ρ."""
+    sd = np.conj(np.swapaxes(red.coupling, 1, 2))
+    return sd, np.einsum("lij,ljk->ik", red.a_ops, sd), np.einsum("lij,ljk->ik", sd, red.b_ops)
+
+
 def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.ndarray:
     r"""The physical Redfield dissipator L2(ρ) = −L2_eq40(ρ), Eqs. (38), (40).
 
@@ -140,9 +146,7 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     """
     x = _to_energy(red, rho, basis)
     s, a, b = red.coupling, red.a_ops, red.b_ops
-    sd = np.conj(np.swapaxes(s, 1, 2))
-    p_op = np.einsum("lij,ljk->ik", a, sd)  # Σ A S†
-    q_op = np.einsum("lij,ljk->ik", sd, b)  # Σ S† B
+    sd, p_op, q_op = _adjoint_and_products(red)
     # X(ρ) = ρ P + Q ρ − Σ (S† ρ A + B ρ S†);  Eq. (40) = X(ρ) + X(ρ†)†.
     xr = x @ p_op + q_op @ x - np.sum(sd @ x @ a + b @ x @ sd, axis=0)
     xh = x @ q_op.conj().T + p_op.conj().T @ x - np.sum(np.conj(np.swapaxes(a, 1, 2)) @ x @ s
@@ -161,9 +165,7 @@ def l2_superoperator(red: Redfield) -> np.ndarray:
                          f"(the dense matrix would take {16 * d**4 / 1e9:.1f} GB); apply l2() instead")
     eye = np.eye(d)
     s, a, b = red.coupling, red.a_ops, red.b_ops
-    sd = np.conj(np.swapaxes(s, 1, 2))
-    p_op = np.einsum("lij,ljk->ik", a, sd)
-    q_op = np.einsum("lij,ljk->ik", sd, b)
+    sd, p_op, q_op = _adjoint_and_products(red)
     sup = np.kron(eye, p_op.T) + np.kron(q_op, eye) + np.kron(eye, q_op.conj()) + np.kron(p_op.conj().T, eye)
     for sl, sdl, al, bl in zip(s, sd, a, b):
         sup -= np.kron(sdl, al.T) + np.kron(bl, sdl.T) + np.kron(al.conj().T, sl.T) + np.kron(sl, bl.conj())

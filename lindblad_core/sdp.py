@@ -52,7 +52,7 @@ from .redfield import Redfield, l2, populations, second_order_coherences
 log = logging.getLogger(__name__)
 
 __all__ = ["DELTA_TOL", "NORMS", "TARGETS", "SOLVERS", "TauResult", "CandidateCheck", "tau_pop", "tau_pop_coh",
-           "lemma1_alpha", "lemma1_bound", "check_candidate", "default_solver", "add_tau_parser"]
+           "lemma1_alpha", "lemma1_bound", "check_candidate", "candidate_populations", "default_solver", "add_tau_parser"]
 
 DELTA_TOL = 1e-6  # δ_tol of Eqs. (30), (34), as in the paper
 NORMS = ("spectral", "frobenius", "nuclear")
@@ -345,7 +345,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     upper, proj = best
     candidate = LindbladCandidate(ansatz, tuple(proj), tuple(np.zeros((b.dim, b.dim)) for b in ansatz.blocks))
     value = float(problem.value) if status in ("optimal", "optimal_inaccurate") else None
-    return TauResult("tau_pop", value, lower, max(upper, lower) if upper < lower else upper, status,
+    # lower ≤ upper holds mathematically; at rounding level only lowering `lower` keeps both rigorous
+    return TauResult("tau_pop", value, min(lower, upper), upper, status,
                      solver_name, solve_s, setup_s, candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
                       "attempts": attempts, "norm": None, "target": None, "free_trace": False})
@@ -631,7 +632,7 @@ class CandidateCheck:
     epsilon: float
 
 
-def _candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
+def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
     """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8))."""
     w, v = np.linalg.eig(candidate_rate_matrix(candidate))
     i = int(np.argmin(np.abs(w)))
@@ -646,7 +647,7 @@ def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: flo
     system = red.system
     d = system.dim
     p = populations(red)
-    p_bar = _candidate_populations(candidate)
+    p_bar = candidate_populations(candidate)
     e = system.energies
     sup = epsilon**2 * lindblad_superoperator(candidate)
     sup[np.diag_indices(d * d)] += (-1j * (e[:, None] - e[None, :])).ravel()
@@ -689,7 +690,7 @@ def add_tau_parser(subparsers, add_setup_flags) -> None:
     tau.add_argument("--blocks", default="left,right", help="left,right | left")
     tau.add_argument("--free-trace", action="store_true", help="tau_pop,coh without Tr Gamma = 1")
     tau.add_argument("--solver", type=str.upper, choices=SOLVERS, default=None)
-    tau.set_defaults(handler=_run_tau)
+    tau.set_defaults(handler=_run_tau, subparser=tau)
 
 
 def _run_tau(args, parser) -> dict:

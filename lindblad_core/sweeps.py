@@ -13,6 +13,7 @@ Parallelism: joblib's process pool (one BLAS thread per worker) by default, or a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -63,8 +64,10 @@ class SweepPoint:
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """Package version plus a hash of the physics sources: results of changed code are recomputed."""
+    """Package version plus a hash of the physics sources (read once per process): results of changed
+    code are recomputed."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in _PHYSICS_MODULES:

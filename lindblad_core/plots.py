@@ -1,7 +1,8 @@
 """Plots in the paper's layout: log τ, one curve per β_R with distinct markers, the δ_tol line, and the
-certified interval [lower, upper] as error bars. Points whose solver status is not "optimal" are drawn
-hollow, from their certified interval only, and listed in the legend as such; they never appear as a
-solid value."""
+certified interval [lower, upper] as error bars. A point is solid when the solver reported "optimal" (at
+its value) or when its certified interval is tight (at ``upper``, the objective of a checked Lindbladian).
+Every other point is drawn hollow, from its certified interval only, and listed in the legend as such:
+a solver's unconfirmed number never appears as a solid value."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
         marker = MARKERS[i % len(MARKERS)]
         color = f"C{i}"
         ok = part["ok"].astype(bool).to_numpy()
-        y = np.clip(part["value"].astype(float).fillna(np.nan).to_numpy(), FLOOR, None)
+        certified = part["certified"].astype(bool).to_numpy() if "certified" in part else np.zeros_like(ok)
+        y = np.where(ok, part["value"].astype(float).fillna(np.nan).to_numpy(), part["upper"].astype(float).to_numpy())
+        ok = ok | certified
+        y = np.clip(y, FLOOR, None)
         lo = np.clip(part["lower"].astype(float).to_numpy(), FLOOR, None)
         hi = np.clip(part["upper"].astype(float).to_numpy(), FLOOR, None)
         xs = part[x].astype(float).to_numpy()
@@ -40,7 +44,7 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
             mid = np.sqrt(lo[bounded] * hi[bounded])
             ax.errorbar(xs[bounded], mid, yerr=[mid - lo[bounded], hi[bounded] - mid], marker=marker, mfc="none",
                         color=color, ls="none", ms=7, capsize=2,
-                        label=f"{label_fmt.format(name=name, value=value)}: solver not optimal, certified interval")
+                        label=f"{label_fmt.format(name=name, value=value)}: certified interval only")
     ax.axhline(DELTA_TOL, color="k", ls="--", lw=1, label=r"$\delta_{\rm tol}$")
     ax.set_xscale("log")
     ax.set_yscale("log")

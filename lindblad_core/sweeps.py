@@ -34,7 +34,7 @@ __all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate"]
 
 QUANTITIES = ("tau_pop", "tau_pop_coh")
 # Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 _PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
 
 
@@ -114,7 +114,7 @@ def evaluate(point: SweepPoint) -> dict:
         # such points get their own status so that notebooks can list and exclude them explicitly.
         status = "degenerate" if isinstance(err, ValueError) and "degenerate" in str(err) else "error"
         row.update({"value": None, "lower": 0.0, "upper": float("inf"), "status": status, "message": str(err),
-                    "verdict": "inconclusive", "solver": None, "ok": False})
+                    "verdict": "inconclusive", "solver": None, "ok": False, "certified": False})
     row["seconds"] = time.perf_counter() - t0
     row["versions"] = json.dumps(_versions())
     row["code_version"] = code_version()

@@ -29,11 +29,11 @@ def test_published_fig2cd_reproduced(tau_fig2cd):
                 res = tau_pop(setup, "left,right")
             else:
                 res = tau_pop_coh(setup, "left,right", norm="spectral", target="published")
-            assert res.ok, res
+            assert res.ok or res.certified, res
             ref_verdict = "impossible" if ref >= DELTA_TOL else "possible"
             assert res.verdict() == ref_verdict, (rec["figure"], g, res, ref)
             if ref > 1e-7:
-                assert res.value == pytest.approx(ref, rel=1e-4)
+                assert (res.value if res.ok else res.upper) == pytest.approx(ref, rel=1e-4)
                 assert res.lower <= ref * (1 + 1e-4) and ref <= res.upper * (1 + 1e-4)
             checked += 1
     assert checked == sum(len(r["values"]) for r in tau_fig2cd) == 96
@@ -45,7 +45,7 @@ def test_certified_interval_brackets_solver_value(kwargs, coh):
     """(τ^pop,coh at d = 64 takes ~20 s; it is exercised by the notebooks, not the unit tests.)"""
     setup = ChainSetup(**kwargs)
     for res in (tau_pop(setup),) + ((tau_pop_coh(setup),) if coh else ()):
-        assert res.ok
+        assert res.ok or res.certified
         tol = 1e-8 + 1e-6 * abs(res.value)  # the solver's own tolerance
         assert res.lower - tol <= res.value <= res.upper + tol
         assert res.lower <= res.upper
@@ -185,3 +185,44 @@ def test_cli_tau_json():
                           "--n-right", "1", "--g", "0.01", "--beta-left", "1", "--norm", "max"],
                          capture_output=True, text=True, cwd=REPO, timeout=300)
     assert bad.returncode != 0 and "--norm" in bad.stderr
+
+
+class _ScriptedProblem:
+    """Stands in for a cvxpy Problem: each solve() reports the next scripted status."""
+
+    def __init__(self, statuses):
+        self.statuses, self.status, self.value = list(statuses), None, None
+
+    def solve(self, solver, **kwargs):
+        self.status = self.statuses.pop(0)
+        self.value = 0.5 if self.status.startswith("optimal") else None
+
+
+def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
+    """Bounds of different attempts are intersected; the chain stops at a tight interval even if the
+    solver only said 'optimal_inaccurate', and that status is what is reported."""
+    from lindblad_core import sdp
+
+    bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.5, 0.5 + 1e-12, "d")])
+    problem = _ScriptedProblem(["solver_error", "optimal_inaccurate", "solver_error", "solver_error"])
+    out = sdp._solve(problem, "CLARABEL", lambda: next(bounds))
+    assert (out.lower, out.candidate) == (0.5, "d") and out.upper == 0.5 + 1e-12
+    assert out.status == "optimal_inaccurate" and out.value == 0.5 and out.attempts == 4
+
+    # not tight after every attempt: the best bounds survive, the best status is reported
+    bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.2, 0.8, "d"), (0.0, 1.0, "e")])
+    problem = _ScriptedProblem(["optimal_inaccurate"] + ["solver_error"] * 4)
+    out = sdp._solve(problem, None, lambda: next(bounds))
+    assert (out.lower, out.upper, out.candidate) == (0.4, 0.6, "b")
+    assert out.status == "optimal_inaccurate" and out.attempts == len(sdp.CLARABEL_ATTEMPTS) + 1
+
+
+def test_inaccurate_status_with_tight_interval_is_certified_not_optimal():
+    """Fig. 3 setting where Clarabel stops at a dual residual just above its tolerance: reported as such,
+    yet certified (an independent dual bound and a checked candidate agree)."""
+    setup = ChainSetup(n_left=2, n_middle=2, n_right=2, beta_left=1.0, beta_right=10.0, g=0.001)
+    res = tau_pop_coh(setup, norm="spectral", target="published", solver="CLARABEL")
+    assert res.status in ("optimal", "optimal_inaccurate") and res.certified
+    assert res.upper - res.lower <= 1e-9 + 1e-6 * res.upper
+    assert res.verdict() == "impossible" and res.lower > 0.07
+    assert res.to_dict()["certified"] is True

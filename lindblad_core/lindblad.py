@@ -129,11 +129,15 @@ class Ansatz:
     Attributes
     ----------
     system : System
-    blocks : tuple of Block (disjoint)
+    blocks : tuple of Block (disjoint), each made of bath sites
+    cover_baths : bool
+        Require every bath site to lie in a block (default). ``False`` admits the published variant with a
+        Lindblad bath on the left block only although the Redfield equation has both baths (SPEC.md).
     """
 
     system: System
     blocks: tuple[Block, ...]
+    cover_baths: bool = True
 
     def __post_init__(self):
         blocks = tuple(self.blocks)
@@ -150,7 +154,7 @@ class Ansatz:
                 raise ValueError(f"blocks overlap on sites {sorted(seen & set(b.sites))}")
             seen |= set(b.sites)
         missing = set(self.system.bath_sites) - seen
-        if missing:
+        if missing and self.cover_baths:
             raise ValueError(f"blocks must cover every bath site; sites {sorted(missing)} are in none "
                              "(Eq. (23) acts only where the baths act)")
         extra = seen - set(self.system.bath_sites)

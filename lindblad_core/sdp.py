@@ -278,9 +278,10 @@ def _resolve(problem_input, blocks):
     from .chain import ChainSetup
     from .lindblad import paper_blocks
 
+    named = blocks is None or isinstance(blocks, str)
     if isinstance(problem_input, ChainSetup):
         red = problem_input.redfield
-        if blocks is None or isinstance(blocks, str):
+        if named:
             blocks = paper_blocks(problem_input, blocks or "left,right")
     elif isinstance(problem_input, Redfield):
         red = problem_input
@@ -289,7 +290,9 @@ def _resolve(problem_input, blocks):
     else:
         raise ValueError(f"expected a ChainSetup or Redfield, got {type(problem_input).__name__}")
     blocks = tuple(b if isinstance(b, Block) else Block(tuple(b)) for b in blocks)
-    return red, Ansatz(red.system, blocks)
+    # the paper's blocks by name may leave a bath without a Lindblad block ("left" with N_R > 0: a
+    # published variant, SPEC.md); explicit Block sequences must cover every bath site
+    return red, Ansatz(red.system, blocks, cover_baths=not named)
 
 
 # -- τ^pop ------------------------------------------------------------------------------------------------
@@ -328,7 +331,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     ----------
     problem_input : ChainSetup or Redfield
     blocks : "left,right" (default), "left", or a sequence of Block / site tuples
-        Which sites carry a Lindblad bath of Eq. (23).
+        Which sites carry a Lindblad bath of Eq. (23). "left" keeps only the left block even when the chain
+        has a right bath (a published variant); an explicit sequence must cover every bath site.
     trace : float or sequence
         Tr Γ_b (1 in the paper; τ^pop scales linearly with a common trace).
     solver : "CLARABEL" (default), "MOSEK" (when licensed), "SCS", "CVXOPT"

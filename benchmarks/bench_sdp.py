@@ -22,8 +22,12 @@ The expression build is cheap in cvxpy (it is lazy); the cost is in cvxpy's comp
 Timings are machine dependent and noisy; compare the ratios printed in one run, never absolute numbers
 across machines. Nothing here asserts a timing.
 
+It also times the solver-chain policy on two d = 64 tau_pop,coh points (--skip-chain to skip): the library
+stops at the first "optimal" status or tight certified interval; the alternative stops only at "optimal".
+
 Run:  .venv/bin/python benchmarks/bench_sdp.py [--naive-timeout 240] [--naive-solver CLARABEL]
-                                               [--no-naive-fallback] [--skip-naive] [--skip-coh] [--threads N]
+                                               [--no-naive-fallback] [--skip-naive] [--skip-coh] [--skip-chain]
+                                               [--threads N]
 """
 
 from __future__ import annotations
@@ -85,6 +89,35 @@ def print_result(prefix, wall, res):
           f"{res.status}, {res.solver}, attempts={res.options.get('attempts')}, symmetry={res.options.get('symmetry')}")
     print(f"{prefix}value {res.value if res.value is None else format(res.value, '.4g')}  "
           f"certified {_fmt_interval(res)}  verdict: {res.verdict()}")
+
+
+# -- solver-chain policy ------------------------------------------------------------------------------------
+
+CHAIN_SETTINGS = (  # Fig. 3 points where Clarabel stops at "AlmostSolved" (dual residual just above 1e-8)
+    dict(n_left=2, n_middle=2, n_right=2, g=0.001, beta_left=1.0, beta_right=10.0),
+    dict(n_left=2, n_middle=2, n_right=2, g=0.01, beta_left=10.0, beta_right=10.0),
+)
+
+
+def compare_chain_policies():
+    """tau_pop,coh with the library's chain (stop at "optimal" or a tight certified interval) against the
+    chain that stops only at "optimal" (every Clarabel setting, then CVXOPT), same problems, one run."""
+    from lindblad_core import sdp
+
+    print("\n=== tau_pop,coh solver chain: stop when certified (library) vs stop only at 'optimal'")
+    for kwargs in CHAIN_SETTINGS:
+        wall_cert, res_cert = run_ours_coh(kwargs)
+        tight = sdp._tight
+        sdp._tight = lambda lower, upper: False
+        try:
+            wall_full, res_full = run_ours_coh(kwargs)
+        finally:
+            sdp._tight = tight
+        print(f"  g={kwargs['g']}, beta_L={kwargs['beta_left']}, beta_R={kwargs['beta_right']} (d=64):")
+        print_result("    certified stop: ", wall_cert, res_cert)
+        print_result("    full chain:     ", wall_full, res_full)
+        print(f"    full/certified wall ratio: {wall_full / wall_cert:.1f}x; interval widths "
+              f"{res_cert.upper - res_cert.lower:.1e} vs {res_full.upper - res_full.lower:.1e}")
 
 
 # -- naive primal (runs in a child process) ----------------------------------------------------------------
@@ -227,6 +260,7 @@ def main(argv=None):
                         help="BLAS/OpenMP/rayon threads (set before numpy loads; default: leave as is)")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-coh", action="store_true")
+    parser.add_argument("--skip-chain", action="store_true", help="skip the certified-stop vs full-chain comparison")
     args = parser.parse_args(argv)
 
     import cvxpy as cp
@@ -278,6 +312,9 @@ def main(argv=None):
             print(f"  {label}:")
             print_result("    ", wall, res)
             summary[key]["coh"] = wall
+
+    if not args.skip_chain:
+        compare_chain_policies()
 
     print("\n=== Summary (one run; ratios are the comparable numbers)")
     print(f"{'setting':<32} {'ours tau_pop s (median)':>23} {'naive s':>30} {'naive/ours':>15} {'tau_pop,coh s':>14}")

@@ -223,8 +223,9 @@ def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
     assert out.status == "optimal_inaccurate" and out.value == 0.5 and out.attempts == 4
 
     # not tight after every attempt: the best bounds survive, the best status is reported
-    bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.2, 0.8, "d"), (0.0, 1.0, "e")])
-    problem = _ScriptedProblem(["optimal_inaccurate"] + ["solver_error"] * 4)
+    n = len(sdp.CLARABEL_ATTEMPTS) + 1  # every Clarabel setting, then CVXOPT
+    bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b")] + [(0.3, 0.7, "c")] * (n - 2))
+    problem = _ScriptedProblem(["optimal_inaccurate"] + ["solver_error"] * (n - 1))
     out = sdp._solve(problem, None, lambda: next(bounds))
     assert (out.lower, out.upper, out.candidate) == (0.4, 0.6, "b")
     assert out.status == "optimal_inaccurate" and out.attempts == len(sdp.CLARABEL_ATTEMPTS) + 1

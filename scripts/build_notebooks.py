@@ -146,7 +146,8 @@ the same panel (c) without bias."""),
     code("""unbiased = run_sweep(grid(base.replace(bias=0.0, beta_left=beta_left_fixed), "tau_pop", tag="vs_g",
                           beta_right=beta_right, g=g_grid), progress=not quick)
 with_bias = table[(table.tag == "vs_g") & (table.quantity == "tau_pop")]
-cmp_bias = with_bias.merge(unbiased, on=["beta_right", "g"], suffixes=("", "_unbiased")).query("status != 'degenerate'")
+cmp_bias = with_bias.merge(unbiased, on=["beta_right", "g"], suffixes=("", "_unbiased"))
+cmp_bias = cmp_bias[(cmp_bias.status != "degenerate") & (cmp_bias.status_unbiased != "degenerate")]
 cmp_bias["ratio"] = cmp_bias["upper"] / cmp_bias["upper_unbiased"]
 print(cmp_bias[["beta_right", "g", "upper", "upper_unbiased", "verdict", "verdict_unbiased"]].to_string(index=False))
 flips = cmp_bias[cmp_bias.verdict != cmp_bias.verdict_unbiased]

@@ -217,33 +217,28 @@ def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -
     t0 = time.perf_counter()
     status, used, value, n_attempt = "solver_error", chain[0], None, 0
     lower, upper, candidate = 0.0, np.inf, None
-    for name in chain:
-        settings = {"CLARABEL": tuple({**(clarabel or {}), **a} for a in CLARABEL_ATTEMPTS),
-                    "SCS": (SCS_OPTIONS,)}.get(name, ({},))
-        for kwargs in settings:
-            n_attempt += 1
-            try:
-                with warnings.catch_warnings():  # cvxpy's bmat of expressions and its inaccuracy warning
-                    warnings.filterwarnings("ignore", message="Initializing a Constant with a nested list")
-                    warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-                    problem.solve(solver=name, **kwargs)
-                attempt = problem.status
-            except cp.error.SolverError as err:
-                log.info("solver %s (%s) failed: %s", name, kwargs, err)
-                attempt = "solver_error"
-            if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
-                status, used = attempt, name
-                value = float(problem.value) if attempt in _STATUS_RANK else None
-            lo, up, cand = certify()
-            lower = max(lower, lo)
-            if up < upper:
-                upper, candidate = up, cand
-            if attempt == "optimal" or _tight(lower, upper):
-                break
-            log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
-        else:
-            continue
-        break
+    settings = {"CLARABEL": tuple({**(clarabel or {}), **a} for a in CLARABEL_ATTEMPTS), "SCS": (SCS_OPTIONS,)}
+    attempts = [(name, kwargs) for name in chain for kwargs in settings.get(name, ({},))]
+    for n_attempt, (name, kwargs) in enumerate(attempts, start=1):
+        try:
+            with warnings.catch_warnings():  # cvxpy's bmat of expressions and its inaccuracy warning
+                warnings.filterwarnings("ignore", message="Initializing a Constant with a nested list")
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+                problem.solve(solver=name, **kwargs)
+            attempt = problem.status
+        except cp.error.SolverError as err:
+            log.info("solver %s (%s) failed: %s", name, kwargs, err)
+            attempt = "solver_error"
+        if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
+            status, used = attempt, name
+            value = float(problem.value) if attempt in _STATUS_RANK else None
+        lo, up, cand = certify()
+        lower = max(lower, lo)
+        if up < upper:
+            upper, candidate = up, cand
+        if attempt == "optimal" or _tight(lower, upper):
+            break
+        log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
     # lower ≤ upper holds mathematically; at rounding level only lowering `lower` keeps both rigorous
     return _Outcome(status, used, value, time.perf_counter() - t0, n_attempt, min(lower, upper), upper, candidate)
 

@@ -1,7 +1,14 @@
 """Where inputs and outputs live (one place, showyourwork style).
 
-``SHARED`` is the project's ``shared/`` folder beside the checkout (``../shared``), overridable with the
-environment variable ``LINDBLAD_SHARED``; reference data from the authors is in ``SHARED/reference-data``.
+Outputs are resolved when they are used, not at import, so that a test or a notebook check can point them
+at a temporary folder through the environment:
+
+- ``LINDBLAD_FIGURES``: figures, CSV data and tables (default ``<repo>/figures``);
+- ``LINDBLAD_CACHE``: the per-point result cache of :mod:`lindblad_core.sweeps` (default
+  ``<repo>/.cache/results``).
+
+Inputs ship with the package: the authors' published numbers are in ``lindblad_core/data/reference``
+(read them with :func:`lindblad_core.reference.load`).
 """
 
 from __future__ import annotations
@@ -10,8 +17,20 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("LINDBLAD_SHARED", REPO.parent / "shared"))
-REFERENCE_DATA = SHARED / "reference-data"
-FIGURES = Path(os.environ.get("LINDBLAD_FIGURES", REPO / "figures"))
-CACHE = Path(os.environ.get("LINDBLAD_CACHE", REPO / ".cache" / "results"))
+REFERENCE_DATA = Path(__file__).resolve().parent / "data" / "reference"
 NOTEBOOKS = REPO / "notebooks"
+
+
+def _from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def figures_dir() -> Path:
+    """Folder for figures, CSV data and tables: ``$LINDBLAD_FIGURES`` or ``<repo>/figures``."""
+    return _from_env("LINDBLAD_FIGURES", REPO / "figures")
+
+
+def cache_dir() -> Path:
+    """Folder of the sweep result cache: ``$LINDBLAD_CACHE`` or ``<repo>/.cache/results``."""
+    return _from_env("LINDBLAD_CACHE", REPO / ".cache" / "results")

@@ -74,16 +74,18 @@ def plot_four_panels(df, title: str = ""):
 
 
 def save_figure(fig, name: str, folder=None) -> list:
-    """Save ``fig`` as ``name.pdf`` and ``name.png`` under ``figures/``; returns the paths."""
+    """Save ``fig`` as ``name.pdf`` and ``name.png`` in ``folder`` (default :func:`paths.figures_dir`);
+    returns the paths. No time stamp is written, so the same figure gives the same bytes."""
     from pathlib import Path
 
-    from .paths import FIGURES
+    from .paths import figures_dir
 
-    folder = Path(folder) if folder is not None else FIGURES
+    folder = Path(folder) if folder is not None else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.{ext}" for ext in ("pdf", "png")]
     for p in paths:
-        fig.savefig(p, dpi=150)
+        metadata = {"CreationDate": None} if p.suffix == ".pdf" else {}
+        fig.savefig(p, dpi=150, metadata=metadata)
     return paths
 
 

@@ -1,7 +1,7 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
 Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.chain.ChainSetup`, the quantity and its
-options). Its result is written, as soon as it is known, to ``CACHE/<key>.json`` where the key hashes the
+options). Its result is written, as soon as it is known, to ``<cache>/<key>.json`` where the key hashes the
 point *and the code version* (the package version plus a hash of the physics modules' sources). Files
 are written atomically (temporary file + ``os.replace``), so an interrupted sweep resumes where it
 stopped and never leaves a half-written result. Failed solves are stored with their status like any
@@ -28,7 +28,7 @@ import numpy as np
 
 from . import __version__
 from .chain import ChainSetup
-from .paths import CACHE
+from .paths import cache_dir as default_cache_dir
 
 __all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate"]
 
@@ -155,7 +155,7 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     Parameters
     ----------
     points : sequence of SweepPoint
-    cache_dir : folder for the per-point JSON files (default ``paths.CACHE``).
+    cache_dir : folder for the per-point JSON files (default :func:`paths.cache_dir`).
     n_jobs : worker processes (default: all cores; 1 runs in this process).
     scheduler : address of a Dask scheduler ("tcp://…"); uses joblib's Dask backend.
     progress : show a tqdm bar (default: yes, except when the environment variable CI is set).
@@ -164,7 +164,7 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     import pandas as pd
     from tqdm import tqdm
 
-    cache = Path(cache_dir) if cache_dir is not None else CACHE
+    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     points = list(points)
     rows: dict[int, dict] = {}
     todo = []

@@ -1,27 +1,24 @@
-import json
-
-import numpy as np
 import pytest
 
-from lindblad_core.paths import REFERENCE_DATA
+from lindblad_core import reference
 
 
-def _load(name):
-    path = REFERENCE_DATA / name
-    if not path.exists():
-        pytest.fail(f"reference data {path} is missing (set LINDBLAD_SHARED to the shared/ folder)")
-    return json.loads(path.read_text())
+@pytest.fixture(autouse=True, scope="session")
+def _outputs_in_a_temporary_folder(tmp_path_factory):
+    """No test writes into the user's figures/ or result cache: both point at a temporary folder."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("outputs")
+    mp.setenv("LINDBLAD_FIGURES", str(root / "figures"))
+    mp.setenv("LINDBLAD_CACHE", str(root / "cache"))
+    yield root
+    mp.undo()
 
 
 @pytest.fixture(scope="session")
 def ness_points():
-    return _load("ness_points.json")
+    return reference.load("ness_points")
 
 
 @pytest.fixture(scope="session")
 def tau_fig2cd():
-    return _load("tau_fig2cd.json")
-
-
-def as_complex(m):
-    return np.asarray(m["real"]) + 1j * np.asarray(m["imag"])
+    return reference.load("tau_fig2cd")

@@ -8,7 +8,7 @@ from lindblad_core.model import site_operator
 from lindblad_core.redfield import (l2, l2_superoperator, populations, rate_matrix, rho0,
                                     second_order_coherences, steady_state)
 
-from .conftest import as_complex
+from lindblad_core.reference import as_complex
 
 SETUP_KEYS = ["n_left", "n_middle", "n_right", "g", "delta", "bias", "beta_left", "beta_right", "field",
               "gamma", "omega_c", "s"]

@@ -1,4 +1,6 @@
-"""Command line: ``python -m lindblad_core ness …`` (and, with the SDP module, ``tau …``).
+"""Command line: ``lindblad-sdp ness …`` and ``lindblad-sdp tau pop|popcoh …`` (also ``python -m lindblad_core``).
+
+The CLI sits on top of the library and is imported by no library module.
 
 Every sub-command prints one JSON object with ``--json``; matrices are ``{"real": [[…]], "imag": [[…]]}``
 in the computational basis. Invalid arguments exit with status 2 and a message naming the flag.
@@ -14,7 +16,9 @@ from dataclasses import fields
 import numpy as np
 
 from .chain import ChainSetup
+from .lindblad import paper_blocks
 from .redfield import l2, populations, rho0
+from .sdp import NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
 
 __all__ = ["main", "build_parser", "matrix_to_json"]
 
@@ -54,17 +58,20 @@ def setup_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lindblad_core", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="lindblad-sdp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ness = sub.add_parser("ness", help="zeroth-order NESS rho0 and L2(rho0) of the Redfield equation")
     _add_setup_flags(ness)
     ness.set_defaults(handler=_run_ness, subparser=ness)
-    try:  # the SDP sub-command lives with the SDP module
-        from .sdp import add_tau_parser
-    except ImportError:
-        pass
-    else:
-        add_tau_parser(sub, _add_setup_flags)
+    tau = sub.add_parser("tau", help="certified tau_pop (Eq. 29) or tau_pop,coh (Eq. 33)")
+    tau.add_argument("quantity", choices=("pop", "popcoh"))
+    _add_setup_flags(tau)
+    tau.add_argument("--norm", choices=NORMS, default="spectral")
+    tau.add_argument("--target", choices=TARGETS, default="physical")
+    tau.add_argument("--blocks", default="left,right", help="left,right | left")
+    tau.add_argument("--free-trace", action="store_true", help="tau_pop,coh without Tr Gamma = 1")
+    tau.add_argument("--solver", type=str.upper, choices=SOLVERS, default=None)
+    tau.set_defaults(handler=_run_tau, subparser=tau)
     return parser
 
 
@@ -79,6 +86,30 @@ def _run_ness(args, parser) -> dict:
         "rho0": matrix_to_json(r0),
         "L2_rho0": matrix_to_json(l2(red, r0)),
     }
+
+
+def _run_tau(args, parser) -> dict:
+    setup = setup_from_args(args, parser)
+    try:
+        blocks = args.blocks  # by name: "left" may leave the right bath without a Lindblad block
+        paper_blocks(setup, blocks)  # validates the name
+        if args.quantity == "pop":
+            if args.free_trace:
+                parser.error("argument --free-trace: only for popcoh (tau_pop is scale invariant)")
+            res = tau_pop(setup, blocks, solver=args.solver)
+        else:
+            res = tau_pop_coh(setup, blocks, norm=args.norm, target=args.target, free_trace=args.free_trace,
+                              solver=args.solver)
+    except ValueError as err:
+        msg = str(err)
+        flag = next((f for f in ("blocks", "solver", "norm", "target") if f in msg), None)
+        parser.error(f"argument --{flag}: {msg}" if flag else msg)
+    out = res.to_dict()
+    out["setup"] = setup.to_dict()
+    if res.quantity == "tau_pop":
+        out["lemma1_bound"] = lemma1_bound(res)
+    out["ok"] = res.ok
+    return out
 
 
 def main(argv=None) -> int:

@@ -52,7 +52,7 @@ from .redfield import Redfield, l2, populations, second_order_coherences
 log = logging.getLogger(__name__)
 
 __all__ = ["DELTA_TOL", "NORMS", "TARGETS", "SOLVERS", "TauResult", "CandidateCheck", "tau_pop", "tau_pop_coh",
-           "lemma1_alpha", "lemma1_bound", "check_candidate", "candidate_populations", "default_solver", "add_tau_parser"]
+           "lemma1_alpha", "lemma1_bound", "check_candidate", "candidate_populations", "default_solver"]
 
 DELTA_TOL = 1e-6  # δ_tol of Eqs. (30), (34), as in the paper
 NORMS = ("spectral", "frobenius", "nuclear")
@@ -721,44 +721,3 @@ def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: flo
         continuity_violation=float(viol),
         epsilon=epsilon,
     )
-
-
-# -- command line -------------------------------------------------------------------------------------------
-
-def add_tau_parser(subparsers, add_setup_flags) -> None:
-    tau = subparsers.add_parser("tau", help="certified tau_pop (Eq. 29) or tau_pop,coh (Eq. 33)")
-    tau.add_argument("quantity", choices=("pop", "popcoh"))
-    add_setup_flags(tau)
-    tau.add_argument("--norm", choices=NORMS, default="spectral")
-    tau.add_argument("--target", choices=TARGETS, default="physical")
-    tau.add_argument("--blocks", default="left,right", help="left,right | left")
-    tau.add_argument("--free-trace", action="store_true", help="tau_pop,coh without Tr Gamma = 1")
-    tau.add_argument("--solver", type=str.upper, choices=SOLVERS, default=None)
-    tau.set_defaults(handler=_run_tau, subparser=tau)
-
-
-def _run_tau(args, parser) -> dict:
-    from .cli import setup_from_args
-    from .lindblad import paper_blocks
-
-    setup = setup_from_args(args, parser)
-    try:
-        blocks = args.blocks  # by name: "left" may leave the right bath without a Lindblad block
-        paper_blocks(setup, blocks)  # validates the name
-        if args.quantity == "pop":
-            if args.free_trace:
-                parser.error("argument --free-trace: only for popcoh (tau_pop is scale invariant)")
-            res = tau_pop(setup, blocks, solver=args.solver)
-        else:
-            res = tau_pop_coh(setup, blocks, norm=args.norm, target=args.target, free_trace=args.free_trace,
-                              solver=args.solver)
-    except ValueError as err:
-        msg = str(err)
-        flag = next((f for f in ("blocks", "solver", "norm", "target") if f in msg), None)
-        parser.error(f"argument --{flag}: {msg}" if flag else msg)
-    out = res.to_dict()
-    out["setup"] = setup.to_dict()
-    if res.quantity == "tau_pop":
-        out["lemma1_bound"] = lemma1_bound(res)
-    out["ok"] = res.ok
-    return out

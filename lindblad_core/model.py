@@ -1,6 +1,6 @@
 r"""Qubit chains and their energy eigenbasis (Sec. II.A, Eq. (35), App. C).
 
-Conventions (``../shared/SPEC.md``): ħ = 1; qubit basis ``|0> = spin up`` (σz = +1), ``|1> = spin down``;
+Conventions (``docs/conventions.md``): ħ = 1; qubit basis ``|0> = spin up`` (σz = +1), ``|1> = spin down``;
 σ− = |1><0|; site 0 is the left-most, slowest Kronecker factor; energies sorted ascending.
 
 .. math::

@@ -91,3 +91,43 @@ def test_scripts_are_executable(script):
     path = ROOT / script
     assert path.is_file(), f"missing {script}"
     assert os.access(path, os.X_OK), f"{script} is not executable"
+
+
+def _tracked_files():
+    import subprocess
+
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        pytest.skip("not a git checkout")
+    return [ROOT / f for f in out.stdout.splitlines()]
+
+
+def test_nothing_reads_outside_the_repository():
+    """A bare clone has nothing beside it: no tracked file may refer to a shared folder outside it."""
+    needles = ("../" + "shared", "LINDBLAD_" + "SHARED")  # spelled apart so this file does not match itself
+    offenders = []
+    for path in _tracked_files():
+        if path.is_file() and path.suffix in {".py", ".sh", ".md", ".ipynb", ".toml", ".yml", ".cfg", ""}:
+            text = path.read_text(errors="ignore")
+            if any(n in text for n in needles):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders
+
+
+def test_reference_data_ships_with_the_package():
+    from lindblad_core import reference
+
+    assert len(reference.load("ness_points")) == 6
+    assert len(reference.load("tau_fig2cd")) == 8
+    with pytest.raises(ValueError, match="name"):
+        reference.load("nonexistent")
+
+
+def test_console_script_declared():
+    assert _pyproject()["project"]["scripts"]["lindblad-sdp"] == "lindblad_core.cli:main"
+
+
+def test_no_generator_holds_notebook_code():
+    """Each notebook has one source: the .ipynb itself."""
+    assert not (ROOT / "scripts" / "build_notebooks.py").exists()
+    assert not (ROOT / "notebooks" / "ci").exists()

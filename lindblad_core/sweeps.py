@@ -1,11 +1,26 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
 Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.chain.ChainSetup`, the quantity and its
-options). Its result is written, as soon as it is known, to ``<cache>/<key>.json`` where the key hashes the
-point *and the code version* (the package version plus a hash of the physics modules' sources). Files
-are written atomically (temporary file + ``os.replace``), so an interrupted sweep resumes where it
-stopped and never leaves a half-written result. Failed solves are stored with their status like any
-other result; they are never dropped.
+options). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
+the solver requested, the versions of the solver packages and the default solver (MOSEK when licensed), and
+the code version (the package version plus a hash of the physics modules' sources).
+
+What is cached: only outcomes that depend on nothing but the key, namely every result coming back from the
+SDP (whatever its status, certified or not), ``"degenerate"`` (H_S outside the theory of Sec. II.B) and
+``"invalid"`` (any other ``ValueError``: invalid input). Any other exception (``MemoryError``, ``OSError``, a
+licence server down, a solver crash) is returned in the table with status ``"error"`` and its message, but not
+written, so the next run retries it. No point is ever dropped.
+
+What is trusted: a record is read only if it parses, belongs to the point (its stored setting, quantity,
+options and key are the point's) and is well formed (a non-empty ``status`` other than ``"error"``, numeric
+``lower`` and ``upper`` that are not NaN, ``lower <= upper`` unless the status itself reports an inconsistent
+certificate). Anything else is reported with a :class:`CacheWarning` naming the file, recomputed and
+overwritten.
+
+Files are written atomically (temporary file + ``os.replace``, mode 0644) by the process that called
+:func:`run_sweep`; workers only compute and return records, so a cluster whose nodes do not share the
+client's disk loses nothing. A cache folder that cannot be created or written is warned about once; the
+sweep then computes without caching (records already in it are still read).
 
 Parallelism: joblib's process pool (one BLAS thread per worker) by default, or a Dask cluster when
 ``scheduler`` is given (``pip install lindblad-sdp[dask]``; for SLURM see the README).
@@ -15,12 +30,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import itertools
 import json
+import math
 import os
 import platform
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,19 +48,37 @@ from . import __version__
 from .chain import ChainSetup
 from .paths import cache_dir as default_cache_dir
 
-__all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate"]
+__all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate", "CacheWarning"]
 
 QUANTITIES = ("tau_pop", "tau_pop_coh")
 # Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
-RECORD_FORMAT = 3
+# 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
+RECORD_FORMAT = 4
 _PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
+# Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
+SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
+# Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
+CACHE_FILE_MODE = 0o644
+
+# Statuses of points whose solve raised (the SDP's own statuses are passed through unchanged).
+DEGENERATE = "degenerate"  # ValueError: H_S is degenerate, outside Sec. II.B; deterministic, cached
+INVALID = "invalid"  # any other ValueError: invalid input; deterministic, cached
+ERROR = "error"  # any other exception: transient (memory, disk, licence, solver crash); never cached
+# A record with lower > upper is trusted only when its status says so (an inconsistent certificate).
+_CROSSED_BOUNDS_STATUS = "inconsistent"
+# Fields stored with each record so that it can be checked on reading; not columns of the table.
+_POINT_FIELD, _KEY_FIELD = "point", "cache_key"
+
+
+class CacheWarning(UserWarning):
+    """A cache record was damaged or inconsistent (and is recomputed), or the cache cannot be written."""
 
 
 @dataclass(frozen=True)
 class SweepPoint:
     """One SDP to solve: ``quantity`` ("tau_pop" | "tau_pop_coh") at ``setup`` with ``options``
     (keyword arguments of :func:`~lindblad_core.sdp.tau_pop` / :func:`~lindblad_core.sdp.tau_pop_coh`:
-    blocks, norm, target, free_trace)."""
+    blocks, norm, target, free_trace, solver, …)."""
 
     setup: ChainSetup
     quantity: str
@@ -59,7 +95,9 @@ class SweepPoint:
         return {"quantity": self.quantity, **dict(self.options), **self.setup.to_dict()}
 
     def key(self) -> str:
-        payload = json.dumps({"point": self.record(), "code": code_version(), "format": RECORD_FORMAT},
+        """Hash of the point, the solver requested, the solver versions and the code version."""
+        payload = json.dumps({"point": self.record(), "solver": dict(self.options).get("solver"),
+                              "solvers": _solver_versions(), "code": code_version(), "format": RECORD_FORMAT},
                              sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -73,6 +111,21 @@ def code_version() -> str:
     for name in _PHYSICS_MODULES:
         h.update((here / name).read_bytes())
     return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+@functools.lru_cache(maxsize=1)
+def _solver_versions() -> dict:
+    """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
+    read once per process like :func:`code_version`."""
+    from .sdp import default_solver
+
+    versions = {}
+    for name in SOLVER_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {**versions, "default_solver": default_solver()}
 
 
 def grid(base: ChainSetup, quantities=QUANTITIES, options: dict | None = None, tag: str = "",
@@ -95,7 +148,11 @@ def grid(base: ChainSetup, quantities=QUANTITIES, options: dict | None = None, t
 
 
 def evaluate(point: SweepPoint) -> dict:
-    """Solve one point and return its flat record (setting, result, status, timings, versions)."""
+    """Solve one point and return its flat record (setting, result, status, timings, versions).
+
+    Never raises for a failed solve: a ``ValueError`` gives status ``"degenerate"`` or ``"invalid"``, any other
+    exception status ``"error"`` (see the module docstring for which of these are cached).
+    """
     from .sdp import tau_pop, tau_pop_coh
 
     t0 = time.perf_counter()
@@ -109,30 +166,108 @@ def evaluate(point: SweepPoint) -> dict:
             out[k] = json.dumps(out[k])
         row.update(out)
         row["ok"] = res.ok
-    except Exception as err:  # kept as a failed point, never dropped
+    except ValueError as err:
         # A degenerate H_S is outside the theory of Sec. II.B (e.g. the uniform 3-site chain at g = 1):
         # such points get their own status so that notebooks can list and exclude them explicitly.
-        status = "degenerate" if isinstance(err, ValueError) and "degenerate" in str(err) else "error"
-        row.update({"value": None, "lower": 0.0, "upper": float("inf"), "status": status, "message": str(err),
-                    "verdict": "inconclusive", "solver": None, "ok": False, "certified": False})
+        row.update(_failure(DEGENERATE if "degenerate" in str(err) else INVALID, err))
+    except Exception as err:  # transient: kept as a failed point, never dropped, retried by the next run
+        row.update(_failure(ERROR, err))
     row["seconds"] = time.perf_counter() - t0
     row["versions"] = json.dumps(_versions())
     row["code_version"] = code_version()
     return row
 
 
+def _failure(status: str, err: BaseException) -> dict:
+    return {"value": None, "lower": 0.0, "upper": float("inf"), "status": status,
+            "message": f"{type(err).__name__}: {err}", "verdict": "inconclusive", "solver": None, "ok": False,
+            "certified": False}
+
+
 def _versions() -> dict:
-    import cvxpy
     import scipy
 
     return {"lindblad_core": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
-            "cvxpy": cvxpy.__version__, "python": platform.python_version()}
+            **{name: v for name, v in _solver_versions().items() if name in SOLVER_PACKAGES},
+            "python": platform.python_version()}
+
+
+def _evaluate_indexed(i: int, point: SweepPoint) -> tuple[int, dict]:
+    return i, evaluate(point)
+
+
+# -- the cache ---------------------------------------------------------------------------------------------
+
+def _warn(message: str) -> None:
+    warnings.warn(message, CacheWarning, stacklevel=4)
+
+
+def _as_stored(value):
+    """``value`` as it reads back from a JSON file."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
+
+
+def _record_problem(data, point: SweepPoint, key: str) -> str | None:
+    """Why the stored ``data`` is not a trustworthy record of ``point`` under ``key`` (None if it is)."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not a record"
+    expected = _as_stored(point.record())
+    stored = data.get(_POINT_FIELD)
+    if not isinstance(stored, dict):
+        return f"{_POINT_FIELD}={stored!r} is not a point"
+    differ = sorted(k for k in expected.keys() | stored.keys() if stored.get(k) != expected.get(k))
+    if differ:
+        return f"its stored point differs from this one in {', '.join(differ)}"
+    for name in ("quantity", *point.setup.to_dict()):
+        if data.get(name) != expected[name]:
+            return f"{name}={data.get(name)!r}, expected {expected[name]!r}"
+    if data.get(_KEY_FIELD) != key:
+        return f"{_KEY_FIELD}={data.get(_KEY_FIELD)!r}, expected {key!r}"
+    status = data.get("status")
+    if not (isinstance(status, str) and status):
+        return f"status={status!r} is not a non-empty string"
+    if status == ERROR:
+        return f"status={ERROR!r}: transient errors are never cached"
+    for name in ("lower", "upper"):
+        if not _is_number(data.get(name)):
+            return f"{name}={data.get(name)!r} is not a number"
+    if data["lower"] > data["upper"] and _CROSSED_BOUNDS_STATUS not in status:
+        return f"lower={data['lower']!r} > upper={data['upper']!r} with status={status!r}"
+    return None
+
+
+def _read(path: Path, point: SweepPoint, key: str) -> dict | None:
+    """The cached record of ``point``, or None (missing, or reported with a CacheWarning and recomputed)."""
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as err:
+        _warn(f"cache record {path} cannot be read ({type(err).__name__}: {err}); recomputing it")
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError: truncated or garbage
+        _warn(f"cache record {path} is damaged ({err}); recomputing it")
+        return None
+    problem = _record_problem(data, point, key)
+    if problem is not None:
+        _warn(f"cache record {path} is inconsistent ({problem}); recomputing it")
+        return None
+    for name in (_POINT_FIELD, _KEY_FIELD):
+        del data[name]
+    return data
 
 
 def _write_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
+        os.fchmod(fd, CACHE_FILE_MODE)
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, default=str)
         os.replace(tmp, path)
@@ -142,10 +277,39 @@ def _write_atomic(path: Path, data: dict) -> None:
         raise
 
 
-def _evaluate_and_store(point: SweepPoint, cache_dir: Path) -> dict:
-    row = evaluate(point)
-    _write_atomic(cache_dir / f"{point.key()}.json", row)
-    return row
+# -- running -----------------------------------------------------------------------------------------------
+
+def _computed(points, todo, n_jobs: int, scheduler: str | None):
+    """(index, record) for each index in ``todo``, in order of completion. Records are computed in this
+    process (``n_jobs=1``), a joblib process pool or on Dask workers, and always returned to this process."""
+    if scheduler is not None:
+        yield from _computed_on_dask(points, todo, scheduler)
+    elif n_jobs == 1:
+        for i in todo:
+            yield i, evaluate(points[i])
+    else:
+        import joblib
+
+        with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
+            yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                joblib.delayed(_evaluate_indexed)(i, points[i]) for i in todo)
+
+
+def _computed_on_dask(points, todo, scheduler: str):
+    from dask.distributed import Client, as_completed
+
+    with Client(scheduler, set_as_default=False) as client:
+        futures = client.map(evaluate, [points[i] for i in todo], pure=False)
+        index = {f.key: i for f, i in zip(futures, todo)}
+        for future in as_completed(futures):
+            i = index[future.key]
+            try:
+                row = future.result()
+            except Exception as err:  # the task itself failed (a worker died, KilledWorker): transient
+                row = {**points[i].record(), **_failure(ERROR, err), "seconds": None, "versions": None,
+                       "code_version": code_version()}
+            future.release()
+            yield i, row
 
 
 def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None = None,
@@ -155,52 +319,63 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     Parameters
     ----------
     points : sequence of SweepPoint
-    cache_dir : folder for the per-point JSON files (default :func:`paths.cache_dir`).
-    n_jobs : worker processes (default: all cores; 1 runs in this process).
-    scheduler : address of a Dask scheduler ("tcp://…"); uses joblib's Dask backend.
-    progress : show a tqdm bar (default: yes, except when the environment variable CI is set).
+    cache_dir : path, optional
+        Folder for the per-point JSON files (default :func:`paths.cache_dir`); ``~`` is expanded.
+    n_jobs : int, optional
+        Worker processes (default: all cores; 1 runs in this process). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a Dask scheduler ("tcp://…"): the points are solved on its workers.
+    progress : bool, optional
+        Show a tqdm bar (default: yes, except when the environment variable CI is set).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point, in the order of ``points``: the setting, the result (value, lower, upper, status,
+        verdict, …), ``message`` for failed points, ``tag`` and ``cached`` (read from the cache).
+
+    Warns
+    -----
+    CacheWarning
+        For each damaged or inconsistent record (named; it is recomputed and overwritten), and once if the
+        cache folder cannot be created or written (the sweep then runs without caching).
+
+    Notes
+    -----
+    Workers only compute; this process writes every cache file, as each result arrives. Which outcomes are
+    cached and which records are trusted is described in the module docstring.
     """
-    import joblib
     import pandas as pd
     from tqdm import tqdm
 
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    cache = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()).absolute()
     points = list(points)
+    keys = [p.key() for p in points]
     rows: dict[int, dict] = {}
     todo = []
-    for i, p in enumerate(points):
-        path = cache / f"{p.key()}.json"
-        if path.exists():
-            rows[i] = json.loads(path.read_text())
-            rows[i]["cached"] = True
-        else:
+    for i, (p, key) in enumerate(zip(points, keys)):
+        row = _read(cache / f"{key}.json", p, key)
+        if row is None:
             todo.append(i)
-    show = (not os.environ.get("CI")) if progress is None else progress
-    bar = tqdm(total=len(points), initial=len(rows), disable=not show, desc="SDP sweep")
-    if todo:
-        n_jobs = n_jobs or os.cpu_count() or 1
-        if n_jobs == 1 and scheduler is None:
-            for i in todo:
-                rows[i] = _evaluate_and_store(points[i], cache)
-                bar.update()
         else:
-            if scheduler is not None:
-                from dask.distributed import Client
-
-                client = Client(scheduler)
-                config = joblib.parallel_config(backend="dask")
-            else:
-                client = None
-                config = joblib.parallel_config(backend="loky", inner_max_num_threads=1)
-            with config:
-                results = joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                    joblib.delayed(lambda i: (i, _evaluate_and_store(points[i], cache)))(i) for i in todo)
-                for i, row in results:
-                    rows[i] = row
-                    bar.update()
-            if client is not None:
-                client.close()
-    bar.close()
+            rows[i] = {**row, "cached": True}
+    show = (not os.environ.get("CI")) if progress is None else progress
+    writable = True
+    with tqdm(total=len(points), initial=len(rows), disable=not show, desc="SDP sweep") as bar:
+        if todo:
+            for i, row in _computed(points, todo, n_jobs or os.cpu_count() or 1, scheduler):
+                rows[i] = row
+                bar.update()
+                if not writable or row["status"] == ERROR:
+                    continue
+                try:
+                    _write_atomic(cache / f"{keys[i]}.json",
+                                  {**row, _POINT_FIELD: points[i].record(), _KEY_FIELD: keys[i]})
+                except OSError as err:
+                    writable = False
+                    warnings.warn(f"cache folder {cache} cannot be written ({type(err).__name__}: {err}): "
+                                  "the results of this run are returned but not cached", CacheWarning,
+                                  stacklevel=2)
     table = pd.DataFrame([rows[i] for i in range(len(points))])
     table["tag"] = [p.tag for p in points]
     table["cached"] = table.get("cached", False)

@@ -1,13 +1,32 @@
-"""Sweeps: cache keyed by setting and code version, resume without recomputation, failures kept."""
+"""Sweeps: cache keyed by setting, code and solver versions; damaged records recomputed; transient errors
+retried; read-only caches; Dask workers return records and the client writes them."""
 
+import errno
 import json
+import os
+import stat
+import tempfile
+import warnings
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from lindblad_core.chain import ChainSetup
 from lindblad_core.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 BASE = ChainSetup(n_left=1, n_middle=1, n_right=1, beta_left=1.0, beta_right=0.5)
+TINY = ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5)  # 4×4, solves in ~0.05 s
+DEGENERATE = ChainSetup(n_left=3, n_middle=0, n_right=0, g=1.0)  # E = 2 twice: outside Sec. II.B
+
+
+def _count_evaluations(monkeypatch):
+    """Record every point that run_sweep solves in this process (n_jobs=1)."""
+    import lindblad_core.sweeps as sw
+
+    calls, original = [], sw.evaluate
+    monkeypatch.setattr(sw, "evaluate", lambda p: calls.append(p) or original(p))
+    return calls
 
 
 def test_grid_is_keyed_by_parameter_name():
@@ -21,11 +40,7 @@ def test_resume_reads_cache_and_computes_only_missing(tmp_path, monkeypatch):
     pts = grid(BASE, "tau_pop", g=[0.02, 0.2, 0.5])
     first = run_sweep(pts[:2], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert len(list(tmp_path.glob("*.json"))) == 2 and not first["cached"].any()
-    calls = []
-    import lindblad_core.sweeps as sw
-
-    original = sw.evaluate
-    monkeypatch.setattr(sw, "evaluate", lambda p: calls.append(p) or original(p))
+    calls = _count_evaluations(monkeypatch)
     second = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
     assert len(calls) == 1 and calls[0] == pts[2]  # only the missing point was solved
     assert second["cached"].tolist() == [True, True, False]
@@ -46,17 +61,20 @@ def test_failed_points_are_kept_with_their_status(tmp_path):
     bad = SweepPoint(BASE, "tau_pop_coh", {"norm": "spectral", "solver": "SCS_NOT_A_SOLVER"})
     table = run_sweep([bad], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert len(table) == 1 and not table["ok"][0]
-    assert table["status"][0] == "error" and "solver" in table["message"][0]
+    assert table["status"][0] == "invalid" and "solver" in table["message"][0]
     assert table["verdict"][0] == "inconclusive"
     stored = json.loads(next(tmp_path.glob("*.json")).read_text())
-    assert stored["status"] == "error"
+    assert stored["status"] == "invalid"
 
 
-def test_degenerate_points_are_marked(tmp_path):
+def test_degenerate_points_are_marked_and_cached(tmp_path, monkeypatch):
     """The uniform isotropic 3-site chain is exactly degenerate at g = 1 (E = 2 twice): outside Sec. II.B."""
-    point = SweepPoint(ChainSetup(n_left=3, n_middle=0, n_right=0, g=1.0), "tau_pop")
+    point = SweepPoint(DEGENERATE, "tau_pop")
     table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert table["status"][0] == "degenerate" and not table["ok"][0]
+    calls = _count_evaluations(monkeypatch)
+    again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert again["cached"][0] and again["status"][0] == "degenerate" and not calls  # deterministic: stored
 
 
 def test_parallel_matches_serial(tmp_path):
@@ -72,3 +90,287 @@ def test_four_panel_points_are_tagged():
     assert {p.tag for p in pts} == {"vs_beta_left", "vs_g"}
     assert all(p.setup.g == 0.01 for p in pts if p.tag == "vs_beta_left")
     assert all(p.setup.beta_left == 1.0 for p in pts if p.tag == "vs_g")
+
+
+# -- the cache: what is trusted, what is stored, where and how -------------------------------------------------
+
+def _cache_warnings(record):
+    return [w for w in record if issubclass(w.category, UserWarning) and "cache" in str(w.message)]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda text: text[: len(text) // 2],  # truncated: the machine died mid-write (before atomic writes)
+    lambda text: "\x00\x17garbage{",  # garbage
+    lambda text: "",  # empty file
+    lambda text: b"\xff\xfe\x00\x9c",  # not even text
+    lambda text: "[1, 2, 3]",  # valid JSON, but not a record
+], ids=["truncated", "garbage", "empty", "binary", "not_an_object"])
+def test_damaged_record_is_reported_and_recomputed(tmp_path, monkeypatch, damage):
+    point = SweepPoint(TINY, "tau_pop")
+    first = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    (path,) = tmp_path.glob("*.json")
+    damaged = damage(path.read_text())
+    path.write_bytes(damaged if isinstance(damaged, bytes) else damaged.encode())
+    calls = _count_evaluations(monkeypatch)
+    with pytest.warns(UserWarning, match=path.name):
+        again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == [point] and not again["cached"][0]
+    assert again["status"][0] == "optimal" and again["value"][0] == pytest.approx(first["value"][0], rel=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the damaged file was overwritten by the recomputed record
+        third = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert third["cached"][0] and len(calls) == 1
+
+
+def _other_setting(data, others):
+    return others["g"]
+
+
+def _other_options(data, others):
+    return others["symmetry"]
+
+
+def _set(name, value):
+    def change(data, others):
+        data[name] = value
+        return data
+    return change
+
+
+def _drop(name):
+    def change(data, others):
+        del data[name]
+        return data
+    return change
+
+
+def _lower_above_upper(data, others):
+    data["lower"] = data["upper"] + 1.0
+    return data
+
+
+@pytest.mark.parametrize("change", [
+    _other_setting,  # another point's record under this point's key
+    _other_options,  # same chain, other options (symmetry=False)
+    _set("g", 0.5),  # a setting field edited
+    _set("quantity", "tau_pop_coh"),
+    _drop("lower"), _drop("upper"), _drop("status"),
+    _set("lower", "small"), _set("upper", None), _set("lower", float("nan")), _set("lower", True),
+    _set("status", 3), _set("status", ""),
+    _lower_above_upper,
+    _set("status", "error"),  # transient errors are never cached: such a record is not trusted either
+], ids=["other_setting", "other_options", "g_edited", "quantity_edited", "no_lower", "no_upper", "no_status",
+        "lower_str", "upper_none", "lower_nan", "lower_bool", "status_int", "status_empty", "lower_above_upper",
+        "status_error"])
+def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, change):
+    point = SweepPoint(TINY, "tau_pop")
+    others = {"g": SweepPoint(TINY.replace(g=0.3), "tau_pop"),
+              "symmetry": SweepPoint(TINY, "tau_pop", {"symmetry": False})}
+    run_sweep([point, *others.values()], cache_dir=tmp_path, n_jobs=1, progress=False)
+    path = tmp_path / f"{point.key()}.json"
+    data = json.loads(path.read_text())
+    others = {k: json.loads((tmp_path / f"{p.key()}.json").read_text()) for k, p in others.items()}
+    path.write_text(json.dumps(change(data, others)))
+    calls = _count_evaluations(monkeypatch)
+    with pytest.warns(UserWarning, match=path.name):
+        again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == [point] and not again["cached"][0]
+    assert again["status"][0] == "optimal" and again["g"][0] == TINY.g and again["lower"][0] <= again["upper"][0]
+    third = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert third["cached"][0] and len(calls) == 1  # the record was overwritten with the recomputed one
+
+
+def test_record_of_an_inconsistent_certificate_is_trusted(tmp_path, monkeypatch):
+    """lower > upper is damage, unless the status itself reports it: then it is what the SDP returned."""
+    point = SweepPoint(TINY, "tau_pop")
+    run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    path = tmp_path / f"{point.key()}.json"
+    data = json.loads(path.read_text())
+    data.update(status="inconsistent", lower=data["upper"] + 1.0)
+    path.write_text(json.dumps(data))
+    calls = _count_evaluations(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert again["cached"][0] and again["status"][0] == "inconsistent" and not calls
+
+
+def test_cache_warnings_have_their_own_category(tmp_path):
+    from lindblad_core.sweeps import CacheWarning
+
+    point = SweepPoint(TINY, "tau_pop")
+    (tmp_path / f"{point.key()}.json").write_text("{")
+    with pytest.warns(CacheWarning):  # so that a user can filter them
+        run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+
+
+@pytest.mark.parametrize("error", [MemoryError("cannot allocate 128 TiB"), OSError("No space left on device"),
+                                   RuntimeError("MOSEK licence server unreachable")],
+                         ids=["memory", "os", "licence"])
+def test_transient_errors_are_returned_but_not_cached(tmp_path, monkeypatch, error):
+    import lindblad_core.sdp as sdp
+
+    def fail(*args, **kwargs):
+        raise error
+
+    point = SweepPoint(TINY, "tau_pop")
+    with monkeypatch.context() as m:
+        m.setattr(sdp, "tau_pop", fail)
+        table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert table["status"][0] == "error" and str(error) in table["message"][0] and not table["ok"][0]
+    assert table["verdict"][0] == "inconclusive"
+    assert not list(tmp_path.glob("*.json"))  # not cached …
+    retry = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert retry["status"][0] == "optimal" and not retry["cached"][0]  # … so the next run solves it
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_invalid_input_is_cached(tmp_path, monkeypatch):
+    """A ValueError (here: an unknown solver) is a deterministic outcome of the point: stored, not retried."""
+    point = SweepPoint(TINY, "tau_pop", {"solver": "NOT_A_SOLVER"})
+    table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert table["status"][0] == "invalid" and "solver" in table["message"][0] and not table["ok"][0]
+    assert table["verdict"][0] == "inconclusive"
+    calls = _count_evaluations(monkeypatch)
+    again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert again["cached"][0] and again["status"][0] == "invalid" and not calls
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """Make a folder read-only. As root, permissions do not stop writes: then creating files in it fails the
+    way it would for a normal user (PermissionError)."""
+    def make(folder):
+        folder.chmod(0o555)
+        probe = folder / ".probe"
+        try:
+            probe.touch()
+        except PermissionError:
+            return
+        probe.unlink()
+        mkstemp = tempfile.mkstemp
+
+        def refuse(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir).resolve() == folder.resolve():
+                raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+            return mkstemp(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    return make
+
+
+def test_read_only_cache_reads_what_is_there_computes_the_rest_and_warns_once(tmp_path, read_only):
+    cache = tmp_path / "cache"
+    points = grid(TINY, "tau_pop", g=[0.01, 0.1, 0.2])
+    run_sweep(points[:1], cache_dir=cache, n_jobs=1, progress=False)
+    read_only(cache)
+    try:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            table = run_sweep(points, cache_dir=cache, n_jobs=1, progress=False)
+    finally:
+        cache.chmod(0o755)
+    (warning,) = _cache_warnings(record)
+    assert str(cache) in str(warning.message)
+    assert table["cached"].tolist() == [True, False, False]
+    assert (table["status"] == "optimal").all() and table["g"].tolist() == [0.01, 0.1, 0.2]
+    assert len(list(cache.glob("*.json"))) == 1 and not list(cache.glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_uncreatable_cache_dir_computes_without_caching_and_warns_once(tmp_path, n_jobs):
+    (tmp_path / "a_file").write_text("not a folder")
+    cache = tmp_path / "a_file" / "cache"
+    points = grid(TINY, "tau_pop", g=[0.01, 0.1])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        table = run_sweep(points, cache_dir=cache, n_jobs=n_jobs, progress=False)
+    (warning,) = _cache_warnings(record)
+    assert str(cache) in str(warning.message)
+    assert (table["status"] == "optimal").all() and not table["cached"].any()
+
+
+def test_tilde_in_cache_dir_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    run_sweep([SweepPoint(TINY, "tau_pop")], cache_dir="~/results", n_jobs=1, progress=False)
+    assert len(list((tmp_path / "home" / "results").glob("*.json"))) == 1
+    assert not list((tmp_path / "cwd").iterdir())  # no folder named "~"
+
+
+def test_cache_files_are_readable_by_others(tmp_path):
+    """0644, like any file written with open() under the usual umask (mkstemp alone gives 0600)."""
+    run_sweep(grid(TINY, "tau_pop", g=[0.01, 0.1]), cache_dir=tmp_path, n_jobs=2, progress=False)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob("*.json")}
+    assert modes == {0o644}
+
+
+def test_key_includes_solver_and_solver_versions(monkeypatch):
+    import importlib.metadata
+
+    import lindblad_core.sweeps as sw
+
+    point = SweepPoint(TINY, "tau_pop")
+    key = point.key()
+    assert key == SweepPoint(TINY, "tau_pop").key()
+    assert SweepPoint(TINY, "tau_pop", {"solver": "CVXOPT"}).key() != key
+    version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "999.0" if name.lower() == "clarabel" else version(name))
+    sw._solver_versions.cache_clear()  # read once per process, like code_version
+    try:
+        assert point.key() != key  # a Clarabel upgrade invalidates the cache
+    finally:
+        sw._solver_versions.cache_clear()
+
+
+def test_records_name_the_solver_versions(tmp_path):
+    table = run_sweep([SweepPoint(TINY, "tau_pop")], cache_dir=tmp_path, n_jobs=1, progress=False)
+    versions = json.loads(table["versions"][0])
+    assert {"cvxpy", "clarabel", "cvxopt", "scs"} <= set(versions) and versions["clarabel"]
+
+
+# -- Dask ------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def workers_elsewhere(dask_cluster, tmp_path):
+    """The workers run in their own folder: a relative cache path written by a worker would land there,
+    as on a cluster whose nodes do not share the client's disk."""
+    from dask.distributed import Client
+
+    folder = tmp_path / "worker"
+    folder.mkdir()
+    with Client(dask_cluster.scheduler_address) as client:
+        before = client.run(os.getcwd)
+        client.run(os.chdir, str(folder))
+        try:
+            yield folder
+        finally:
+            for address, cwd in before.items():
+                client.run(os.chdir, cwd, workers=[address])
+
+
+def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, workers_elsewhere, tmp_path,
+                                                              monkeypatch):
+    client_dir = tmp_path / "client"
+    client_dir.mkdir()
+    monkeypatch.chdir(client_dir)
+    points = [*grid(TINY, "tau_pop", g=[0.01, 0.1, 0.3]), SweepPoint(DEGENERATE, "tau_pop"),
+              SweepPoint(TINY, "tau_pop", {"solver": "NOT_A_SOLVER"})]
+    table = run_sweep(points, cache_dir="cache", scheduler=dask_cluster.scheduler_address, progress=False)
+    assert not list(workers_elsewhere.rglob("*"))  # never written by a worker …
+    assert len(list((client_dir / "cache").glob("*.json"))) == len(points)  # … but by the client
+    assert table["status"].tolist() == ["optimal"] * 3 + ["degenerate", "invalid"]
+    serial = run_sweep(points[:3], cache_dir=tmp_path / "serial", n_jobs=1, progress=False)
+    np.testing.assert_allclose(table["value"][:3], serial["value"], rtol=1e-9)
+    again = run_sweep(points, cache_dir="cache", scheduler=dask_cluster.scheduler_address, progress=False)
+    assert again["cached"].all() and again["status"].tolist() == table["status"].tolist()

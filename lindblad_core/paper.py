@@ -22,7 +22,7 @@ __all__ = [
 
 # Statuses that are never a result, whatever interval came with them.
 FAILED_STATUSES = frozenset({"solver_error", "infeasible", "infeasible_inaccurate", "unbounded",
-                             "unbounded_inaccurate", "error", "inconsistent"})
+                             "unbounded_inaccurate", "error", "invalid", "inconsistent"})
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
 PAPER_TABLES = {

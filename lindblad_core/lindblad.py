@@ -110,6 +110,35 @@ def local_hermitian_basis(k: int) -> np.ndarray:
     return np.array(basis)
 
 
+@functools.lru_cache(maxsize=8)
+def traceless_hermitian_basis(k: int) -> np.ndarray:
+    """An orthonormal basis of the traceless k×k Hermitian matrices (k² − 1 of them): the off-diagonal
+    elements of :func:`local_hermitian_basis` and the generalised Gell-Mann diagonals
+    diag(1, …, 1, −l, 0, …) / √(l(l + 1)), l = 1 … k − 1.
+
+    The Lamb shift is parametrised on this basis: the identity commutes with everything, and a basis that
+    contains it implicitly (E_00 + E_11 = I) makes the computed commutator directions i[ρ0, B_i] linearly
+    dependent only up to rounding, an artificial direction of size u that the certificates would have to
+    treat as real.
+    """
+    full = local_hermitian_basis(k)
+    diag = [i * k + i for i in range(k)]
+    off = [h for j, h in enumerate(full) if j not in diag]
+    gell_mann = []
+    for l in range(1, k):
+        h = np.zeros((k, k), dtype=complex)
+        h[np.arange(l), np.arange(l)] = 1.0
+        h[l, l] = -float(l)
+        gell_mann.append(h / np.sqrt(l * (l + 1)))
+    return np.array(off + gell_mann)
+
+
+def _traceless_charges(k: int, n_qubits: int) -> np.ndarray:
+    up = np.array([n_qubits - bin(i).count("1") for i in range(k)])  # number of |0> = up
+    off = [up[i] - up[j] for i in range(k) for j in range(k) if i != j]
+    return np.array(off + [0] * (k - 1))
+
+
 def _embed(local: np.ndarray, sites: tuple[int, ...], n_sites: int) -> np.ndarray:
     """Embed operators on ``sites`` (stack (m, 2^k, 2^k), first listed site slowest) into N qubits."""
     rest = [s for s in range(n_sites) if s not in sites]
@@ -179,20 +208,16 @@ class Ansatz:
 
     @cached_property
     def hamiltonian_basis(self) -> tuple[np.ndarray, ...]:
-        """Orthonormal Hermitian basis of H_LS per block (embedded as H ⊗ I, energy basis): (4^n, d, d)."""
+        """Orthonormal basis of the traceless H_LS per block (embedded as H ⊗ I, energy basis): (4^n − 1, d, d),
+        in the order of :func:`traceless_hermitian_basis` (the identity part of H_LS drops out of Eq. (23))."""
         n = self.system.n_sites
-        return tuple(self.system.to_energy_basis(_embed(local_hermitian_basis(b.dim), b.sites, n))
+        return tuple(self.system.to_energy_basis(_embed(traceless_hermitian_basis(b.dim), b.sites, n))
                      for b in self.blocks)
 
     @cached_property
     def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:
         """Magnetisation change of each H_LS basis element (0 for sector-diagonal ones)."""
-        out = []
-        for b in self.blocks:
-            up = np.array([b.n_qubits - bin(i).count("1") for i in range(b.dim)])  # number of |0> = up
-            q = [up[i] - up[j] for i in range(b.dim) for j in range(b.dim)]
-            out.append(np.array(q))
-        return tuple(out)
+        return tuple(_traceless_charges(b.dim, b.n_qubits) for b in self.blocks)
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,12 +225,16 @@ class LindbladCandidate:
     """One Lindbladian of the form of Eq. (23): per block a Γ ⪰ 0 and a Hermitian H_LS (block space).
 
     ``gammas[b]`` is (4^n − 1) × (4^n − 1) in the basis order of :func:`_block_basis`; ``hamiltonians[b]``
-    is 2^n × 2^n in the block's computational basis.
+    is 2^n × 2^n in the block's computational basis. ``lamb_shift_coordinates[b]`` (optional) are the
+    coordinates θ of H_LS on :func:`traceless_hermitian_basis`, i.e. of H_LS ⊗ I on ``Ansatz.hamiltonian_basis``:
+    the SDPs certify the candidate in these coordinates (``hamiltonians`` is their rounded sum), and the
+    energy-basis Lamb shift is then Σ_i θ_i B_i.
     """
 
     ansatz: Ansatz
     gammas: tuple[np.ndarray, ...]
     hamiltonians: tuple[np.ndarray, ...]
+    lamb_shift_coordinates: tuple[np.ndarray, ...] | None = None
 
     def __post_init__(self):
         for b, g, h in zip(self.ansatz.blocks, self.gammas, self.hamiltonians):
@@ -223,7 +252,10 @@ class LindbladCandidate:
         return tuple(float(np.linalg.eigvalsh(0.5 * (g + g.conj().T))[0]) for g in self.gammas)
 
     def lamb_shift_energy_basis(self, b: int) -> np.ndarray:
-        """H_LS ⊗ I of block b in the energy basis."""
+        """H_LS ⊗ I of block b in the energy basis (Σ_i θ_i B_i when coordinates are given)."""
+        if self.lamb_shift_coordinates is not None:
+            return np.tensordot(np.asarray(self.lamb_shift_coordinates[b], float), self.ansatz.hamiltonian_basis[b],
+                                axes=1)
         system = self.ansatz.system
         h = np.asarray(self.hamiltonians[b], dtype=complex)
         return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.n_sites)[0])

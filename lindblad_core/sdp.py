@@ -2,11 +2,36 @@ r"""The SDPs τ^pop (Eq. (29)) and τ^pop,coh (Eq. (33)), with certified bounds 
 
 Every solve returns a :class:`TauResult` with a *certified* interval ``[lower, upper]`` for the optimum:
 
-* ``upper``: the objective evaluated exactly (numpy) at the solver's candidate after projecting each Γ onto
-  {Γ ⪰ 0, Tr Γ = t}: a real Lindbladian of Eq. (23) attains it.
-* ``lower``: the dual objective evaluated exactly at a dual-feasible point repaired from the solver's
-  dual (clipped / projected / rescaled into the dual feasible set): a rigorous bound by weak duality,
-  independent of the solver's tolerance.
+* ``upper``: the objective at a Lindbladian of Eq. (23) built from the solver's candidate (each Γ projected
+  onto {Γ ⪰ 0, Tr Γ = t}, then shifted by the rigorous bound on its smallest eigenvalue and rescaled, so
+  that it is feasible in exact arithmetic), evaluated with a bound on every rounding error.
+* ``lower``: the dual objective at a dual-feasible point repaired from the solver's dual, evaluated with
+  a bound on every rounding error: a bound by weak duality, independent of the solver's tolerance.
+
+What "certified" guarantees
+---------------------------
+``lower ≤ τ_opt ≤ upper`` holds for the exact optimum of the problem defined by the computed (float64)
+data — the populations p (ρ0 = diag p), the target T, the operators F_α and the Lamb-shift basis
+(``Ansatz.operators``, ``Ansatz.hamiltonian_basis``) in the computed energy eigenbasis — with every
+rounding error of the certificate itself included. The tools are those of verified SDP solvers (VSDP,
+Jansson, Chaykin, Keil 2007): a floating-point evaluation plus the a-priori bound γ_n = n u / (1 − n u)
+(Higham, *Accuracy and Stability*, Ch. 3) on each matrix product; eigenvalues and norms through the
+residual of the computed eigen-decomposition (Weyl, Ostrowski, Hoffman–Wielandt, see
+:func:`_hermitian_enclosure`); the Lamb-shift term, whose coordinates can reach 1e9 at low
+temperature, by an error-free compensated dot product (Ogita, Rump, Oishi 2005); the dual constraint
+A_H^*(Z) = 0 not by a projection "up to rounding" but by an exact correction whose size is enclosed by a
+verified linear solve (:func:`_coh_lower_bound`). ``certified`` means: this interval is tight (``CERT_ATOL``,
+``CERT_RTOL``), nothing is inconsistent, and the data's own rounding (``data_error``) cannot change the
+verdict.
+
+It does not guarantee the optimum of the problem with *exact* inputs. The computed data are themselves
+rounded: populations to a relative O(d³u) (GTH, :func:`~lindblad_core.redfield.populations`; in practice
+~1e-14), the eigenbasis to ~d u ‖H‖ / gap, the principal values of Eq. (41) to ~1e-10 relative
+(``PRINCIPAL_VALUE_RTOL``). τ^pop moves by at most α ‖δp‖₁ under a change δp of the populations (the
+argument of Lemma 1) and τ^pop,coh by at most ‖δT‖ under a change of the target; the Lamb-shift term
+magnifies eigenbasis errors by the size of the optimal Lamb shift. ``TauResult.data_error`` is this
+first-order estimate at the solution found (~1e-12 at the paper's points); when it could flip the
+verdict, the verdict is "inconclusive" and ``reason`` says so.
 
 Formulations
 ------------
@@ -46,15 +71,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lindblad import Ansatz, Block, LindbladCandidate, candidate_rate_matrix, l2_prime, lindblad_superoperator, local_hermitian_basis
+from .lindblad import Ansatz, Block, LindbladCandidate, candidate_rate_matrix, l2_prime, lindblad_superoperator, traceless_hermitian_basis
 from .redfield import Redfield, l2, populations, second_order_coherences
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DELTA_TOL", "NORMS", "TARGETS", "SOLVERS", "TauResult", "CandidateCheck", "tau_pop", "tau_pop_coh",
+__all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult", "CandidateCheck", "tau_pop", "tau_pop_coh",
            "lemma1_alpha", "lemma1_bound", "check_candidate", "candidate_populations", "default_solver"]
 
 DELTA_TOL = 1e-6  # δ_tol of Eqs. (30), (34), as in the paper
+# Statuses whose number can count as a result: "optimal" (its value is checked against the certified
+# interval; a value outside it turns the status into "inconsistent") and "optimal_inaccurate" only together
+# with a tight certified interval. See TauResult.is_result; notebooks and plots use this set.
+RESULT_STATUSES = frozenset({"optimal", "optimal_inaccurate"})
+INCONSISTENT = "inconsistent"  # certified lower > upper, or an "optimal" value outside the certified interval
+# The solver's own accuracy: an "optimal" value may lie this far outside the certified interval
+# (Clarabel's default gap and feasibility tolerances are 1e-8; the published grids stay within 6e-10).
+SOLVER_ATOL = 1e-8
+SOLVER_RTOL = 1e-6
+# Relative accuracy of the principal values of Eq. (41) (tests/test_baths.py: QUADPACK's QAWC to 1e-10);
+# only the target T of τ^pop,coh depends on them.
+PRINCIPAL_VALUE_RTOL = 1e-10
 NORMS = ("spectral", "frobenius", "nuclear")
 TARGETS = ("physical", "published")
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
@@ -94,16 +131,25 @@ class TauResult:
     value : float or None
         The solver's optimum (None when it returned none).
     lower, upper : float
-        Certified interval containing the true optimum (see module docstring).
+        Certified interval containing the exact optimum of the problem defined by the computed data,
+        rounding included (see the module docstring).
     status : str
-        cvxpy status ("optimal", "optimal_inaccurate", "infeasible", "solver_error", …). Anything but
-        "optimal" is to be reported, not plotted as a value.
+        cvxpy status ("optimal", "optimal_inaccurate", "infeasible", "solver_error", …) of the attempt that
+        is reported, or ``INCONSISTENT``: the certified lower bound exceeds the upper one, or the solver
+        said "optimal" with a value outside the certified interval (beyond ``SOLVER_ATOL``,
+        ``SOLVER_RTOL``). Only ``RESULT_STATUSES`` can count as a result (see ``is_result``).
     solver : str
     solve_seconds, setup_seconds : float
     candidate : LindbladCandidate or None
-        The Lindbladian (projected onto the feasible set) that attains ``upper``.
+        A Lindbladian of Eq. (23) (rounded to float64) within rounding of the one that attains ``upper``.
     options : dict
-        norm, target, blocks, traces, free_trace, symmetry.
+        norm, target, blocks, traces, free_trace, symmetry, attempts.
+    reason : str or None
+        Why the result is inconclusive whatever δ_tol (an inconsistency); ``explain()`` adds the reasons
+        that depend on δ_tol.
+    data_error : float
+        First-order estimate of how far the rounding of the computed data (populations, eigenbasis,
+        principal values) can move the optimum (module docstring); the verdict holds only beyond it.
     """
 
     quantity: str
@@ -116,36 +162,79 @@ class TauResult:
     setup_seconds: float
     candidate: LindbladCandidate | None = field(repr=False, default=None)
     options: dict = field(default_factory=dict)
+    reason: str | None = None
+    data_error: float = 0.0
 
     @property
     def ok(self) -> bool:
-        """The solver reported "optimal"."""
+        """The solver reported "optimal" and its value lies in the certified interval."""
         return self.status == "optimal"
 
     @property
+    def consistent(self) -> bool:
+        return self.status != INCONSISTENT and self.lower <= self.upper
+
+    def _ill_conditioned(self, tol: float) -> bool:
+        """The interval decides the verdict, but widening it by ``data_error`` does not."""
+        return (self.lower >= tol or self.upper < tol) and not (self.lower - self.data_error >= tol
+                                                                 or self.upper + self.data_error < tol)
+
+    @property
     def certified(self) -> bool:
-        """The certified interval is tight (see ``CERT_ATOL``, ``CERT_RTOL``), whatever the solver said."""
-        return _tight(self.lower, self.upper)
+        """The certified interval is tight (``CERT_ATOL``, ``CERT_RTOL``) and consistent, and the data's own
+        rounding cannot change the verdict at δ_tol, whatever the solver said."""
+        return (self.consistent and self.reason is None and _tight(self.lower, self.upper)
+                and not self._ill_conditioned(DELTA_TOL))
 
     def verdict(self, tol: float = DELTA_TOL) -> str:
-        """"impossible" if lower ≥ tol, "possible" if upper < tol, else "inconclusive" (Eqs. (30), (34))."""
-        if self.lower >= tol:
+        """"impossible" if lower ≥ tol, "possible" if upper < tol, else "inconclusive" (Eqs. (30), (34)).
+
+        Inconsistent results are "inconclusive", and so are results whose verdict ``data_error`` could flip.
+        """
+        if not self.consistent or self.reason is not None:
+            return "inconclusive"
+        if self.lower - self.data_error >= tol:
             return "impossible"
-        if self.upper < tol:
+        if self.upper + self.data_error < tol:
             return "possible"
         return "inconclusive"
+
+    def explain(self, tol: float = DELTA_TOL) -> str | None:
+        """Why the verdict at ``tol`` is "inconclusive" (None when it is not)."""
+        if self.verdict(tol) != "inconclusive":
+            return None
+        if self.reason is not None:
+            return self.reason
+        if not self.consistent:
+            return f"inconsistent certificate: lower {self.lower:.6g} > upper {self.upper:.6g}"
+        if self._ill_conditioned(tol):
+            return (f"ill-conditioned: the rounding of the computed data can move the optimum by up to "
+                    f"{self.data_error:.2g} (see data_error), enough to cross delta_tol = {tol:g} from the "
+                    f"certified interval [{self.lower:.6g}, {self.upper:.6g}]")
+        if not np.isfinite(self.upper):
+            return f"no certified upper bound ({self.status})"
+        return f"the certified interval [{self.lower:.6g}, {self.upper:.6g}] contains delta_tol = {tol:g}"
+
+    @property
+    def is_result(self) -> bool:
+        """Counts as a result (drawn solid, listed as decided): "optimal" and consistent, or a certified
+        interval with a status in ``RESULT_STATUSES``; and a decided verdict."""
+        return (self.status in RESULT_STATUSES and (self.ok or self.certified)
+                and self.verdict() != "inconclusive")
 
     def to_dict(self) -> dict:
         return {
             "quantity": self.quantity, "value": self.value, "lower": self.lower, "upper": self.upper,
             "status": self.status, "certified": self.certified, "verdict": self.verdict(), "solver": self.solver,
-            "solve_seconds": self.solve_seconds, "setup_seconds": self.setup_seconds, **self.options,
+            "solve_seconds": self.solve_seconds, "setup_seconds": self.setup_seconds,
+            "reason": self.explain(), "data_error": self.data_error, "is_result": self.is_result, **self.options,
         }
 
     def __str__(self) -> str:
         v = "None" if self.value is None else f"{self.value:.6g}"
+        why = self.explain()
         return (f"{self.quantity} = {v} in [{self.lower:.6g}, {self.upper:.6g}] ({self.verdict()}; "
-                f"{self.status}, {self.solver}, {self.solve_seconds:.2f}s)")
+                f"{self.status}, {self.solver}, {self.solve_seconds:.2f}s)" + (f" [{why}]" if why else ""))
 
 
 # -- solvers ------------------------------------------------------------------------------------------
@@ -178,7 +267,7 @@ def _tight(lower: float, upper: float) -> bool:
 
 @dataclass(frozen=True)
 class _Outcome:
-    status: str  # the best status any attempt reached ("optimal" > "optimal_inaccurate" > anything else)
+    status: str  # the reported status: the best consistent one any attempt reached, or INCONSISTENT
     solver: str  # the solver that reached it
     value: float | None  # its optimum
     seconds: float
@@ -186,9 +275,16 @@ class _Outcome:
     lower: float  # the largest certified lower bound over all attempts
     upper: float  # the smallest certified upper bound over all attempts …
     candidate: LindbladCandidate | None  # … and the Lindbladian that attains it
+    data_error: float = 0.0  # data_error at that candidate
+    reason: str | None = None  # why the outcome is inconsistent
 
 
 _STATUS_RANK = {"optimal": 0, "optimal_inaccurate": 1}
+
+
+def _value_consistent(value: float, lower: float, upper: float) -> bool:
+    tol = SOLVER_ATOL + SOLVER_RTOL * abs(value)
+    return lower - tol <= value <= upper + tol
 
 
 def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -> _Outcome:
@@ -197,9 +293,14 @@ def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -
     The default chain is MOSEK when licensed, else Clarabel (``CLARABEL_ATTEMPTS``), then CVXOPT:
     interior-point methods meet degenerate optimal faces exactly where τ ≈ 0 (a Lindbladian is possible),
     and CVXOPT's Schur-complement method copes with those. After each attempt ``certify()`` turns the
-    current primal/dual values into ``(lower, upper, candidate)``; bounds from different attempts are all
-    rigorous, so the best of each is kept. The chain stops at the first "optimal" status or tight interval.
-    ``clarabel``: settings added to every Clarabel attempt.
+    current primal/dual values into ``(lower, upper, candidate[, data_error])``; bounds from different
+    attempts are all rigorous, so the best of each is kept. The chain stops at the first "optimal" status
+    whose value lies in the certified interval, or at a tight interval.
+
+    Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper
+    one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``,
+    ``SOLVER_RTOL``) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
+    with a ``reason``. ``clarabel``: settings added to every Clarabel attempt.
     """
     import cvxpy as cp
 
@@ -215,8 +316,9 @@ def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -
             raise ValueError("solver MOSEK needs a licence; none was found")
         chain = [solver]
     t0 = time.perf_counter()
-    status, used, value, n_attempt = "solver_error", chain[0], None, 0
-    lower, upper, candidate = 0.0, np.inf, None
+    n_attempt = 0
+    lower, upper, candidate, data_error = 0.0, np.inf, None, 0.0
+    reports = []  # (status, solver, value) of every attempt
     settings = {"CLARABEL": tuple({**(clarabel or {}), **a} for a in CLARABEL_ATTEMPTS), "SCS": (SCS_OPTIONS,)}
     attempts = [(name, kwargs) for name in chain for kwargs in settings.get(name, ({},))]
     for n_attempt, (name, kwargs) in enumerate(attempts, start=1):
@@ -229,18 +331,168 @@ def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -
         except cp.error.SolverError as err:
             log.info("solver %s (%s) failed: %s", name, kwargs, err)
             attempt = "solver_error"
-        if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
-            status, used = attempt, name
-            value = float(problem.value) if attempt in _STATUS_RANK else None
-        lo, up, cand = certify()
+        value = float(problem.value) if attempt in _STATUS_RANK and problem.value is not None else None
+        reports.append((attempt, name, value))
+        lo, up, cand, *extra = certify()
         lower = max(lower, lo)
         if up < upper:
             upper, candidate = up, cand
-        if attempt == "optimal" or _tight(lower, upper):
+            data_error = extra[0] if extra else 0.0
+        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper)) \
+                or _tight(lower, upper):
             break
         log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
-    # lower ≤ upper holds mathematically; at rounding level only lowering `lower` keeps both rigorous
-    return _Outcome(status, used, value, time.perf_counter() - t0, n_attempt, min(lower, upper), upper, candidate)
+    status, used, value, reason = "solver_error", chain[0], None, None
+    for attempt, name, val in reports:  # the best status among attempts consistent with the final interval
+        if attempt == "optimal" and not _value_consistent(val, lower, upper):
+            continue
+        if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
+            status, used, value = attempt, name, val
+    lying = [(name, val) for attempt, name, val in reports
+             if attempt == "optimal" and not _value_consistent(val, lower, upper)]
+    if lower > upper:
+        reason = (f"inconsistent certificate: the certified lower bound {lower:.10g} exceeds the certified upper "
+                  f"bound {upper:.10g} (please report this setting)")
+    elif lying and status != "optimal":
+        name, val = lying[0]
+        reason = (f"inconsistent: {name} reported 'optimal' with value {val:.10g} outside the certified interval "
+                  f"[{lower:.10g}, {upper:.10g}] (beyond its tolerance {SOLVER_ATOL:g} + {SOLVER_RTOL:g}·|value|)")
+        used, value = name, val
+    if reason is not None:
+        status = INCONSISTENT
+    return _Outcome(status, used, value, time.perf_counter() - t0, n_attempt, lower, upper, candidate,
+                    data_error, reason)
+
+
+# -- rigorous floating-point evaluation ------------------------------------------------------------------
+#
+# Every certificate below is a float64 evaluation plus a bound on its rounding error. Model (Higham,
+# "Accuracy and Stability of Numerical Algorithms", 2nd ed., §2.2, §3.1–3.6): fl(a ∘ b) = (a ∘ b)(1 + δ),
+# |δ| ≤ u = 2^-53, for + − × /, plus an absolute 2^-1075 on underflow; a sum of n terms, in any order,
+# is off by at most γ_{n−1} Σ|terms|; a complex multiplication counts as three roundings (√2 γ_2 ≤ γ_3).
+# For an expression built from sums and products, the error is at most γ_K times the same expression
+# evaluated on the absolute values of its inputs, K being the longest chain of roundings. That magnitude is
+# itself computed in floating point (never below the exact one by more than a factor 1 − γ_K), hence
+# γ_{2K+2} in ``_bound``. The bounds hold whatever order BLAS sums in, with or without FMA.
+
+_U = np.finfo(float).eps / 2  # unit roundoff u
+_TINY = 1e-290  # absolute slack added to every bound: covers underflow (≤ 2^-1075 per operation)
+
+
+def _gamma(n: float) -> float:
+    """γ_n = n u / (1 − n u) (Higham, Lemma 3.1); inf when n u ≥ 1/2."""
+    nu = n * _U
+    return nu / (1.0 - nu) if nu < 0.5 else np.inf
+
+
+def _bound(depth: float, magnitude):
+    """Bound on the rounding error of an evaluation whose chains of roundings are at most ``depth`` long,
+    given ``magnitude``: the same evaluation on the absolute values of the inputs (computed in float)."""
+    return _gamma(2 * depth + 2) * magnitude + _TINY
+
+
+def _up(x: float, n: int = 4) -> float:
+    """Round a float result of a few operations outwards (upwards for positive quantities)."""
+    return float(x) * (1.0 + _gamma(n)) + _TINY if x >= 0 else float(x) * (1.0 - _gamma(n)) + _TINY
+
+
+def _down(x: float, n: int = 4) -> float:
+    return float(x) * (1.0 - _gamma(n)) - _TINY if x >= 0 else float(x) * (1.0 + _gamma(n)) - _TINY
+
+
+def _fro_upper(x) -> float:
+    """An upper bound on the Frobenius norm of a float array (the float value, rounded up)."""
+    x = np.asarray(x)
+    return _up(float(np.sqrt(np.sum(np.abs(x) ** 2))), x.size + 8)
+
+
+def _hermitian_enclosure(a: np.ndarray, err_f: float = 0.0) -> tuple[float, float, float]:
+    r"""Rigorous (λ_min lower bound, spectral-norm upper bound, nuclear-norm upper bound) of every exact
+    Hermitian matrix A with ‖A − a‖_F ≤ ``err_f``, for an exactly Hermitian float array ``a``.
+
+    From the computed eigen-decomposition a ≈ X diag(w) X^H: R = X^H a X − diag(w) and
+    α ≥ ‖X^H X − I‖_F are evaluated with rounding bounds. M = X^H A X = diag(w) + R', ‖R'‖_F ≤ δ =
+    ‖R‖_F + (1 + α) err_f, so by Weyl λ_min(M) ≥ w_min − δ, max|λ(M)| ≤ max|w| + δ, and by Hoffman–Wielandt
+    Σ|λ(M)| ≤ Σ|w| + √n δ. By Ostrowski λ_i(M) = θ_i λ_i(A) with θ_i ∈ [1 − α, 1 + α], which carries the
+    three bounds over to A. (The approach of VSDP's verified eigenvalue bounds.)
+    """
+    n = a.shape[0]
+    if not (np.all(np.isfinite(a)) and np.isfinite(err_f)):
+        return -np.inf, np.inf, np.inf
+    w, x = np.linalg.eigh(a)
+    cplx = 3 if (np.iscomplexobj(a) or np.iscomplexobj(x)) else 1
+    ax = np.abs(x)
+    r = x.conj().T @ (a @ x)
+    r[np.diag_indices(n)] -= w
+    mag = ax.T @ (np.abs(a) @ ax) + np.diag(np.abs(w))
+    delta = _fro_upper(r) + _fro_upper(_bound(2 * cplx * n + 2, mag))
+    g = x.conj().T @ x
+    g[np.diag_indices(n)] -= 1.0
+    alpha = _fro_upper(g) + _fro_upper(_bound(cplx * n + 2, ax.T @ ax + np.eye(n)))
+    if not alpha < 0.5:
+        return -np.inf, np.inf, np.inf
+    delta = _up(delta + (1.0 + alpha) * err_f)
+    mu = _down(float(w[0]) - delta)
+    lam_min = _down(mu / (1.0 + alpha) if mu >= 0 else mu / (1.0 - alpha))
+    spectral = _up((float(np.max(np.abs(w))) + delta) / (1.0 - alpha))
+    nuclear = _up((float(np.sum(np.abs(w))) * (1.0 + _gamma(n)) + np.sqrt(n) * delta) / (1.0 - alpha), 8)
+    return lam_min, spectral, nuclear
+
+
+def _hermitian_part(x: np.ndarray) -> np.ndarray:
+    """(x + x^H)/2, exactly Hermitian in floating point (the two halves are exact conjugates)."""
+    return 0.5 * (x + x.conj().T)
+
+
+_SPLITTER = 134217729.0  # 2^27 + 1 (Veltkamp/Dekker splitting)
+
+
+def _two_product(a, b):
+    """x + y = a·b exactly (Dekker), barring underflow/overflow."""
+    x = a * b
+    c = _SPLITTER * a
+    ah = c - (c - a)
+    al = a - ah
+    c = _SPLITTER * b
+    bh = c - (c - b)
+    bl = b - bh
+    return x, al * bl - (((x - ah * bh) - al * bh) - ah * bl)
+
+
+def _two_sum(a, b):
+    """x + y = a + b exactly (Knuth)."""
+    x = a + b
+    z = x - a
+    return x, (a - (x - z)) + (b - z)
+
+
+def _dot2(coefficients: np.ndarray, arrays: np.ndarray):
+    r"""Σ_i c_i X_i (real, summed over the first axis) in twice the working precision, and its error bound.
+
+    Algorithm Dot2 of Ogita, Rump, Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005):
+    |result − exact| ≤ u |exact| + γ_n² Σ|c_i X_i|. Used for the Lamb-shift term, whose coordinates can be
+    1e9 while the sum is O(τ): plain float64 would lose everything there.
+    """
+    n = len(coefficients)
+    if n == 0:
+        return np.zeros(arrays.shape[1:]), np.zeros(arrays.shape[1:])
+    p, s = _two_product(coefficients[0], arrays[0])
+    for c, x in zip(coefficients[1:], arrays[1:]):
+        h, r = _two_product(c, x)
+        p, q = _two_sum(p, h)
+        s = s + (q + r)
+    res = p + s
+    mag = np.tensordot(np.abs(coefficients), np.abs(arrays), axes=1)
+    err = 2 * _U * np.abs(res) + 2 * _gamma(2 * n + 2) ** 2 * mag + n * _TINY
+    return res, err
+
+
+def _exact_sum_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_j a[i, j] b[j] for each row i, correctly rounded (error-free products, then ``math.fsum``)."""
+    import math
+
+    hi, lo = _two_product(a, b[None, :])
+    return np.array([math.fsum(np.concatenate([h, l])) for h, l in zip(hi, lo)])
 
 
 # -- structure ----------------------------------------------------------------------------------------
@@ -316,6 +568,95 @@ def population_coefficients(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, 
     return tuple(out)
 
 
+def _population_coefficient_errors(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entrywise bounds on the rounding error of :func:`population_coefficients` (same shapes, real)."""
+    out = []
+    for f in ansatz.operators:
+        af = np.abs(f)
+        mag = np.einsum("akm,bkm,m->kab", af, af, p) + np.einsum("ank,bnk->kab", af, af) * p[:, None, None]
+        out.append(_bound(f.shape[1] + 8, mag))  # d-term sums of complex products, a difference, (g + g^H)/2
+    return tuple(out)
+
+
+def _data_rtol(red: Redfield) -> tuple[float, float]:
+    """First-order relative errors of the computed data: (populations η_p, eigenbasis η_V).
+
+    η_V = d u ‖H‖/gap (``System.eigenvector_error``). η_p = the measured error of the GTH solve (against
+    extended precision, ``redfield.population_rounding_error``) + 2(d − 1) · 8u, O'Cinneide's entrywise
+    perturbation bound for rates known to ~8u relative (J, n, |S|²); the eigenbasis part of the rates is
+    counted with η_V by the callers.
+    """
+    from .redfield import population_rounding_error
+
+    d = red.dim
+    return population_rounding_error(red) + 2 * (d - 1) * 8 * _U, red.system.eigenvector_error
+
+
+@dataclass(frozen=True)
+class _FeasibleGamma:
+    """Γ* = s (Γ̃ + δ I) with δ ≥ −λ_min(Γ̃) proven and s = t / Tr(Γ̃ + δ I) exactly: feasible in exact
+    arithmetic. ``stored`` is Γ* rounded to float64, ``base`` is Γ̃, ``dist`` ≥ ‖Γ* − Γ̃‖_F."""
+
+    stored: np.ndarray
+    base: np.ndarray
+    dist: float
+
+
+def _feasible_gamma(gam: np.ndarray, trace: float | None) -> _FeasibleGamma | None:
+    g = _hermitian_part(np.asarray(gam, dtype=complex))
+    m = g.shape[0]
+    lam, _, _ = _hermitian_enclosure(g)
+    if not np.isfinite(lam):
+        return None
+    delta = _up(max(0.0, -lam))
+    norm = _fro_upper(g)
+    if trace is None:
+        return _FeasibleGamma(g + delta * np.eye(m), g, _up(delta * np.sqrt(m) * (1 + 4 * _U)))
+    diag = np.real(np.diag(g))
+    tr = float(np.sum(diag))
+    err = _bound(m, float(np.sum(np.abs(diag))))
+    den_lo, den_hi = _down(tr - err + m * delta), _up(tr + err + m * delta)
+    if not den_lo > 0:
+        return None
+    s_lo, s_hi = _down(trace / den_hi), _up(trace / den_lo)
+    dist = _up(max(abs(s_lo - 1.0), abs(s_hi - 1.0)) * norm + s_hi * delta * np.sqrt(m), 8)
+    s_mid = trace / (tr + m * delta)
+    return _FeasibleGamma(s_mid * (g + delta * np.eye(m)), g, dist)
+
+
+def _pop_certificate_upper(coeffs, coeff_err, gammas, traces):
+    """Certified upper bound of Eq. (29) at the projected multipliers: (upper, stored Γ*'s) or (inf, None)."""
+    feas = [_feasible_gamma(g, t) for g, t in zip(gammas, traces)]
+    if any(f is None for f in feas):
+        return np.inf, None
+    d = coeffs[0].shape[0]
+    c = np.zeros(d)
+    err = np.zeros(d)
+    for g_b, e_b, f in zip(coeffs, coeff_err, feas):
+        m = g_b.shape[1]
+        gam_t = f.base.T
+        c += np.real(np.einsum("kab,ab->k", g_b, gam_t))
+        ag = np.abs(gam_t)
+        err += np.einsum("kab,ab->k", e_b, ag) + _bound(m * m + 6, np.einsum("kab,ab->k", np.abs(g_b), ag))
+        g_norm = np.sqrt(np.sum(np.abs(g_b) ** 2, axis=(1, 2))) + np.sqrt(np.sum(e_b**2, axis=(1, 2)))
+        err += _up(f.dist) * g_norm * (1 + _gamma(m * m + 4))  # |Tr G_k (Γ* − Γ̃)| ≤ ‖G_k‖_F ‖Γ* − Γ̃‖_F
+    upper = _up(float(np.sum(np.abs(c)) + np.sum(err)), 2 * d + 8)
+    return upper, [f.stored for f in feas]
+
+
+def _pop_certificate_lower(coeffs, coeff_err, y_val, traces) -> float:
+    """Σ_b t_b λ_min(Σ_k y_k G^b_k) for |y| ≤ 1, bounded below rigorously (the dual of Eq. (29))."""
+    d = len(y_val)
+    ay = np.abs(y_val)
+    total = 0.0
+    for t, g_b, e_b in zip(traces, coeffs, coeff_err):
+        s_b = _hermitian_part(np.tensordot(y_val, g_b, axes=1))
+        err = np.tensordot(ay, e_b, axes=1) + _bound(d + 4, np.tensordot(ay, np.abs(g_b), axes=1))
+        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err))
+        total = _down(total + _down(t * lam))
+    return total
+
+
 def _pop_objective(coeffs, gammas) -> float:
     c = sum(np.real(np.einsum("kab,ba->k", g_b, gam)) for g_b, gam in zip(coeffs, gammas))
     return float(np.sum(np.abs(c)))
@@ -372,11 +713,17 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     setup_s = time.perf_counter() - t_start
     zero_h = tuple(np.zeros((b.dim, b.dim)) for b in ansatz.blocks)
 
+    coeff_err = _population_coefficient_errors(ansatz, p)
+    eta_p, eta_v = _data_rtol(red)
+    # |Δτ^pop| ≤ α ‖δp‖₁ for a change δp of the populations (the argument of Lemma 1); the eigenbasis
+    # enters the coefficients G twice
+    data_error = lemma1_alpha([b.sites for b in ansatz.blocks], traces) * (eta_p + 2 * eta_v)
+
     def certify():
-        # lower: any |y| ≤ 1 gives Σ_b t_b λ_min(Σ_k y_k G^b_k)
+        # lower: any |y| ≤ 1 gives Σ_b t_b λ_min(Σ_k y_k G^b_k) (exact in the clipped y)
         y_val = np.zeros(d) if y.value is None else np.clip(np.asarray(y.value, float), -1.0, 1.0)
-        lower = sum(t * np.linalg.eigvalsh(np.tensordot(y_val, g, axes=1))[0] for t, g in zip(traces, coeffs))
-        # upper: the multipliers of the LMIs are Γ; project onto the feasible set and evaluate exactly
+        lower = _pop_certificate_lower(coeffs, coeff_err, y_val, traces)
+        # upper: the multipliers of the LMIs are Γ; project onto the feasible set and evaluate rigorously
         gammas = [np.zeros((g.shape[1], g.shape[1]), dtype=complex) for g in coeffs]
         for b, idx, con in pieces:
             z = con.dual_value
@@ -387,19 +734,22 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
                 s = len(idx)
                 z = (z[:s, :s] + z[s:, s:]) + 1j * (z[s:, :s] - z[:s, s:])
             gammas[b][np.ix_(idx, idx)] = z
-        best = None
+        best = (np.inf, None)
         for variant in (gammas, [g.conj() for g in gammas]):  # the multiplier's complex orientation
             proj = [_psd_project(g, t) for g, t in zip(variant, traces)]
-            val = _pop_objective(coeffs, proj)
-            if best is None or val < best[0]:
-                best = (val, proj)
-        return max(0.0, float(lower)), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h)
+            val, stored = _pop_certificate_upper(coeffs, coeff_err, proj, traces)
+            if val < best[0]:
+                best = (val, stored)
+        if best[1] is None:
+            return max(0.0, lower), np.inf, None, data_error
+        return max(0.0, lower), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h), data_error
 
     out = _solve(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
-                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False})
+                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
+                     reason=out.reason, data_error=out.data_error)
 
 
 # -- τ^pop,coh ------------------------------------------------------------------------------------------
@@ -444,51 +794,219 @@ def _complex_dual(v: np.ndarray) -> np.ndarray:
     return (v[:k, :k] + v[k:, k:]) + 1j * (v[k:, :k] - v[:k, k:])
 
 
-def _dual_norm(z: np.ndarray, norm: str) -> float:
-    s = np.linalg.svd(z, compute_uv=False)
-    return {"spectral": float(np.sum(s)), "nuclear": float(s[0]), "frobenius": float(np.sqrt(np.sum(s**2)))}[norm]
+# Lamb-shift basis elements whose energy-basis matrix is diagonal up to this (relative to its norm) commute
+# with ρ0 up to the rounding of the eigenbasis (conserved quantities such as Σσz when a block spans the whole
+# chain): their commutators are rounding noise, not directions of the problem, and are left out of it.
+LAMB_NOISE_RTOL = 1e-12
 
 
-def _norm(x: np.ndarray, norm: str) -> float:
-    s = np.linalg.svd(x, compute_uv=False)
-    return {"spectral": float(s[0]), "nuclear": float(np.sum(s)), "frobenius": float(np.sqrt(np.sum(s**2)))}[norm]
+def _resolved_lamb_shift(basis: np.ndarray, dmat: np.ndarray) -> np.ndarray:
+    """Which Lamb-shift basis elements B_h give a real direction i[ρ0, B_h] = i D∘B_h of the problem."""
+    off = dmat != 0
+    out = np.zeros(len(basis), dtype=bool)
+    for h, b in enumerate(basis):
+        total = np.sqrt(np.sum(np.abs(b) ** 2))
+        out[h] = np.sqrt(np.sum(np.abs(b[off]) ** 2)) > LAMB_NOISE_RTOL * total
+    return out
 
 
-def _coh_lower_bound(z, ansatz, rho0_e, target, traces, norm, free_trace) -> float:
-    """Repair Z into the dual feasible set and evaluate the dual objective exactly (weak duality)."""
+def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray):
+    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding."""
+    m, d = f.shape[0], f.shape[1]
+    fd = np.conj(np.swapaxes(f, 1, 2))
+    g_ops = np.tensordot(gamma, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
+    sandwich = np.sum((g_ops * p[None, None, :]) @ fd, axis=0)
+    anti = np.sum(fd @ g_ops, axis=0)
+    value = sandwich - 0.5 * (anti * p[None, :] + p[:, None] * anti)
+    af = np.abs(f)
+    afd = np.swapaxes(af, 1, 2)
+    ag = np.tensordot(np.abs(gamma), af, axes=(1, 0))
+    mag_a = np.sum(afd @ ag, axis=0)
+    mag = np.sum((ag * p[None, None, :]) @ afd, axis=0) + 0.5 * (mag_a * p[None, :] + p[:, None] * mag_a)
+    return value, _bound(2 * m + 2 * d + 16, mag)
+
+
+def _dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray):
+    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound."""
+    m, d = f.shape[0], f.shape[1]
+    fc = f.conj().reshape(m, d * d)
+    zd = z.conj().T
+    q1 = fc @ ((zd @ f) * p[None, None, :]).reshape(m, d * d).T
+    pm = p[:, None] * zd + zd * p[None, :]
+    q2 = fc @ (f @ pm).reshape(m, d * d).T
+    value = _hermitian_part(q1 - 0.5 * q2)
+    af = np.abs(f)
+    afr = af.reshape(m, d * d)
+    az = np.abs(z).T
+    m1 = afr @ ((az @ af) * p[None, None, :]).reshape(m, d * d).T
+    m2 = afr @ (af @ (p[:, None] * az + az * p[None, :])).reshape(m, d * d).T
+    mag = m1 + 0.5 * m2
+    return value, _bound(d * d + 2 * d + 16, 0.5 * (mag + mag.T))
+
+
+@dataclass(frozen=True, eq=False)
+class _CohData:
+    """What the certificates of Eq. (33) need, computed once per solve (see :func:`_coh_data`)."""
+
+    operators: tuple
+    p: np.ndarray
+    tmat: np.ndarray
+    traces: tuple
+    norm: str
+    free_trace: bool
+    lips: tuple  # ‖A_b‖ (Frobenius → Frobenius) upper bounds, also for A_b^*
+    dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
+    lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
+    k_rows: np.ndarray  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im)
+    q: np.ndarray | None  # orthonormal basis of their span (float), for the projection
+    minv: float  # ‖M^{-1}‖_2 upper bound for the correction system (inf: not verified)
+    k_norm: float  # max_j ‖K_j‖_F upper bound
+    structural: np.ndarray  # entries (j, k) with D_jk == 0: a Z supported there is exactly feasible
+    t_norm: float  # ‖T‖_F upper bound
+    eta_p: float
+    eta_v: float
+
+
+def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta) -> _CohData:
+    d = len(p)
+    ops = ansatz.operators
+    rho_norm = _fro_upper(p)
+    lips = tuple(_up(2.0 * f.shape[0] * rho_norm * max(_fro_upper(fa) for fa in f) ** 2, 8) for f in ops)
+    dmat = p[:, None] - p[None, :]
+    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
+    dirs = 1j * dmat[None] * basis[_resolved_lamb_shift(basis, dmat)]
+    rows = np.concatenate([dirs.real.reshape(len(dirs), -1), dirs.imag.reshape(len(dirs), -1)], axis=1)
+    scale = np.sqrt(np.sum(rows**2, axis=1))
+    k_rows = rows / scale[:, None]
+    n = len(k_rows)
+    q, minv, k_norm = None, np.inf, 0.0
+    if n:
+        q = np.linalg.qr(k_rows.T)[0]
+        k_norm = max(_fro_upper(r) for r in k_rows)
+        ak = np.abs(k_rows)
+        m_t = k_rows @ k_rows.T
+        e_m = _bound(2 * d * d + 10, ak @ ak.T)  # covers |K − i D∘B/s| (a few roundings) and the products
+        try:
+            r_inv = np.linalg.inv(m_t)
+            resid = r_inv @ m_t
+            resid[np.diag_indices(n)] -= 1.0
+            alpha = _fro_upper(resid) + _fro_upper(_bound(n + 2, np.abs(r_inv) @ np.abs(m_t))) \
+                + _fro_upper(np.abs(r_inv) @ e_m)
+            if alpha < 0.5:
+                minv = _up(_fro_upper(r_inv) / (1.0 - alpha))
+        except np.linalg.LinAlgError:
+            pass
+    eta_p, eta_v = eta
+    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, q, minv, k_norm,
+                    dmat == 0, _fro_upper(tmat), eta_p, eta_v)
+
+
+def _dual_norm_upper(z: np.ndarray, norm: str) -> float:
+    """Upper bound on the dual norm of the Hermitian float matrix z (nuclear for the spectral objective…)."""
+    if norm == "frobenius":
+        return _fro_upper(z)
+    _, spectral, nuclear = _hermitian_enclosure(z)
+    return nuclear if norm == "spectral" else spectral
+
+
+def _coh_lower_bound(z: np.ndarray, data: _CohData) -> float:
+    r"""Certified lower bound of Eq. (33) from a dual candidate Z (weak duality, rounding included).
+
+    1. Z is projected (in floating point) onto A_H^*(Z) = 0, i.e. Z ⟂ i[ρ0, B_i] for every Lamb-shift basis
+       element of every block, then made exactly Hermitian.
+    2. That leaves a residual r_i = Re<N̂_i, Z̃> of rounding size. Z* = Z̃ + Σ_j c_j K_j with M c = −r,
+       M_ij = Re<N̂_i, K_j>, satisfies A_H^*(Z*) = 0 *exactly*; M is verified invertible (‖I − R M‖ < 1 for
+       an approximate inverse R) and ‖ΔZ‖_F ≤ ‖M^{-1}‖ ‖r‖ √n max‖K_j‖, r being evaluated with error-free
+       products and a correctly rounded sum. (Without it, a residual times the unbounded Lamb shift —
+       1e9 at low temperature — would void the bound.) When M cannot be verified, Z is restricted to the
+       entries where ρ0 has equal populations (the diagonal): exactly feasible, weaker.
+    3. The dual objective −Re<Z, T> + Σ_b t_b λ_min(A_Γb^*(Z)) at Z̃ is bounded below with rounding bounds
+       and :func:`_hermitian_enclosure`, then at Z* by Lipschitz continuity (‖T‖_F + Σ_b t_b ‖A_b‖) ‖ΔZ‖_F,
+       and divided by an upper bound of ‖Z*‖_* (the objective is positively homogeneous).
+    """
     d = z.shape[0]
-    # 1. A_H^*(Z) = 0: Z ⟂ i[ρ0, h ⊗ I] for every Hermitian h on every block (real inner product)
-    rows = []
-    for hb in ansatz.hamiltonian_basis:
-        n_dirs = 1j * (rho0_e[None] @ hb - hb @ rho0_e[None])
-        rows.append(np.concatenate([n_dirs.real.reshape(len(hb), -1), n_dirs.imag.reshape(len(hb), -1)], axis=1))
-    nmat = np.vstack(rows)
-    zv = np.concatenate([z.real.ravel(), z.imag.ravel()])
-    coef = np.linalg.lstsq(nmat @ nmat.T, nmat @ zv, rcond=None)[0]
-    zv = zv - nmat.T @ coef
-    z = (zv[: d * d] + 1j * zv[d * d:]).reshape(d, d)
-    # 2. onto the unit sphere of the dual norm: the dual objective is positively homogeneous of degree 1
-    #    in Z, so a positive value is largest at ‖Z‖_* = 1 (solvers' multipliers are often scaled down)
-    dn = _dual_norm(z, norm)
-    if dn == 0.0:
+    z = _hermitian_part(np.asarray(z, dtype=complex))
+    verified = data.q is not None and np.isfinite(data.minv)
+    if verified:
+        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
+        v = v - data.q @ (data.q.T @ v)
+        z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
+    elif data.q is not None:
+        z = np.where(data.structural, z, 0.0)  # exactly orthogonal to every i D∘B_i
+    scale = _dual_norm_upper(z, data.norm)
+    if not (np.isfinite(scale) and scale > 0):
         return 0.0
-    z = z / dn
-    # 3. exact dual objective
-    value = -np.real(np.vdot(z, target))
-    for f, t in zip(ansatz.operators, traces):
-        zd = z.conj().T
-        q1 = np.einsum("aji,bji->ab", f.conj(), zd @ f @ rho0_e)
-        pmat = rho0_e @ zd + zd @ rho0_e
-        q2 = np.einsum("akj,bkj->ab", f.conj(), f @ pmat)
-        q = q1 - 0.5 * q2
-        s = 0.5 * (q + q.conj().T)
-        lam_min = np.linalg.eigvalsh(s)[0]
-        if free_trace:
-            if lam_min < 0:
+    z = _hermitian_part(z / scale)  # magnitudes O(1); from here on z is this exact float array
+    dz = 0.0
+    if verified:
+        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
+        r = np.abs(_exact_sum_rows(data.k_rows, v)) * (1 + 2 * _U) \
+            + _bound(5, np.abs(data.k_rows) @ np.abs(v)) + len(v) * _TINY
+        dz = _up(data.minv * _fro_upper(r) * np.sqrt(len(r)) * data.k_norm, 8)
+    value = -float(np.real(np.vdot(z, data.tmat)))
+    value = _down(value - _bound(d * d + 6, float(np.sum(np.abs(z) * np.abs(data.tmat)))))
+    lip_total = data.t_norm
+    for f, t, lip in zip(data.operators, data.traces, data.lips):
+        s_b, err = _dual_map_with_bound(f, z, data.p)
+        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err))
+        if data.free_trace:
+            if _down(lam - lip * dz) < 0:
                 return 0.0  # no certificate beyond the trivial ‖·‖ ≥ 0
         else:
-            value += t * lam_min
-    return max(0.0, float(value))
+            value = _down(value + _down(t * lam))
+            lip_total = _up(lip_total + t * lip)
+    value = _down(value - lip_total * dz)
+    if not value > 0:
+        return 0.0
+    sigma = _up(_dual_norm_upper(z, data.norm) + (np.sqrt(d) if data.norm == "nuclear" else 1.0) * dz, 8)
+    return _down(value / sigma)
+
+
+def _coh_upper_bound(gammas, thetas, data: _CohData):
+    """Certified upper bound of Eq. (33) at Γ (projected onto the feasible set exactly) and Lamb-shift
+    coordinates θ; returns (upper, stored Γ*'s, data_error) or (inf, None, inf)."""
+    d = len(data.p)
+    feas = [_feasible_gamma(g, None if data.free_trace else t) for g, t in zip(gammas, data.traces)]
+    if any(f is None for f in feas):
+        return np.inf, None, np.inf
+    theta = np.concatenate(thetas)
+    if not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > 1e150:
+        return np.inf, None, np.inf
+    yr, er = _dot2(theta, data.lamb_basis.real)
+    yi, ei = _dot2(theta, data.lamb_basis.imag)
+    y = yr + 1j * yi
+    ad = np.abs(data.dmat)
+    lamb = 1j * (data.dmat * y)
+    err_l = ad * (er + ei) * (1 + 4 * _U) + _bound(3, ad * np.abs(y))
+    x = lamb - data.tmat
+    err = err_l.copy()
+    mag = np.abs(lamb) + np.abs(data.tmat)
+    dist_term = 0.0
+    for f, fe, lip in zip(data.operators, feas, data.lips):
+        a_val, a_err = _dissipator_with_bound(f, fe.base, data.p)
+        x = x + a_val
+        err = err + a_err
+        mag = mag + np.abs(a_val)
+        dist_term = _up(dist_term + lip * fe.dist)
+    err = err + _bound(len(feas) + 4, mag)
+    xh = _hermitian_part(x)
+    err_f = _up(_fro_upper(err) + dist_term + _fro_upper(_bound(1, np.abs(xh))))
+    if data.norm == "frobenius":
+        upper = _up(_fro_upper(xh) + err_f)
+    else:
+        _, spectral, nuclear = _hermitian_enclosure(xh, err_f)
+        upper = spectral if data.norm == "spectral" else nuclear
+    # first-order effect of the data's own rounding (module docstring): target, dissipator, Lamb shift
+    eta = data.eta_p + 2 * data.eta_v
+    psum = data.p[:, None] + data.p[None, :]
+    gam_norm = sum(_fro_upper(fe.stored) * lip for fe, lip in zip(feas, data.lips))
+    data_error = ((PRINCIPAL_VALUE_RTOL + eta) * data.t_norm + eta * gam_norm
+                  + data.eta_p * _fro_upper(psum * np.abs(y))
+                  + 2 * np.sqrt(d) * data.eta_v * float(np.sum(np.abs(theta))) * float(np.max(ad)))
+    if data.norm == "nuclear":
+        data_error *= np.sqrt(d)
+    return upper, [fe.stored for fe in feas], float(data_error)
 
 
 def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: str = "physical", trace=1.0,
@@ -546,14 +1064,23 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
             constraints.append(sum(cp.real(cp.trace(g)) for _, g in block_vars) == traces[b])
         gamma_vars.append(block_vars)
         hq = ansatz.hamiltonian_charges[b]
-        keep = np.flatnonzero(hq == 0) if labels is not None else np.arange(len(hb))
+        resolved = _resolved_lamb_shift(hb, p[:, None] - p[None, :])
+        keep = np.flatnonzero(resolved & (hq == 0)) if labels is not None else np.flatnonzero(resolved)
         comm = 1j * (rho0_e[None] @ hb[keep] - hb[keep] @ rho0_e[None])
         # Only the range of h ↦ i[ρ0, h] matters (e.g. diagonal h commute with ρ0): parametrise it by an
         # orthonormal basis so that the solver sees no directions that leave the objective unchanged.
+        # Each h is scaled to a unit-norm commutator first: at low temperature the population differences,
+        # hence the commutators' sizes, span tens of orders of magnitude, and a direction must not be lost
+        # (or ill-resolved) for being small.
         stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(keep), -1) for sec in sectors], axis=1)
-        u, sv, vh = np.linalg.svd(np.concatenate([stacked.real, stacked.imag], axis=1), full_matrices=False)
+        stacked = np.concatenate([stacked.real, stacked.imag], axis=1)
+        size = np.sqrt(np.sum(stacked**2, axis=1))
+        live = size > 0
+        u, sv, vh = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
         rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
-        coords = u[:, :rank] / sv[:rank]  # θ = coords @ r maps r onto unit-norm output directions
+        coords = np.zeros((len(keep), rank))
+        # θ = coords @ r maps r onto unit-norm output directions
+        coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
         theta = cp.Variable(rank)
         for i, sec in enumerate(sectors):
             sub = np.tensordot(coords.T, comm[:, sec][:, :, sec], axes=1)
@@ -594,9 +1121,11 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     setup_s = time.perf_counter() - t_start
     flat_cons = [c for pair in dual_cons for c in (pair if isinstance(pair, tuple) else (pair,))]
 
+    data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red))
+
     def certify():
         # candidate → certified upper bound
-        gammas, hams = [], []
+        gammas, thetas = [], []
         for b, (block_vars, keep, theta) in enumerate(gamma_vars):
             m = ansatz.blocks[b].n_operators
             gam = np.zeros((m, m), dtype=complex)
@@ -604,15 +1133,20 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
                 if g.value is not None:
                     gam[np.ix_(idx, idx)] = g.value
             gammas.append(_psd_project(gam, None if free_trace else traces[b]))
-            local = local_hermitian_basis(ansatz.blocks[b].dim)
             kept, coords = keep
             r = np.zeros(coords.shape[1]) if theta.value is None else np.asarray(theta.value, float)
-            hams.append(np.tensordot(coords @ r, local[kept], axes=1))
-        candidate = LindbladCandidate(ansatz, tuple(gammas), tuple(hams))
-        upper = _norm(l2_prime(candidate, rho0_e) - tmat, norm)
+            full = np.zeros(ansatz.blocks[b].dim ** 2 - 1)
+            full[kept] = coords @ r
+            thetas.append(full)
+        upper, stored, data_error = _coh_upper_bound(gammas, thetas, data)
+        candidate = None
+        if stored is not None:
+            hams = tuple(np.tensordot(t, traceless_hermitian_basis(blk.dim), axes=1)
+                         for t, blk in zip(thetas, ansatz.blocks))
+            candidate = LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas))
         # dual → certified lower bound
         if any(c.dual_value is None for c in flat_cons):
-            return 0.0, upper, candidate
+            return 0.0, upper, candidate, data_error
         z = np.zeros((d, d), dtype=complex)
         if norm == "frobenius":
             v = np.asarray(dual_cons[0].dual_value[1], float)
@@ -627,15 +1161,15 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
             for sec, (con_a, con_b) in zip(sectors, dual_cons):
                 z[np.ix_(sec, sec)] = (_complex_dual(np.asarray(con_a.dual_value))
                                        - _complex_dual(np.asarray(con_b.dual_value)))
-        lower = max(_coh_lower_bound(variant, ansatz, rho0_e, tmat, traces, norm, free_trace)
-                    for variant in (z, z.conj(), z.T, z.conj().T))
-        return lower, upper, candidate
+        # the multiplier's complex orientation (z and its transpose; the bound takes the Hermitian part)
+        lower = max(_coh_lower_bound(variant, data) for variant in (z, z.T))
+        return lower, upper, candidate, data_error
 
     out = _solve(problem, solver, certify)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,
-                                     "free_trace": free_trace})
+                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error)
 
 
 # -- Lemma 1 and candidate checks -------------------------------------------------------------------------

@@ -42,8 +42,9 @@ _GAUSS_NODES = 20  # Gauss–Legendre nodes per panel
 _GEOMETRIC_PANELS = np.geomspace(1e-24, 1.0, 41)  # breakpoints near x = 0, in units of the cut-off X
 _UNIFORM_PANELS = 48  # uniform panels on [0, X], merged with the geometric ones
 _NEAR_NODE = 1e-6  # ω closer than this to a node is integrated on its own rule (see principal_value)
-# Bohr frequencies equal to this many significant digits share one evaluation (the XXZ chain has many
-# exactly equal ones that differ by rounding); the induced change of C, D is ~1e-12 |dC/dω|.
+# Bohr frequencies equal to this many significant digits share one principal-value evaluation (the XXZ chain
+# has many exactly equal ones that differ by rounding); the induced change of Im C, Im D is ~1e-12 |dC/dω|.
+# The real parts (the rates) are evaluated at each frequency.
 _DEDUP_DIGITS = 12
 
 
@@ -204,9 +205,12 @@ def coefficients(omega, bath: Bath) -> tuple[np.ndarray, np.ndarray]:
     pv_abs = principal_value(lambda x: _absorption(x, bath), uniq, cutoff)
     pv_j = principal_value(lambda x: spectral_density(x, bath), uniq, cutoff)
     pv_em = pv_abs + pv_j  # J(n + 1) = J n + J
-    positive = np.where(uniq > 0, uniq, 1.0)  # Θ(ω): no real part for ω < 0
-    re_abs = np.where(uniq > 0, _absorption(positive, bath), 0.0)
-    re_em = np.where(uniq > 0, _emission(positive, bath), 0.0)
-    c = 0.5 * re_abs - 1j * pv_abs / (2 * np.pi)
-    d = 0.5 * re_em - 1j * pv_em / (2 * np.pi)
-    return c[inverse].reshape(omega.shape), d[inverse].reshape(omega.shape)
+    # The golden-rule parts are closed forms, evaluated at every ω itself: the deduplication above would
+    # change e^{-βω} by β·1e-12 relative (1e-10 at β = 100), and the populations depend on nothing else.
+    positive = np.where(flat > 0, flat, 1.0)  # Θ(ω): no real part for ω < 0
+    with np.errstate(over="ignore"):
+        re_abs = np.where(flat > 0, _absorption(positive, bath), 0.0)
+        re_em = np.where(flat > 0, _emission(positive, bath), 0.0)
+    c = 0.5 * re_abs - 1j * pv_abs[inverse] / (2 * np.pi)
+    d = 0.5 * re_em - 1j * pv_em[inverse] / (2 * np.pi)
+    return c.reshape(omega.shape), d.reshape(omega.shape)

@@ -1,16 +1,18 @@
 """Plots in the paper's layout: log τ, one curve per β_R with distinct markers, the δ_tol line, and the
-certified interval [lower, upper] as error bars. A point is solid when the solver reported "optimal" (at
-its value) or when its certified interval is tight (at ``upper``, the objective of a checked Lindbladian).
-Every other point is drawn hollow, from its certified interval only, and listed in the legend as such:
-a solver's unconfirmed number never appears as a solid value."""
+certified interval [lower, upper] as error bars. A point is drawn solid only when it counts as a result
+(:func:`drawn_solid`, the rule of ``TauResult.is_result``): status in ``sdp.RESULT_STATUSES``, "optimal"
+(consistent with its interval: drawn at its value) or certified (drawn at ``upper``, the objective of a
+checked Lindbladian), and a decided verdict. Every other point — inconsistent, ill-conditioned, an
+interval that straddles δ_tol, a failed solve — is drawn hollow, from its certified interval only, and
+listed in the legend as such: what is drawn always agrees with the verdict."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .sdp import DELTA_TOL
+from .sdp import DELTA_TOL, RESULT_STATUSES
 
-__all__ = ["plot_four_panels", "plot_tau_vs", "save_figure", "markdown_table", "MARKERS", "FLOOR"]
+__all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "save_figure", "markdown_table", "MARKERS", "FLOOR"]
 
 MARKERS = ("D", "o", "+", "x", "s", "^", "v", "*")  # blue diamond, circle, plus, cross (Figs. 2, 3)
 # τ values at or below this (certified "possible" points, often ~1e-12 or a tiny negative solver value)
@@ -20,6 +22,23 @@ LABELS = {"tau_pop": r"$\tau^{\rm pop}_{\rm opt}$", "tau_pop_coh": r"$\tau^{\rm 
           "g": r"$g$", "beta_left": r"$\beta_L$", "beta_right": r"$\beta_R$"}
 
 
+def drawn_solid(df) -> np.ndarray:
+    """Rows that count as a result (``TauResult.is_result``): status in ``RESULT_STATUSES``, "optimal" or
+    certified, and a verdict other than "inconclusive". Uses the stored ``is_result`` column when present
+    (records written by this version), else recomputes the rule from the columns it needs."""
+    status = df["status"].astype(str)
+    ok = df["ok"].fillna(False).astype(bool) if "ok" in df else status == "optimal"
+    certified = df["certified"].fillna(False).astype(bool) if "certified" in df else False
+    decided = df["verdict"].astype(str) != "inconclusive" if "verdict" in df else False
+    rule = (status.isin(RESULT_STATUSES) & (ok | certified) & decided).to_numpy()
+    if "is_result" not in df:
+        return rule
+    stored = df["is_result"].to_numpy()
+    known = ~df["is_result"].isna().to_numpy()
+    return np.where(known, stored.astype(bool) if known.all() else np.where(known, stored, False).astype(bool),
+                    rule)
+
+
 def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, label_fmt="{name} = {value:g}"):
     """One panel: τ (``quantity``) against column ``x``, one curve per value of column ``curve``."""
     sub = df[df["quantity"] == quantity]
@@ -27,10 +46,9 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
         part = part.sort_values(x)
         marker = MARKERS[i % len(MARKERS)]
         color = f"C{i}"
-        ok = part["ok"].astype(bool).to_numpy()
-        certified = part["certified"].astype(bool).to_numpy() if "certified" in part else np.zeros_like(ok)
-        y = np.where(ok, part["value"].astype(float).fillna(np.nan).to_numpy(), part["upper"].astype(float).to_numpy())
-        ok = ok | certified
+        at_value = (part["status"].astype(str) == "optimal").to_numpy() & part["value"].notna().to_numpy()
+        y = np.where(at_value, part["value"].astype(float).to_numpy(), part["upper"].astype(float).to_numpy())
+        ok = drawn_solid(part)
         y = np.clip(y, FLOOR, None)
         lo = np.clip(part["lower"].astype(float).to_numpy(), FLOOR, None)
         hi = np.clip(part["upper"].astype(float).to_numpy(), FLOOR, None)
@@ -39,7 +57,7 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
         ax.errorbar(xs[ok], y[ok], yerr=[np.maximum(y[ok] - lo[ok], 0), np.maximum(hi[ok] - y[ok], 0)],
                     marker=marker, color=color, ls="-", ms=5, capsize=2,
                     label=label_fmt.format(name=name, value=value))
-        bounded = ~ok & np.isfinite(hi)  # solver not optimal but a certified interval exists
+        bounded = ~ok & np.isfinite(hi)  # not a result, but a certified interval exists
         if np.any(bounded):
             mid = np.sqrt(lo[bounded] * hi[bounded])
             ax.errorbar(xs[bounded], mid, yerr=[mid - lo[bounded], hi[bounded] - mid], marker=marker, mfc="none",

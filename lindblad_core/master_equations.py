@@ -567,13 +567,14 @@ def two_frequency_lamb_shift(amplitude, w1, w2, *, omega_c: float) -> np.ndarray
 
 
 def _amplitudes(bath: Bath):
-    """a_em = √(J(n+1)) and a_abs = √(J n) on ω > 0."""
-    def a_em(x):
-        return np.sqrt(spectral_density(x, bath) * (occupation(x, bath) + 1.0))
+    """a_em = √(J(n+1)) and a_abs = √(J n) for x > 0, zero for x ≤ 0 (Θ of Eq. (42))."""
+    def amplitude(x, extra):
+        x = np.asarray(x, dtype=float)
+        pos = np.where(x > 0, x, 1.0)
+        with np.errstate(over="ignore"):  # n(x) = 0 where e^{βx} overflows: correct
+            return np.where(x > 0, np.sqrt(spectral_density(pos, bath) * (occupation(pos, bath) + extra)), 0.0)
 
-    def a_abs(x):
-        return np.sqrt(spectral_density(x, bath) * occupation(x, bath))
-    return a_em, a_abs
+    return (lambda x: amplitude(x, 1.0)), (lambda x: amplitude(x, 0.0))
 
 
 def _ule_lamb_shift(red: Redfield, ell: int, a_em, a_abs) -> np.ndarray:

@@ -66,7 +66,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -94,6 +94,7 @@ __all__ = [
     "master_equation",
     "as_lindblad_form",
     "two_frequency_lamb_shift",
+    "channel_amplitudes",
     "bohr_clusters",
     "tau_pop_of",
     "tau_pop_coh_of",
@@ -566,8 +567,9 @@ def two_frequency_lamb_shift(amplitude, w1, w2, *, omega_c: float) -> np.ndarray
     return (-out / (2.0 * np.pi)).reshape(w1.shape)
 
 
-def _amplitudes(bath: Bath):
-    """a_em = √(J(n+1)) and a_abs = √(J n) for x > 0, zero for x ≤ 0 (Θ of Eq. (42))."""
+def channel_amplitudes(bath: Bath):
+    """The ULE's g of the two channels of one bath: (a_em, a_abs) = (√(J(n+1)), √(J n)) as vectorised functions
+    of x > 0, zero for x ≤ 0 (Θ of Eq. (42)); g(ω)² is the golden-rule rate at Bohr frequency ω."""
     def amplitude(x, extra):
         x = np.asarray(x, dtype=float)
         pos = np.where(x > 0, x, 1.0)
@@ -646,7 +648,7 @@ def universal_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
             jumps.append(op)
         jumps[-1] = jumps[-1].conj().T
         if lamb_shift:
-            h += _ule_lamb_shift(red, ell, *_amplitudes(bath))
+            h += _ule_lamb_shift(red, ell, *channel_amplitudes(bath))
     notes = "universal Lindblad equation (Nathan & Rudner 2020), " + ("with" if lamb_shift else "without") + \
         " its Lamb shift"
     return LindbladForm("ule", red.system, np.array(jumps), np.ones(len(jumps)), h, notes)

@@ -205,7 +205,7 @@ def test_two_frequency_lamb_shift_against_quadpack(noneq):
     from scipy.integrate import quad
 
     bath = noneq.baths[1]
-    a_em, a_abs = me._amplitudes(bath)
+    a_em, a_abs = me.channel_amplitudes(bath)
     w1 = np.array([0.93, 1.0, 1.2, -0.3])
     w2 = np.array([1.07, 0.5, 1.2, 0.8])
     for amp in (a_em, a_abs):

@@ -14,13 +14,13 @@ rate, so a transition |E_γ> → |E_α> goes at J(ω)(n(ω) + 1)|<E_α|S|E_γ>|�
 Redfield equation, :func:`lindblad_core.redfield.rate_matrix`). With
 S(ω) = Σ_{E_γ − E_α = ω} |E_α><E_α|S|E_γ><E_γ| the Bohr components and the half-sided transforms
 D(ω) = γ_em(ω)/2 + i η_em(ω), C(ω) = γ_abs(ω)/2 + i Im C(ω) of Eq. (41) (``baths.coefficients``), the physical
-Redfield dissipator is
+Redfield dissipator (:mod:`lindblad_core.redfield`, B_ℓ = Σ_ω D(ω)S(ω), A_ℓ = Σ_ω C(ω)S(ω)) is
 
 .. math::
 
-    \mathcal L_2(\rho) = \sum_\ell \sum_{\omega\omega'} \big(D(\omega) + D^*(\omega')\big)
-        S(\omega)\rho S(\omega')^\dagger - D(\omega) S(\omega')^\dagger S(\omega)\rho - \text{h.c.}
-        + (\text{absorption: } S \to S^\dagger,\ D \to C^*).
+    \mathcal L_2(\rho) = \sum_\ell \sum_{\omega\omega'} D(\omega)\big(S(\omega)\rho S(\omega')^\dagger
+        - S(\omega')^\dagger S(\omega)\rho\big) + C(\omega)\big(S(\omega')^\dagger\rho S(\omega)
+        - \rho S(\omega)S(\omega')^\dagger\big) + \text{h.c.}
 
 The equations (all with ``lamb_shift=True`` by default; ``False`` drops H_LS):
 
@@ -44,10 +44,12 @@ The equations (all with ``lamb_shift=True`` by default; ``False`` drops H_LS):
     γ(ω̄_c), H_LS = Σ_c η(ω̄_c) S_c†S_c. ``width → 0`` is the secular equation, ``width → ∞`` the local
     one (one cluster per site, S_c = σ−^(ℓ)).
 
-2π conventions. Nathan & Rudner write H_SB = √γ X ⊗ B with the bath spectral function
-J_NR(ω) = (1/2π) ∫ dt e^{iωt} ⟨B(t)B(0)⟩ and g(ω) = √(2π J_NR(ω)), so that γ g(ω)² is the golden-rule rate.
-Here that rate is J(ω)(n(ω)+1) (Eq. (36) carries the 2π): γ · 2π J_NR ↔ J(n + 1), i.e. their γ J_NR(ω) is
-J(ω)(n(ω)+1)/(2π) and g(ω) = √(J(ω)(n(ω)+1)) (ε² of Eq. (21) plays the role of their γ).
+2π conventions. Whatever the normalisation of the bath spectral function, the ULE's g(ω)² must be the
+golden-rule rate function (|L_mn|² is the rate n → m). Nathan & Rudner normalise J_NR(ω) as the Fourier
+transform of the bath correlation function with a 1/(2π) and take g = √(2π J_NR); here J of Eq. (36) already
+carries the 2π and is itself that rate: 2π J_NR(ω) ↔ J(ω)(n(ω)+1) on the emission channel (J(ω) n(ω) on
+the absorption one), i.e. g(ω) = √(J(ω)(n(ω)+1)). Their overall coupling γ is our ε² (Eq. (21)).
+``tests/test_master_equations.py`` checks |L_mn|² against J(n+1)|<m|σ−|n>|² computed from Eq. (42).
 
 References
 ----------

@@ -762,7 +762,8 @@ def kossakowski_min_eigenvalue(generator) -> float:
     The dissipator Σ_kl K_kl F_k ρ F_l† (+ terms Xρ + ρX†) is written on the span of the traceless parts of
     the F_k: with vec(F) = Q R (QR, orthonormal Q), the Kossakowski matrix in the orthonormal basis Q is
     R K R†, unique whatever linear dependences the F_k have; the generator is completely positive iff it is
-    PSD. Lindblad forms with non-negative rates skip the QR (their K is PSD by construction).
+    PSD. A Lindblad form with non-negative rates skips the QR (its K = diag(rates) is PSD by construction)
+    and returns min(rates)/max(rates) ≥ 0 instead of the eigenvalue.
     """
     gen = _as_generator(generator)
     ops, k = gen.kossakowski()

@@ -85,9 +85,11 @@ DELTA_TOL = 1e-6  # δ_tol of Eqs. (30), (34), as in the paper
 # with a tight certified interval. See TauResult.is_result; notebooks and plots use this set.
 RESULT_STATUSES = frozenset({"optimal", "optimal_inaccurate"})
 INCONSISTENT = "inconsistent"  # certified lower > upper, or an "optimal" value outside the certified interval
-# The solver's own accuracy: an "optimal" value may lie this far outside the certified interval
-# (Clarabel's default gap and feasibility tolerances are 1e-8; the published grids stay within 6e-10).
-SOLVER_ATOL = 1e-8
+# The solver's own accuracy: an "optimal" value may lie SOLVER_ATOL[solver] + SOLVER_RTOL·|value| outside the
+# certified interval before it counts as inconsistent. Clarabel's and MOSEK's default gap and feasibility
+# tolerances are 1e-8 (the published grids stay within 6e-10 of the interval), CVXOPT's abstol and feastol
+# 1e-7 (Fig. 3's τ^pop comes within 3e-8), SCS runs at 1e-10 (SCS_OPTIONS).
+SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7}
 SOLVER_RTOL = 1e-6
 # Relative accuracy of the principal values of Eq. (41) (tests/test_baths.py: QUADPACK's QAWC to 1e-10);
 # only the target T of τ^pop,coh depends on them.
@@ -136,8 +138,8 @@ class TauResult:
     status : str
         cvxpy status ("optimal", "optimal_inaccurate", "infeasible", "solver_error", …) of the attempt that
         is reported, or ``INCONSISTENT``: the certified lower bound exceeds the upper one, or the solver
-        said "optimal" with a value outside the certified interval (beyond ``SOLVER_ATOL``,
-        ``SOLVER_RTOL``). Only ``RESULT_STATUSES`` can count as a result (see ``is_result``).
+        said "optimal" with a value outside the certified interval (beyond ``SOLVER_ATOL[solver]`` +
+        ``SOLVER_RTOL``·|value|). Only ``RESULT_STATUSES`` can count as a result (see ``is_result``).
     solver : str
     solve_seconds, setup_seconds : float
     candidate : LindbladCandidate or None
@@ -282,8 +284,8 @@ class _Outcome:
 _STATUS_RANK = {"optimal": 0, "optimal_inaccurate": 1}
 
 
-def _value_consistent(value: float, lower: float, upper: float) -> bool:
-    tol = SOLVER_ATOL + SOLVER_RTOL * abs(value)
+def _value_consistent(value: float, lower: float, upper: float, solver: str) -> bool:
+    tol = SOLVER_ATOL.get(solver, max(SOLVER_ATOL.values())) + SOLVER_RTOL * abs(value)
     return lower - tol <= value <= upper + tol
 
 
@@ -338,25 +340,26 @@ def _solve(problem, solver: str | None, certify, clarabel: dict | None = None) -
         if up < upper:
             upper, candidate = up, cand
             data_error = extra[0] if extra else 0.0
-        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper)) \
+        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper, name)) \
                 or _tight(lower, upper):
             break
         log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
     status, used, value, reason = "solver_error", chain[0], None, None
     for attempt, name, val in reports:  # the best status among attempts consistent with the final interval
-        if attempt == "optimal" and not _value_consistent(val, lower, upper):
+        if attempt == "optimal" and not _value_consistent(val, lower, upper, name):
             continue
         if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
             status, used, value = attempt, name, val
     lying = [(name, val) for attempt, name, val in reports
-             if attempt == "optimal" and not _value_consistent(val, lower, upper)]
+             if attempt == "optimal" and not _value_consistent(val, lower, upper, name)]
     if lower > upper:
         reason = (f"inconsistent certificate: the certified lower bound {lower:.10g} exceeds the certified upper "
                   f"bound {upper:.10g} (please report this setting)")
     elif lying and status != "optimal":
         name, val = lying[0]
         reason = (f"inconsistent: {name} reported 'optimal' with value {val:.10g} outside the certified interval "
-                  f"[{lower:.10g}, {upper:.10g}] (beyond its tolerance {SOLVER_ATOL:g} + {SOLVER_RTOL:g}·|value|)")
+                  f"[{lower:.10g}, {upper:.10g}] (beyond its tolerance {SOLVER_ATOL.get(name, 0.0):g} + "
+                  f"{SOLVER_RTOL:g}·|value|)")
         used, value = name, val
     if reason is not None:
         status = INCONSISTENT
@@ -858,6 +861,12 @@ class _CohData:
     dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
     lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
     k_rows: np.ndarray  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im)
+    dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
+    dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
+    d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
+    d_lo: np.ndarray
+    e_gram: float  # ≥ ‖Gram(K) − M‖_F, M_ij = Re<N̂_i, K_j>
+    support: np.ndarray  # (n, L) flat indices of the entries where direction i can be non-zero (padded)
     q: np.ndarray | None  # orthonormal basis of their span (float), for the projection
     minv: float  # ‖M^{-1}‖_2 upper bound for the correction system (inf: not verified)
     k_norm: float  # max_j ‖K_j‖_F upper bound
@@ -875,18 +884,20 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta) -> _CohDat
     dmat = p[:, None] - p[None, :]
     basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
-    dirs = 1j * dmat[None] * basis[_resolved_lamb_shift(basis, dmat)]
+    dir_basis = basis[_resolved_lamb_shift(basis, dmat)]
+    dirs = 1j * dmat[None] * dir_basis
     rows = np.concatenate([dirs.real.reshape(len(dirs), -1), dirs.imag.reshape(len(dirs), -1)], axis=1)
     scale = np.sqrt(np.sum(rows**2, axis=1))
     k_rows = rows / scale[:, None]
     n = len(k_rows)
-    q, minv, k_norm = None, np.inf, 0.0
+    q, minv, k_norm, e_gram = None, np.inf, 0.0, np.inf
     if n:
         q = np.linalg.qr(k_rows.T)[0]
         k_norm = max(_fro_upper(r) for r in k_rows)
         ak = np.abs(k_rows)
         m_t = k_rows @ k_rows.T
         e_m = _bound(2 * d * d + 10, ak @ ak.T)  # covers |K − i D∘B/s| (a few roundings) and the products
+        e_gram = _fro_upper(_bound(6, ak @ ak.T))  # Gram(K) − M = Re<K_i − N̂_i, K_j>, |K − N̂| ≤ γ_5 |K|
         try:
             r_inv = np.linalg.inv(m_t)
             resid = r_inv @ m_t
@@ -898,8 +909,57 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta) -> _CohDat
         except np.linalg.LinAlgError:
             pass
     eta_p, eta_v = eta
-    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, q, minv, k_norm,
-                    dmat == 0, _fro_upper(tmat), eta_p, eta_v)
+    d_hi, d_lo = _two_sum(p[:, None], -p[None, :])
+    # the exact residuals only need the entries where D_jk B_ijk ≠ 0 (B is sparse by the U(1) selection rules);
+    # rows are padded with the index of an entry where D = 0 (the diagonal), which contributes exact zeros
+    nz = [np.flatnonzero(((b != 0) & (dmat != 0)).ravel()) for b in dir_basis]
+    width = max((len(i) for i in nz), default=0)
+    support = np.zeros((len(nz), max(width, 1)), dtype=int)
+    for i, idx in enumerate(nz):
+        support[i, : len(idx)] = idx
+    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, dir_basis, scale, d_hi,
+                    d_lo, e_gram, support, q, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v)
+
+
+def _cascaded_sum(rows: np.ndarray):
+    """Row sums of ``rows`` by a pairwise cascade of error-free TwoSums (vectorised): the exact sum is
+    s + Σ e with every rounding error e kept; Σ e is then summed in float. Returns (s + Σe, bound) with
+    |exact − (s + Σe)| ≤ bound = γ_n Σ|e| + u |s + Σe| (about n u² Σ|terms|)."""
+    x = np.asarray(rows, dtype=float)
+    errs = []
+    while x.shape[1] > 1:
+        if x.shape[1] % 2:
+            x = np.concatenate([x, np.zeros((x.shape[0], 1))], axis=1)
+        x, e = _two_sum(x[:, 0::2], x[:, 1::2])
+        errs.append(e)
+    n = rows.shape[1]
+    e_all = np.concatenate(errs, axis=1) if errs else np.zeros((rows.shape[0], 1))
+    total = x[:, 0] + np.sum(e_all, axis=1)
+    bound = _gamma(2 * n + 4) * np.sum(np.abs(e_all), axis=1) + 2 * _U * np.abs(total)
+    return total, bound
+
+
+def _exact_residuals(data: _CohData, parts):
+    """Re<N̂_i, Σ parts> (float) and an upper bound on its absolute value, N̂_i = i (p_j − p_k) B_i / s_i: the
+    population differences are split exactly (TwoSum), every product is error-free (TwoProduct) and each sum
+    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms.
+    """
+    n = len(data.dir_basis)
+    rows_i = np.arange(n)[:, None]
+    br = data.dir_basis.real.reshape(n, -1)[rows_i, data.support]
+    bi = data.dir_basis.imag.reshape(n, -1)[rows_i, data.support]
+    d_hi, d_lo = data.d_hi.ravel()[data.support], data.d_lo.ravel()[data.support]
+    pieces = []
+    for z in parts:
+        a1, a2 = _two_product(br, z.imag.ravel()[data.support])
+        b1, b2 = _two_product(bi, -z.real.ravel()[data.support])
+        for dd in (d_hi, d_lo):
+            for w in (a1, a2, b1, b2):
+                pieces += list(_two_product(dd, w))
+    rows = np.concatenate(pieces, axis=1)
+    sums, err = _cascaded_sum(rows)
+    values = sums / data.dir_scale
+    return values, (np.abs(sums) * (1 + 4 * _U) + err + rows.shape[1] * _TINY) / data.dir_scale
 
 
 def _dual_norm_upper(z: np.ndarray, norm: str) -> float:
@@ -910,17 +970,38 @@ def _dual_norm_upper(z: np.ndarray, norm: str) -> float:
     return nuclear if norm == "spectral" else spectral
 
 
+def _coh_dual_estimate(z: np.ndarray, data: _CohData) -> float:
+    """The dual objective at the projected, normalised Z in plain floating point (no bounds): only to pick
+    which orientation of the solver's multiplier to certify."""
+    d = z.shape[0]
+    z = _hermitian_part(np.asarray(z, dtype=complex))
+    if data.q is not None:
+        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
+        v = v - data.q @ (data.q.T @ v)
+        z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
+    value = -float(np.real(np.vdot(z, data.tmat)))
+    for f, t in zip(data.operators, data.traces):
+        lam = float(np.linalg.eigvalsh(_dual_map_with_bound(f, z, data.p)[0])[0])
+        if data.free_trace and lam < 0:
+            return 0.0
+        value += 0.0 if data.free_trace else t * lam
+    scale = _dual_norm_upper(z, data.norm)
+    return value / scale if np.isfinite(scale) and scale > 0 else 0.0
+
+
 def _coh_lower_bound(z: np.ndarray, data: _CohData) -> float:
     r"""Certified lower bound of Eq. (33) from a dual candidate Z (weak duality, rounding included).
 
     1. Z is projected (in floating point) onto A_H^*(Z) = 0, i.e. Z ⟂ i[ρ0, B_i] for every Lamb-shift basis
        element of every block, then made exactly Hermitian.
-    2. That leaves a residual r_i = Re<N̂_i, Z̃> of rounding size. Z* = Z̃ + Σ_j c_j K_j with M c = −r,
+    2. That leaves a residual r_i = Re<N̂_i, Z̃> of rounding size, N̂_i the normalised directions. One step
+       of refinement adds a float matrix δ (kept apart from Z̃, so that Z̃ + δ is exact); its residual r,
+       evaluated exactly (:func:`_exact_residuals`), is then ~1e-30. Z* = Z̃ + δ + Σ_j c_j K_j with M c = −r,
        M_ij = Re<N̂_i, K_j>, satisfies A_H^*(Z*) = 0 *exactly*; M is verified invertible (‖I − R M‖ < 1 for
-       an approximate inverse R) and ‖ΔZ‖_F ≤ ‖M^{-1}‖ ‖r‖ √n max‖K_j‖, r being evaluated with error-free
-       products and a correctly rounded sum. (Without it, a residual times the unbounded Lamb shift —
-       1e9 at low temperature — would void the bound.) When M cannot be verified, Z is restricted to the
-       entries where ρ0 has equal populations (the diagonal): exactly feasible, weaker.
+       an approximate inverse R) and ‖ΔZ‖_F² = cᵀ Gram(K) c ≤ ‖M^{-1}‖ (1 + ‖Gram(K) − M‖ ‖M^{-1}‖) ‖r‖².
+       (Without it, a residual times the unbounded Lamb shift — 1e9 at low temperature — would void the
+       bound.) When M cannot be verified, Z is restricted to the entries where ρ0 has equal populations
+       (the diagonal): exactly feasible, weaker.
     3. The dual objective −Re<Z, T> + Σ_b t_b λ_min(A_Γb^*(Z)) at Z̃ is bounded below with rounding bounds
        and :func:`_hermitian_enclosure`, then at Z* by Lipschitz continuity (‖T‖_F + Σ_b t_b ‖A_b‖) ‖ΔZ‖_F,
        and divided by an upper bound of ‖Z*‖_* (the objective is positively homogeneous).
@@ -938,18 +1019,25 @@ def _coh_lower_bound(z: np.ndarray, data: _CohData) -> float:
     if not (np.isfinite(scale) and scale > 0):
         return 0.0
     z = _hermitian_part(z / scale)  # magnitudes O(1); from here on z is this exact float array
+    # one step of refinement, kept as a separate float array: Z = z + δ exactly, with A_H^*(Z) ≈ 0 far below
+    # what rounding z itself would allow; the rest is the exact correction ΔZ, ‖ΔZ‖_F ≤ dz
+    delta = np.zeros_like(z)
     dz = 0.0
     if verified:
-        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
-        r = np.abs(_exact_sum_rows(data.k_rows, v)) * (1 + 2 * _U) \
-            + _bound(5, np.abs(data.k_rows) @ np.abs(v)) + len(v) * _TINY
-        dz = _up(data.minv * _fro_upper(r) * np.sqrt(len(r)) * data.k_norm, 8)
-    value = -float(np.real(np.vdot(z, data.tmat)))
-    value = _down(value - _bound(d * d + 6, float(np.sum(np.abs(z) * np.abs(data.tmat)))))
+        r, _ = _exact_residuals(data, [z])
+        c = np.linalg.solve(data.k_rows @ data.k_rows.T, -r)
+        dvec = data.k_rows.T @ c
+        delta = _hermitian_part((dvec[: d * d] + 1j * dvec[d * d:]).reshape(d, d))
+        _, r2 = _exact_residuals(data, [z, delta])
+        dz = _up(np.sqrt(data.minv * (1.0 + data.e_gram * data.minv)) * _fro_upper(r2), 8)
+    value = -float(np.real(np.vdot(z, data.tmat))) - float(np.real(np.vdot(delta, data.tmat)))
+    value = _down(value - _bound(d * d + 8, float(np.sum((np.abs(z) + np.abs(delta)) * np.abs(data.tmat)))))
     lip_total = data.t_norm
     for f, t, lip in zip(data.operators, data.traces, data.lips):
-        s_b, err = _dual_map_with_bound(f, z, data.p)
-        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err))
+        s_z, err_z = _dual_map_with_bound(f, z, data.p)
+        s_d, err_d = _dual_map_with_bound(f, delta, data.p)
+        s_b = s_z + s_d
+        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err_z + err_d + _bound(1, np.abs(s_b))))
         if data.free_trace:
             if _down(lam - lip * dz) < 0:
                 return 0.0  # no certificate beyond the trivial ‖·‖ ≥ 0
@@ -959,7 +1047,8 @@ def _coh_lower_bound(z: np.ndarray, data: _CohData) -> float:
     value = _down(value - lip_total * dz)
     if not value > 0:
         return 0.0
-    sigma = _up(_dual_norm_upper(z, data.norm) + (np.sqrt(d) if data.norm == "nuclear" else 1.0) * dz, 8)
+    kappa = np.sqrt(d) if data.norm == "spectral" else 1.0  # dual norm ≤ kappa · Frobenius norm
+    sigma = _up(_dual_norm_upper(z, data.norm) + kappa * (_fro_upper(delta) + dz), 8)
     return _down(value / sigma)
 
 
@@ -1161,8 +1250,9 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
             for sec, (con_a, con_b) in zip(sectors, dual_cons):
                 z[np.ix_(sec, sec)] = (_complex_dual(np.asarray(con_a.dual_value))
                                        - _complex_dual(np.asarray(con_b.dual_value)))
-        # the multiplier's complex orientation (z and its transpose; the bound takes the Hermitian part)
-        lower = max(_coh_lower_bound(variant, data) for variant in (z, z.T))
+        # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): the
+        # better one by a plain estimate is certified
+        lower = _coh_lower_bound(max((z, z.T), key=lambda v: _coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
     out = _solve(problem, solver, certify)

@@ -27,8 +27,10 @@ def _from_env(name: str, default: Path) -> Path:
 
 
 def figures_dir() -> Path:
-    """Folder for figures, CSV data and tables: ``$LINDBLAD_FIGURES`` or ``<repo>/figures``."""
-    return _from_env("LINDBLAD_FIGURES", REPO / "figures")
+    """Folder for figures, CSV data and tables: ``$LINDBLAD_FIGURES`` or ``<repo>/figures`` (created if missing)."""
+    folder = _from_env("LINDBLAD_FIGURES", REPO / "figures")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def cache_dir() -> Path:

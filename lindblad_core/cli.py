@@ -3,13 +3,31 @@
 The CLI sits on top of the library and is imported by no library module.
 
 Every sub-command prints one JSON object with ``--json``; matrices are ``{"real": [[…]], "imag": [[…]]}``
-in the computational basis. Invalid arguments exit with status 2 and a message naming the flag.
+in the computational basis.
+
+Exit status
+-----------
+0
+    Success (``tau``: the solver reported "optimal" or the certified interval is tight).
+1
+    ``tau`` ran, but the result is neither optimal nor certified; or an unexpected error (with its traceback).
+2 (``EXIT_INVALID``)
+    Invalid input, reported on one line of stderr without a traceback: a malformed flag, a value the
+    library refuses (the message names the flag, read from the parameter name in the library's message,
+    never guessed by substring), a degenerate spectrum or a non-unique NESS, or a chain too large for
+    ``MEMORY_LIMIT_BYTES`` (refused before anything is allocated).
+141 (``EXIT_BROKEN_PIPE``)
+    The reader of stdout went away (``lindblad-sdp ness --json | head -c 10``): the status of a process
+    killed by SIGPIPE (128 + 13), as ``cat`` or ``yes`` report in the same pipeline, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import sys
 from dataclasses import fields
 
@@ -20,8 +38,162 @@ from .lindblad import paper_blocks
 from .redfield import l2, populations, rho0
 from .sdp import NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
 
-__all__ = ["main", "build_parser", "matrix_to_json"]
+__all__ = ["main", "build_parser", "matrix_to_json", "flag_for_message", "estimated_bytes",
+           "largest_accepted_qubits", "MEMORY_LIMIT_BYTES", "EXIT_INVALID", "EXIT_BROKEN_PIPE"]
 
+EXIT_INVALID = 2  # argparse's own status for usage errors
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer killed by a closed pipe
+
+# -- size guard ---------------------------------------------------------------------------------------------
+# The CLI refuses, before building anything, a chain whose estimated peak memory exceeds this (16 GiB, a
+# workstation's memory). The estimate (``estimated_bytes``) adds up the dense arrays each sub-command
+# allocates for d = 2^N; neither sub-command builds the d² × d² Redfield superoperator (16 d⁴ bytes, refused
+# by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time``):
+#   ness N=9 (1,7,1) bias 0.37: 2.5 GB measured, 3.3 GB estimated; N=9 (4,1,4): 2.6 vs 3.5 GB;
+#   ness N=10 (1,8,1) g=0.01: 2.5 GB measured (degenerate Bohr frequencies are merged), 12.3 GB estimated;
+#   tau popcoh N=7 (2,3,2): 2.5 vs 2.9 GB; N=6 (3,0,3): 1.2 vs 1.5 GB; N=6 (2,2,2): 0.3 vs 0.5 GB;
+#   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB.
+# With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness`` and ``tau pop`` and
+# N <= 7 for ``tau popcoh`` (N = 8 would need ~30 GB for Clarabel's dense PSD-cone blocks).
+MEMORY_LIMIT_BYTES = 16 * 2**30
+_BASE_BYTES = 150 * 2**20  # interpreter with numpy, scipy and cvxpy imported (~130 MiB measured)
+_PV_NODES = 1760  # nodes of the composite rule of baths.principal_value (20 Gauss nodes on 88 panels)
+_PV_ARRAYS = 5  # (Bohr frequencies × nodes) float64 temporaries alive at once in principal_value
+_CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabel's KKT system (calibrated above)
+_NNZ_BYTES = 64  # bytes per non-zero of the SDP's constraint matrix through cvxpy and the solver (calibrated)
+_KINDS = ("ness", "pop", "popcoh")
+
+
+def _svec(n: int) -> int:
+    return n * (n + 1) // 2
+
+
+def _charge_groups(k: int) -> list[int]:
+    """Sizes of the charge blocks of Γ for a block of k qubits: the coefficients C(2k, k + q) of
+    (x⁻¹ + 2 + x)^k, without the identity (charge 0)."""
+    return [math.comb(2 * k, k + q) - (q == 0) for q in range(-k, k + 1)]
+
+
+def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") -> int:
+    r"""Estimated peak memory of ``lindblad-sdp ness`` / ``tau pop`` / ``tau popcoh`` for ``setup``.
+
+    The sum of the dominant dense allocations, with d = 2^N and P = C(2N, N−1) the number of
+    energy-basis matrix elements of σ− (it maps magnetisation sector M to M−1; H_XXZ conserves M):
+
+    * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks and L2 temporaries,
+      16 d² (6 n_bath + 8), and the principal-value quadrature, at most P distinct Bohr frequencies ×
+      ``_PV_NODES`` × ``_PV_ARRAYS`` float64.
+    * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
+      G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
+    * ``popcoh``, per block: F_α and the Lamb-shift basis, 3 × 16 (m + 4^k) d²; per magnetisation sector
+      of n = C(N, M) states two real LMIs of size 2n (``_CONE_COPIES`` × 8 svec(2n)² each) and 8 n² rows
+      of non-zeros for each real coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)).
+
+    ``MEMORY_LIMIT_BYTES`` documents how the estimate compares with measured peaks (conservative, up to ~5×
+    above for chains whose Bohr frequencies are degenerate). The SDP terms assume Clarabel, the default.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, got kind={kind!r}")
+    n = setup.n_sites
+    d = 2**n
+    n_bath = setup.n_left + setup.n_right
+    total = _BASE_BYTES + 16 * d * d * (6 * n_bath + 8) + 8 * _PV_NODES * _PV_ARRAYS * math.comb(2 * n, n - 1)
+    if kind == "ness":
+        return total
+    sizes = [b.n_qubits for b in paper_blocks(setup, blocks)]
+    for k in sizes:
+        m = 4**k - 1
+        groups = _charge_groups(k)
+        if kind == "pop":
+            total += 3 * 16 * m * d * d + 5 * 16 * d * m * m
+            total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
+        else:
+            total += 3 * 16 * (m + 4**k) * d * d
+            columns = sum(c * c for c in groups) + math.comb(2 * k, k)
+            total += _NNZ_BYTES * 8 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
+            total += 4 * 16 * m * m * math.comb(n, n // 2) ** 2  # the largest sector's dissipator stack
+    if kind == "popcoh":
+        total += sum(_CONE_COPIES * 8 * 2 * _svec(2 * math.comb(n, mag)) ** 2 for mag in range(n + 1))
+    return total
+
+
+def largest_accepted_qubits(kind: str, n_left: int, n_right: int, blocks: str = "left,right") -> int | None:
+    """The largest N = n_left + n_middle + n_right the CLI accepts for these baths (None: not even n_middle = 0)."""
+    largest = None
+    for n_middle in range(64):
+        setup = ChainSetup(n_left=n_left, n_middle=n_middle, n_right=n_right)
+        if estimated_bytes(kind, setup, blocks) > MEMORY_LIMIT_BYTES:
+            break
+        largest = setup.n_sites
+    return largest
+
+
+def _format_bytes(b: float) -> str:
+    units = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    i = 0
+    while b >= 1024 and i < len(units) - 1:
+        b, i = b / 1024, i + 1
+    return f"{b:.3g} {units[i]}"
+
+
+def _check_size(kind: str, setup: ChainSetup, parser, blocks: str = "left,right") -> None:
+    need = estimated_bytes(kind, setup, blocks)
+    if need <= MEMORY_LIMIT_BYTES:
+        return
+    largest = largest_accepted_qubits(kind, setup.n_left, setup.n_right, blocks)
+    what = {"ness": "ness", "pop": "tau pop", "popcoh": "tau popcoh"}[kind]
+    limit = (f"with n_left={setup.n_left}, n_right={setup.n_right} it accepts N <= {largest}" if largest
+             else f"no chain with n_left={setup.n_left}, n_right={setup.n_right} fits")
+    _invalid(parser, f"a chain of N = {setup.n_sites} qubits needs an estimated {_format_bytes(need)} for "
+                     f"{what}, above the CLI's limit of {_format_bytes(MEMORY_LIMIT_BYTES)} "
+                     f"(lindblad_core.cli.MEMORY_LIMIT_BYTES); {limit}", "--n-left/--n-middle/--n-right")
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+# The library's ValueErrors name the parameter as "<Class>.<name> must …", "<name> must …" and/or
+# "…, got <name>=<value>". The most specific pattern that matches decides; a name that is no flag of the
+# sub-command gives no flag at all (never a wrong one).
+_NAME_PATTERNS = (re.compile(r"\bgot (\w+)="), re.compile(r"\b[A-Z]\w*\.(\w+)\b"), re.compile(r"^(\w+)\b"))
+
+
+def flag_for_message(message: str, parser) -> str | None:
+    """The flag of ``parser`` whose parameter a library error message names, or None."""
+    for pattern in _NAME_PATTERNS:
+        match = pattern.search(message)
+        if match:
+            return getattr(parser, "flags", {}).get(match.group(1))
+    return None
+
+
+def _invalid(parser, message: str, flag: str | None = None):
+    """Exit with ``EXIT_INVALID`` and one line on stderr."""
+    message = " ".join(str(message).split())
+    prefix = f"argument {flag}: " if flag else ""
+    parser.exit(EXIT_INVALID, f"{parser.prog}: error: {prefix}{message}\n")
+
+
+def _invalid_value(parser, err: ValueError):
+    _invalid(parser, str(err), flag_for_message(str(err), parser))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and a record ``flags`` of the flag that sets each field."""
+
+    def __init__(self, *args, **kwargs):
+        self.flags: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        if action.option_strings and action.dest != "help":
+            self.flags[action.dest] = action.option_strings[0]
+        return action
+
+    def error(self, message):
+        _invalid(self, f"{message} (see '{self.prog} -h')")
+
+
+# -- sub-commands -------------------------------------------------------------------------------------------
 
 def matrix_to_json(m: np.ndarray) -> dict:
     m = np.asarray(m)
@@ -52,13 +224,11 @@ def setup_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -
     try:
         return ChainSetup(**kwargs)
     except ValueError as err:
-        msg = str(err)
-        flag = next((n for n in sorted(names, key=len, reverse=True) if n in msg), None)
-        parser.error(f"argument --{flag.replace('_', '-')}: {msg}" if flag else msg)
+        _invalid_value(parser, err)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lindblad-sdp", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="lindblad-sdp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ness = sub.add_parser("ness", help="zeroth-order NESS rho0 and L2(rho0) of the Redfield equation")
     _add_setup_flags(ness)
@@ -77,33 +247,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_ness(args, parser) -> dict:
     setup = setup_from_args(args, parser)
-    red = setup.redfield
-    r0 = rho0(red)
-    return {
-        "setup": setup.to_dict(),
-        "energies": red.energies.tolist(),
-        "populations": populations(red).tolist(),
-        "rho0": matrix_to_json(r0),
-        "L2_rho0": matrix_to_json(l2(red, r0)),
-    }
+    _check_size("ness", setup, parser)
+    try:
+        red = setup.redfield
+        r0 = rho0(red)
+        return {
+            "setup": setup.to_dict(),
+            "energies": red.energies.tolist(),
+            "populations": populations(red).tolist(),
+            "rho0": matrix_to_json(r0),
+            "L2_rho0": matrix_to_json(l2(red, r0)),
+        }
+    except np.linalg.LinAlgError:  # a numerical failure (a ValueError subclass), not invalid input
+        raise
+    except ValueError as err:  # degenerate spectrum, non-unique NESS, …
+        _invalid_value(parser, err)
 
 
 def _run_tau(args, parser) -> dict:
     setup = setup_from_args(args, parser)
+    if args.quantity == "pop" and args.free_trace:
+        _invalid(parser, "only for popcoh (tau_pop is scale invariant)", "--free-trace")
+    blocks = args.blocks  # by name: "left" may leave the right bath without a Lindblad block
     try:
-        blocks = args.blocks  # by name: "left" may leave the right bath without a Lindblad block
         paper_blocks(setup, blocks)  # validates the name
+    except ValueError as err:
+        _invalid_value(parser, err)
+    _check_size(args.quantity, setup, parser, blocks)
+    try:
         if args.quantity == "pop":
-            if args.free_trace:
-                parser.error("argument --free-trace: only for popcoh (tau_pop is scale invariant)")
             res = tau_pop(setup, blocks, solver=args.solver)
         else:
             res = tau_pop_coh(setup, blocks, norm=args.norm, target=args.target, free_trace=args.free_trace,
                               solver=args.solver)
+    except np.linalg.LinAlgError:
+        raise
     except ValueError as err:
-        msg = str(err)
-        flag = next((f for f in ("blocks", "solver", "norm", "target") if f in msg), None)
-        parser.error(f"argument --{flag}: {msg}" if flag else msg)
+        _invalid_value(parser, err)
     out = res.to_dict()
     out["setup"] = setup.to_dict()
     if res.quantity == "tau_pop":
@@ -112,7 +292,7 @@ def _run_tau(args, parser) -> dict:
     return out
 
 
-def main(argv=None) -> int:
+def _main(argv) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = args.handler(args, args.subparser)
@@ -127,3 +307,17 @@ def main(argv=None) -> int:
             print("populations:", np.round(out["populations"], 6).tolist())
     # a result counts when the solver reported "optimal" or its certified interval is tight
     return 0 if out.get("ok", True) or out.get("certified", False) else 1
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit status (usage errors leave through ``SystemExit``, as in argparse)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows up here rather than at interpreter exit
+    except BrokenPipeError:
+        # As the Python docs recommend (signal module, "Note on SIGPIPE"): send the rest of the output to
+        # devnull so that the flush at interpreter exit does not fail again, and report the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code

@@ -1,14 +1,18 @@
-"""Command line: one JSON object, physical sign, clear errors (run as a real subprocess)."""
+"""Command line: one JSON object, physical sign, clear one-line errors, a size guard, quiet closed pipes.
+
+Run as a real subprocess where the process matters (exit status, pipes), else through ``cli.main`` in-process.
+"""
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from lindblad_core import cli
 from lindblad_core.paths import REPO
-
 from lindblad_core.reference import as_complex
 
 NESS = ["ness", "--n-left", "1", "--n-middle", "2", "--n-right", "1", "--g", "0.01", "--beta-left", "1",
@@ -46,3 +50,161 @@ def test_invalid_arguments_exit_nonzero_naming_the_flag(change, flag):
     out = run_cli(*args, "--json")
     assert out.returncode != 0
     assert flag in out.stderr
+
+
+# -- issue 10: errors name the right flag, one line and exit 2 for any invalid input, size guard, pipes ------
+
+DEGENERATE = ["--n-left", "1", "--n-middle", "1", "--n-right", "1", "--g", "0.5", "--beta-left", "1"]
+TAU = ["tau", "pop", *NESS[1:]]
+
+
+def run_main(capsys, *args):
+    """``main`` in-process: (exit code, stdout, stderr). Usage errors leave through SystemExit, like argparse."""
+    try:
+        code = cli.main(list(args))
+    except SystemExit as stop:
+        code = stop.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def with_flag(base, flag, value):
+    args = list(base)
+    if flag in args:
+        args[args.index(flag) + 1] = value
+    else:
+        args += [flag, value]
+    return args
+
+
+def assert_one_line_error(code, err, flag=None):
+    """Exit 2, exactly one line on stderr, no traceback, naming ``flag`` (and no other flag) when given."""
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    if flag is not None:
+        assert f"argument {flag}: " in lines[0], lines[0]
+        assert lines[0].count("argument --") == 1, lines[0]
+
+
+@pytest.mark.parametrize("command", ["ness", "tau"])
+@pytest.mark.parametrize("flag, value", [("--g", "nan"), ("--s", "0"), ("--mu", "0.5"), ("--delta", "inf"),
+                                         ("--bias", "nan"), ("--omega-c", "0"), ("--gamma", "-1"),
+                                         ("--beta-left", "0"), ("--beta-right", "-1"), ("--n-left", "0"),
+                                         ("--n-middle", "-1"), ("--n-right", "-1")])
+def test_invalid_value_names_exactly_its_flag(capsys, command, flag, value):
+    """Issue 10: "--g nan" and "--s 0" were reported as "argument --mu" ("must" contains "mu")."""
+    base = NESS if command == "ness" else TAU
+    code, out, err = run_main(capsys, *with_flag(base, flag, value))
+    assert_one_line_error(code, err, flag)
+    assert out == ""
+
+
+@pytest.mark.parametrize("message, flag", [
+    ("ChainSetup.g must be finite, got g=nan", "--g"),
+    ("Bath.s must be finite and > 0, got s=0.0", "--s"),
+    ("s must be finite and > 0, got s=0.0", "--s"),
+    ("beta_left must be finite and > 0, got beta_left=-1.0", "--beta-left"),
+    ("gamma must be a number or one value per bath site (2), got 3 values", "--gamma"),
+    ("blocks must be 'left,right' or 'left' (or 'right'), got 'middle'", "--blocks"),
+    ("solver SCS is not installed (installed: ['CLARABEL'])", "--solver"),
+    ("the result must be ready", None),  # "must" contains "mu", "the" is no flag
+    ("Bath.beta must be finite and > 0, got beta=0.0", None),  # a field with no flag of its own: none, not a wrong one
+    ("hamiltonian is degenerate within 4.0e-09: E[2] = 1 and E[3] = 1", None),
+    ("the zeroth-order NESS is not unique", None),
+])
+def test_flag_is_read_from_the_message_not_by_substring(message, flag):
+    parser = cli.build_parser()
+    tau = parser.parse_args(TAU).subparser
+    assert cli.flag_for_message(message, tau) == flag
+
+
+@pytest.mark.parametrize("command", [["ness"], ["tau", "pop"], ["tau", "popcoh"]])
+def test_degenerate_spectrum_is_invalid_input_for_every_sub_command(capsys, command):
+    """Issue 10: ``ness`` on a degenerate chain printed a traceback and exited 1 (``tau`` exited 2)."""
+    code, out, err = run_main(capsys, *command, *DEGENERATE)
+    assert_one_line_error(code, err)
+    assert "degenerate" in err and out == ""
+
+
+def test_degenerate_spectrum_subprocess_has_no_traceback():
+    out = run_cli("ness", *DEGENERATE)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+@pytest.mark.parametrize("args, flag", [(with_flag(NESS, "--field", "x"), "--field"),
+                                       (with_flag(NESS, "--g", "abc"), "--g"),
+                                       (with_flag(TAU, "--blocks", "middle"), "--blocks"),
+                                       (TAU + ["--free-trace"], "--free-trace")])
+def test_usage_errors_are_one_line(capsys, args, flag):
+    code, out, err = run_main(capsys, *args)
+    assert_one_line_error(code, err, flag)
+
+
+@pytest.mark.parametrize("command", [["ness"], ["tau", "pop"], ["tau", "popcoh"]])
+def test_size_guard_refuses_up_front_naming_the_limit(capsys, command):
+    """Issue 10: ``--n-middle 20`` tried to allocate 128 TiB; it is refused before anything is built."""
+    code, out, err = run_main(capsys, *command, *with_flag(NESS[1:], "--n-middle", "20"))
+    assert_one_line_error(code, err)
+    line = err.strip()
+    assert "argument --n-left/--n-middle/--n-right: " in line
+    largest = cli.largest_accepted_qubits(command[-1], n_left=1, n_right=1)
+    assert (8 if command[-1] != "popcoh" else 6) <= largest < 22
+    assert f"N <= {largest}" in line and "N = 22" in line and "GiB" in line
+
+
+def test_size_guard_names_blocks_that_fit_at_no_length(capsys):
+    """One block of 8 qubits: Γ is 65535 x 65535; no n_middle helps, and the message says so."""
+    code, out, err = run_main(capsys, "tau", "popcoh", *with_flag(with_flag(NESS[1:], "--n-left", "8"),
+                                                                   "--n-middle", "0"))
+    assert_one_line_error(code, err)
+    assert "no chain with n_left=8, n_right=1 fits" in err
+
+
+@pytest.mark.parametrize("kind", ["ness", "pop", "popcoh"])
+def test_size_guard_boundary(kind):
+    """The guard accepts the largest N it names and refuses N + 1 (blocks of one qubit per bath)."""
+    largest = cli.largest_accepted_qubits(kind, n_left=1, n_right=1)
+    ok = cli.ChainSetup(n_left=1, n_middle=largest - 2, n_right=1)
+    too_big = cli.ChainSetup(n_left=1, n_middle=largest - 1, n_right=1)
+    assert cli.estimated_bytes(kind, ok) <= cli.MEMORY_LIMIT_BYTES < cli.estimated_bytes(kind, too_big)
+
+
+@pytest.mark.parametrize("n_left, n_middle, n_right", [(1, 6, 1), (2, 4, 2), (3, 2, 3), (4, 0, 4), (1, 7, 0)])
+def test_size_guard_accepts_eight_qubit_chains_for_ness_and_tau_pop(n_left, n_middle, n_right):
+    setup = cli.ChainSetup(n_left=n_left, n_middle=n_middle, n_right=n_right)
+    assert cli.estimated_bytes("ness", setup) <= cli.MEMORY_LIMIT_BYTES
+    assert cli.estimated_bytes("pop", setup) <= cli.MEMORY_LIMIT_BYTES
+    assert cli.estimated_bytes("pop", setup, blocks="left") <= cli.MEMORY_LIMIT_BYTES
+
+
+@pytest.mark.parametrize("n_left, n_middle, n_right", [(1, 2, 1), (2, 2, 2), (3, 0, 3), (1, 4, 1), (2, 3, 2)])
+def test_size_guard_accepts_the_papers_tau_pop_coh_chains(n_left, n_middle, n_right):
+    setup = cli.ChainSetup(n_left=n_left, n_middle=n_middle, n_right=n_right)
+    assert cli.estimated_bytes("popcoh", setup) <= cli.MEMORY_LIMIT_BYTES
+
+
+def test_ness_on_an_eight_qubit_chain_runs(capsys):
+    code, out, err = run_main(capsys, *with_flag(NESS, "--n-middle", "6"), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["populations"]) == 2**8
+
+
+@pytest.mark.parametrize("extra", [["--json"], []])
+def test_closed_pipe_exits_quietly(extra):
+    """Issue 10: ``lindblad-sdp ness … --json | head -c 10`` ended in a BrokenPipeError traceback.
+
+    The reader is gone before the CLI writes anything, so the write fails whatever the output's size.
+    """
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "lindblad_core", *NESS, *extra], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=300)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr  # 128 + SIGPIPE, as for a writer killed by the closed pipe
+    assert proc.returncode == cli.EXIT_BROKEN_PIPE
+    assert proc.stderr == ""

@@ -12,7 +12,7 @@ Exit status
 1
     ``tau`` ran, but the result is neither optimal nor certified; or an unexpected error (with its traceback).
 2 (``EXIT_INVALID``)
-    Invalid input, reported on one line of stderr without a traceback: a malformed flag, a value the
+    Invalid input, reported on one line of stderr (no traceback, no warning): a malformed flag, a value the
     library refuses (the message names the flag, read from the parameter name in the library's message,
     never guessed by substring), a degenerate spectrum or a non-unique NESS, or a chain too large for
     ``MEMORY_LIMIT_BYTES`` (refused before anything is allocated).
@@ -29,6 +29,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from dataclasses import fields
 
 import numpy as np
@@ -295,7 +296,12 @@ def _run_tau(args, parser) -> dict:
 def _main(argv) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = args.handler(args, args.subparser)
+    # Warnings raised on the way to an invalid-input exit (overflow in the rates, …) would break its one
+    # line: they are held back and shown only when the sub-command succeeds.
+    with warnings.catch_warnings(record=True) as caught:
+        out = args.handler(args, args.subparser)
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
     if args.json:
         json.dump(out, sys.stdout)
         sys.stdout.write("\n")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -208,3 +209,28 @@ def test_closed_pipe_exits_quietly(extra):
     assert proc.returncode == 141, proc.stderr  # 128 + SIGPIPE, as for a writer killed by the closed pipe
     assert proc.returncode == cli.EXIT_BROKEN_PIPE
     assert proc.stderr == ""
+
+
+def test_warnings_do_not_break_the_one_line_error(capsys, monkeypatch):
+    """A warning on the way to an invalid-input exit (e.g. overflowing rates) is not printed before the line."""
+    def overflowing(red):
+        warnings.warn("overflow encountered in multiply", RuntimeWarning)
+        raise ValueError("the transition rates of App. A overflow")
+
+    monkeypatch.setattr(cli, "rho0", overflowing)
+    code, out, err = run_main(capsys, *NESS)
+    assert_one_line_error(code, err)
+    assert "overflow" in err and "RuntimeWarning" not in err
+
+
+def test_warnings_of_a_successful_run_are_still_shown(capsys, monkeypatch):
+    real = cli.rho0
+
+    def noisy(red):
+        warnings.warn("a harmless warning", RuntimeWarning)
+        return real(red)
+
+    monkeypatch.setattr(cli, "rho0", noisy)
+    with pytest.warns(RuntimeWarning, match="a harmless warning"):  # re-emitted after the run
+        code, out, err = run_main(capsys, *NESS, "--json")
+    assert code == 0 and json.loads(out)["populations"]

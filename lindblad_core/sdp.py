@@ -818,6 +818,35 @@ def _resolved_lamb_shift(basis: np.ndarray, dmat: np.ndarray) -> np.ndarray:
     return out
 
 
+# Of the resolved directions, those whose normalised commutators are linearly dependent on the others up to
+# this (pivoted QR, relative to the strongest) are left out too: a combination that vanishes in exact
+# arithmetic (e.g. the total magnetisation when the blocks cover the whole chain) comes out of the computed
+# basis as a spurious direction of size ~1e-16 that the certificate would have to treat as real. The solver
+# parametrises the same set, so the two bounds describe one problem.
+LAMB_RANK_RTOL = 1e-6
+
+
+def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per block, which Lamb-shift basis elements span the problem's Lamb-shift directions (see above)."""
+    from scipy.linalg import qr
+
+    dmat = p[:, None] - p[None, :]
+    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    keep = _resolved_lamb_shift(basis, dmat)
+    idx = np.flatnonzero(keep)
+    if len(idx):
+        dirs = 1j * dmat[None] * basis[idx]
+        rows = np.concatenate([dirs.real.reshape(len(idx), -1), dirs.imag.reshape(len(idx), -1)], axis=1)
+        rows /= np.sqrt(np.sum(rows**2, axis=1))[:, None]
+        r, piv = qr(rows.T, mode="r", pivoting=True)
+        diag = np.abs(np.diag(r))
+        strong = piv[: int(np.sum(diag > LAMB_RANK_RTOL * diag[0]))]
+        keep = np.zeros(len(basis), dtype=bool)
+        keep[idx[strong]] = True
+    bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
+    return tuple(keep[a:b] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
 def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray):
     """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding."""
     m, d = f.shape[0], f.shape[1]
@@ -881,7 +910,7 @@ class _CohData:
     eta_v: float
 
 
-def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta) -> _CohData:
+def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, selection) -> _CohData:
     d = len(p)
     ops = ansatz.operators
     rho_norm = _fro_upper(p)
@@ -889,7 +918,7 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta) -> _CohDat
     dmat = p[:, None] - p[None, :]
     basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
-    dir_basis = basis[_resolved_lamb_shift(basis, dmat)]
+    dir_basis = basis[np.concatenate(selection)]
     dirs = 1j * dmat[None] * dir_basis
     rows = np.concatenate([dirs.real.reshape(len(dirs), -1), dirs.imag.reshape(len(dirs), -1)], axis=1)
     scale = np.sqrt(np.sum(rows**2, axis=1))
@@ -1137,6 +1166,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     labels = _sector_labels(red.system) if symmetry else None
     sectors = [np.arange(d)] if labels is None else [np.flatnonzero(labels == v) for v in np.unique(labels)]
 
+    selection = _lamb_shift_selection(ansatz, p)
     # variables: Γ per block (split by charge under the U(1) symmetry), H_LS coordinates per block
     residual = {i: -tmat[np.ix_(sec, sec)] for i, sec in enumerate(sectors)}
     constraints, gamma_vars = [], []
@@ -1158,7 +1188,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
             constraints.append(sum(cp.real(cp.trace(g)) for _, g in block_vars) == traces[b])
         gamma_vars.append(block_vars)
         hq = ansatz.hamiltonian_charges[b]
-        resolved = _resolved_lamb_shift(hb, p[:, None] - p[None, :])
+        resolved = selection[b]
         keep = np.flatnonzero(resolved & (hq == 0)) if labels is not None else np.flatnonzero(resolved)
         comm = 1j * (rho0_e[None] @ hb[keep] - hb[keep] @ rho0_e[None])
         # Only the range of h ↦ i[ρ0, h] matters (e.g. diagonal h commute with ρ0): parametrise it by an
@@ -1166,15 +1196,18 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         # Each h is scaled to a unit-norm commutator first: at low temperature the population differences,
         # hence the commutators' sizes, span tens of orders of magnitude, and a direction must not be lost
         # (or ill-resolved) for being small.
-        stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(keep), -1) for sec in sectors], axis=1)
+        stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(keep), len(sec) ** 2) for sec in sectors],
+                                 axis=1)
         stacked = np.concatenate([stacked.real, stacked.imag], axis=1)
         size = np.sqrt(np.sum(stacked**2, axis=1))
         live = size > 0
-        u, sv, vh = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
-        rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
+        rank = 0
+        if np.any(live):
+            u, sv, vh = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
+            rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
         coords = np.zeros((len(keep), rank))
-        # θ = coords @ r maps r onto unit-norm output directions
-        coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
+        if rank:  # θ = coords @ r maps r onto unit-norm output directions
+            coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
         theta = cp.Variable(rank)
         for i, sec in enumerate(sectors):
             sub = np.tensordot(coords.T, comm[:, sec][:, :, sec], axes=1)
@@ -1215,7 +1248,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     setup_s = time.perf_counter() - t_start
     flat_cons = [c for pair in dual_cons for c in (pair if isinstance(pair, tuple) else (pair,))]
 
-    data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red))
+    data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red), selection)
 
     def certify():
         # candidate → certified upper bound

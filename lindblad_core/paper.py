@@ -12,17 +12,13 @@ import numpy as np
 
 from . import reference
 from .chain import ChainSetup
-from .sdp import DELTA_TOL
+from .sdp import DELTA_TOL, RESULT_STATUSES
 from .sweeps import four_panel_points, run_sweep
 
 __all__ = [
-    "FAILED_STATUSES", "PAPER_TABLES", "unresolved", "fig2cd_points", "compare_with_published",
+    "PAPER_TABLES", "unresolved", "fig2cd_points", "compare_with_published",
     "table_columns", "paper_tables", "lemma1_table",
 ]
-
-# Statuses that are never a result, whatever interval came with them.
-FAILED_STATUSES = frozenset({"solver_error", "infeasible", "infeasible_inaccurate", "unbounded",
-                             "unbounded_inaccurate", "error", "invalid", "inconsistent"})
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
 PAPER_TABLES = {
@@ -33,17 +29,19 @@ TABLE_BIAS = {"I": 0.0, "II": 0.01}
 
 
 def _decided(table) -> np.ndarray:
-    """A row counts as a result: the solver said "optimal" or the certified interval is tight, its status
-    is not a failure, and its verdict is not "inconclusive"."""
+    """A row counts as a result (the rule of :attr:`~lindblad_core.sdp.TauResult.is_result`, applied to
+    records): status in :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified
+    interval, and a verdict. Failed solves ("solver_error", "infeasible", "inconsistent", the sweeps'
+    "error" and "invalid") never count, whatever interval came with them."""
     status = table["status"].astype(str)
     solved = (status == "optimal") | table["certified"].astype(bool)
-    return (solved & ~status.isin(FAILED_STATUSES) & (table["verdict"] != "inconclusive")).to_numpy()
+    return (solved & status.isin(RESULT_STATUSES) & (table["verdict"] != "inconclusive")).to_numpy()
 
 
 def unresolved(table):
     """The rows of a sweep table that are *not* results: every row except degenerate spectra (outside the
-    theory of Sec. II.B, listed separately) that is not decided (see :data:`FAILED_STATUSES`; a row needs
-    status "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
+    theory of Sec. II.B, listed separately) that is not decided (a row needs a status in
+    :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]

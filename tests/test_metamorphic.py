@@ -259,28 +259,29 @@ def _scaled(setup, c):
 
 # -- symmetry on / off --------------------------------------------------------------------------------------
 
-@_cases("symmetry_pop")
-def test_symmetry_on_off_tau_pop(index):
-    setup, rng = _setting("symmetry_pop", index, 3, 6)
+def _check_pair(relation, setup, rng, a, b):
+    """Both results of one relation on the same setting: each checked on its own (weak duality at random
+    feasible points, lower <= upper), each against the other's candidate, and their intervals consistent."""
     ref = Reference(setup)
-    a, b = tau_pop(setup, symmetry=True), tau_pop(setup, symmetry=False)
     for res in (a, b):
         _check_result(ref, res, rng)
     _check_cross(ref, a, b)
     _check_cross(ref, b, a)
-    _assert_consistent("symmetry_pop", a, b, setup)
+    _assert_consistent(relation, a, b, setup)
+
+
+@_cases("symmetry_pop")
+def test_symmetry_on_off_tau_pop(index):
+    setup, rng = _setting("symmetry_pop", index, 3, 6)
+    a, b = tau_pop(setup, symmetry=True), tau_pop(setup, symmetry=False)
+    _check_pair("symmetry_pop", setup, rng, a, b)
 
 
 @_cases("symmetry_coh")
 def test_symmetry_on_off_tau_pop_coh(index):
     setup, rng = _setting("symmetry_coh", index, 3, 4, max_block=COH_MAX_BLOCK)
-    ref = Reference(setup)
     a, b = tau_pop_coh(setup, symmetry=True), tau_pop_coh(setup, symmetry=False)
-    for res in (a, b):
-        _check_result(ref, res, rng)
-    _check_cross(ref, a, b)
-    _check_cross(ref, b, a)
-    _assert_consistent("symmetry_coh", a, b, setup)
+    _check_pair("symmetry_coh", setup, rng, a, b)
 
 
 # -- two solvers ----------------------------------------------------------------------------------------------
@@ -288,25 +289,15 @@ def test_symmetry_on_off_tau_pop_coh(index):
 @_cases("solvers_pop")
 def test_two_solvers_tau_pop(index):
     setup, rng = _setting("solvers_pop", index, 3, 6)
-    ref = Reference(setup)
     a, b = tau_pop(setup, solver="CLARABEL"), tau_pop(setup, solver="CVXOPT")
-    for res in (a, b):
-        _check_result(ref, res, rng)
-    _check_cross(ref, a, b)
-    _check_cross(ref, b, a)
-    _assert_consistent("solvers_pop", a, b, setup)
+    _check_pair("solvers_pop", setup, rng, a, b)
 
 
 @_cases("solvers_coh")
 def test_two_solvers_tau_pop_coh(index):
     setup, rng = _setting("solvers_coh", index, 3, 5, max_block=COH_MAX_BLOCK)
-    ref = Reference(setup)
     a, b = tau_pop_coh(setup, solver="CLARABEL"), tau_pop_coh(setup, solver="CVXOPT")
-    for res in (a, b):
-        _check_result(ref, res, rng)
-    _check_cross(ref, a, b)
-    _check_cross(ref, b, a)
-    _assert_consistent("solvers_coh", a, b, setup)
+    _check_pair("solvers_coh", setup, rng, a, b)
 
 
 # -- common rescaling of γ ------------------------------------------------------------------------------------
@@ -352,26 +343,24 @@ def _reflection_setting(relation, index, n_max, max_block):
     raise AssertionError(f"no usable setting in 100 draws for {relation}[{index}]")
 
 
-@pytest.mark.parametrize("index", range(N_SETTINGS["reflection_pop"]))
-def test_reflection_leaves_tau_pop_unchanged(index):
-    setup, rng = _reflection_setting("reflection_pop", index, 6, 3)
+def _check_reflection(relation, solve, n_max, max_block, index):
+    setup, rng = _reflection_setting(relation, index, n_max, max_block)
     mirror = _reflected(setup)
     np.testing.assert_allclose(mirror.system.energies, setup.system.energies, atol=1e-12)
-    a, b = tau_pop(setup), tau_pop(mirror)
+    a, b = solve(setup), solve(mirror)
     _check_result(Reference(setup), a, rng)
     _check_result(Reference(mirror), b, rng)
-    _assert_consistent("reflection_pop", a, b, setup, mirror)
+    _assert_consistent(relation, a, b, setup, mirror)
+
+
+@pytest.mark.parametrize("index", range(N_SETTINGS["reflection_pop"]))
+def test_reflection_leaves_tau_pop_unchanged(index):
+    _check_reflection("reflection_pop", tau_pop, 6, 3, index)
 
 
 @pytest.mark.parametrize("index", range(N_SETTINGS["reflection_coh"]))
 def test_reflection_leaves_tau_pop_coh_unchanged(index):
-    setup, rng = _reflection_setting("reflection_coh", index, 5, COH_MAX_BLOCK)
-    mirror = _reflected(setup)
-    np.testing.assert_allclose(mirror.system.energies, setup.system.energies, atol=1e-12)
-    a, b = tau_pop_coh(setup), tau_pop_coh(mirror)
-    _check_result(Reference(setup), a, rng)
-    _check_result(Reference(mirror), b, rng)
-    _assert_consistent("reflection_coh", a, b, setup, mirror)
+    _check_reflection("reflection_coh", tau_pop_coh, 5, COH_MAX_BLOCK, index)
 
 
 # -- weak duality on its own settings (other traces and norms) -----------------------------------------------

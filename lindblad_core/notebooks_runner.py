@@ -26,8 +26,8 @@ from pathlib import Path
 
 from .paths import NOTEBOOKS, REPO, figures_dir
 
-# tqdm's progress bar of run_sweep, written to stderr while a notebook runs: not kept in committed outputs
-_PROGRESS = re.compile(r"^\s*SDP sweep:", re.M)
+# tqdm's progress bars (e.g. run_sweep's), written to stderr while a notebook runs: not kept in committed outputs
+_PROGRESS = re.compile(r"\d+%\|")
 
 
 def notebooks(only=None) -> list[Path]:

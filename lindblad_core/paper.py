@@ -16,7 +16,7 @@ from .sdp import DELTA_TOL, RESULT_STATUSES
 from .sweeps import four_panel_points, run_sweep
 
 __all__ = [
-    "PAPER_TABLES", "unresolved", "fig2cd_points", "compare_with_published",
+    "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
     "table_columns", "paper_tables", "lemma1_table",
 ]
 
@@ -45,6 +45,15 @@ def unresolved(table):
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]
+
+
+def failed(table):
+    """The rows whose solve failed: a status outside :data:`~lindblad_core.sdp.RESULT_STATUSES` ("solver_error",
+    "infeasible", "inconsistent", the sweeps' "error" and "invalid"), degenerate spectra excepted. Unlike the
+    other rows of :func:`unresolved` (a solved point whose certified interval, or the rounding of its data,
+    cannot decide against δ_tol: honestly "inconclusive"), these are never acceptable in a figure."""
+    status = table["status"].astype(str)
+    return table[((status != "degenerate") & ~status.isin(RESULT_STATUSES)).to_numpy()]
 
 
 # -- Fig. 2(c,d) against the published points ---------------------------------------------------------------

@@ -96,3 +96,15 @@ def test_decided_rows_agree_with_tau_result_is_result():
     assert res.is_result and paper.unresolved(record).empty
     broken = record.assign(status="inconsistent")
     assert len(paper.unresolved(broken)) == 1
+
+
+def test_failed_rows_are_the_failed_solves_only():
+    table = pd.DataFrame([
+        _row(),
+        _row(status="optimal", certified=False, verdict="inconclusive"),  # honest: undecided, not failed
+        _row(status="solver_error", certified=True, verdict="impossible"),
+        _row(status="inconsistent", certified=False, verdict="inconclusive"),
+        _row(status="degenerate", certified=False, verdict="inconclusive"),
+    ])
+    assert list(paper.failed(table).index) == [2, 3]
+    assert list(paper.unresolved(table).index) == [1, 2, 3]

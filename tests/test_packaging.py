@@ -131,3 +131,23 @@ def test_no_generator_holds_notebook_code():
     """Each notebook has one source: the .ipynb itself."""
     assert not (ROOT / "scripts" / "build_notebooks.py").exists()
     assert not (ROOT / "notebooks" / "ci").exists()
+
+
+def test_committed_figure_notebooks_show_their_figures():
+    """Opened on the repository's web page, every notebook that makes a figure shows it (the outputs of the
+    full-grid run are committed; ./run_all.sh refreshes them)."""
+    import nbformat
+
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert notebooks
+    missing = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        if not any("save_figure(" in c.source for c in code):
+            continue
+        images = [o for c in code for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        quick = any("quick = True" in c.source for c in code if "injected-parameters" in c.metadata.get("tags", []))
+        if not images or quick:
+            missing.append(path.name)
+    assert not missing, f"notebooks without inline figures from the full grids: {missing}"

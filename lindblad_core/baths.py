@@ -11,7 +11,7 @@ r"""Bosonic baths: spectral functions, occupations and the Redfield coefficients
         - \frac{i}{2\pi}\,\mathcal P\!\int_0^\infty \frac{\mathfrak J(x)(n(x)+1)}{x-\omega}\,dx,
 
 with ω = E_γ − E_α the Bohr frequency of the pair (α, γ). The 1/(2π) before the principal value is the
-one the published data used (SPEC.md); Eq. (41) as printed lacks it.
+one the published data used (docs/conventions.md); Eq. (41) as printed lacks it.
 
 The principal values for all frequencies are computed at once (vectorised) by singularity subtraction,
 
@@ -36,7 +36,7 @@ __all__ = ["Bath", "spectral_density", "occupation", "coefficients", "principal_
 
 # The integrand carries exp(−(x/ω_c)²): at x = 8 ω_c it is e^{−64} ≈ 1.6e−28 of its scale, so the
 # integral to ∞ equals the one to 8 ω_c far below double precision (the published data stopped at 5 ω_c,
-# where e^{−25} ≈ 1e−11; SPEC.md).
+# where e^{−25} ≈ 1e−11; docs/conventions.md).
 PV_CUTOFF_MULT = 8.0
 _GAUSS_NODES = 20  # Gauss–Legendre nodes per panel
 _GEOMETRIC_PANELS = np.geomspace(1e-24, 1.0, 41)  # breakpoints near x = 0, in units of the cut-off X
@@ -179,7 +179,7 @@ def _round_significant(x: np.ndarray, digits: int) -> np.ndarray:
 
 
 def coefficients(omega, bath: Bath) -> tuple[np.ndarray, np.ndarray]:
-    r"""The coefficients C(ω) and D(ω) of Eq. (41) (with SPEC.md's 1/(2π)) for an array of ω.
+    r"""The coefficients C(ω) and D(ω) of Eq. (41) (with the published 1/(2π), docs/conventions.md) for an array of ω.
 
     Parameters
     ----------

@@ -7,7 +7,7 @@ r"""The Lindblad ansatz of Eq. (23): dissipators and Lamb shifts acting on bath-
           \big(F_{\tilde\alpha}\rho F_\alpha^\dagger - \tfrac12\{F_\alpha^\dagger F_{\tilde\alpha}, \rho\}\big)\Big),
 
 with F_α = f_α ⊗ I_rest / √d_rest, f_α running over the orthonormal products of
-``{−σz/√2, σ−, σ+, I/√2}`` (first qubit of the block slowest) without the last one, I/√(d_b) (SPEC.md).
+``{−σz/√2, σ−, σ+, I/√2}`` (first qubit of the block slowest) without the last one, I/√(d_b) (docs/conventions.md).
 Eq. (23) with these F obeys the local conservation laws of Eq. (22) by construction; Γ ⪰ 0 makes it a
 Lindbladian (Eq. (1)).
 
@@ -161,7 +161,7 @@ class Ansatz:
     blocks : tuple of Block (disjoint), each made of bath sites
     cover_baths : bool
         Require every bath site to lie in a block (default). ``False`` admits the published variant with a
-        Lindblad bath on the left block only although the Redfield equation has both baths (SPEC.md).
+        Lindblad bath on the left block only although the Redfield equation has both baths (docs/conventions.md).
     """
 
     system: System

@@ -96,7 +96,7 @@ def xxz_hamiltonian(
 
     Notes
     -----
-    The coupling uses Pauli matrices in both conventions; only the on-site term differs (SPEC.md).
+    The coupling uses Pauli matrices in both conventions; only the on-site term differs (docs/conventions.md).
     """
     n_sites = _check_count("n_sites", n_sites, 1)
     g, delta, omega0, bias = (_check_finite(k, v) for k, v in

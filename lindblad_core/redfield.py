@@ -1,6 +1,6 @@
 r"""The Redfield dissipator L2 (Eqs. (38)–(41)), the zeroth-order NESS (App. A) and its coherences (Eq. (15)).
 
-Sign convention (SPEC.md): Eq. (40) as printed is *minus* the physical dissipator. Everything here is the
+Sign convention (docs/conventions.md): Eq. (40) as printed is *minus* the physical dissipator. Everything here is the
 physical one,
 
 .. math::
@@ -105,7 +105,7 @@ def redfield(system: System, baths) -> Redfield:
         if np.any(np.abs(omega[masks[ell]]) < 1e-12 * max(1.0, np.max(np.abs(e)))):
             raise ValueError(
                 f"bath site {system.bath_sites[ell]} couples levels with Bohr frequency 0; the Redfield "
-                "coefficients of Eq. (41) diverge there for s <= 1 (SPEC.md)"
+                "coefficients of Eq. (41) diverge there for s <= 1 (docs/conventions.md)"
             )
     for bath in dict.fromkeys(baths):  # sites with identical baths share one set of coefficients
         sites = [ell for ell, b in enumerate(baths) if b == bath]

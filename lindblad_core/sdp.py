@@ -40,7 +40,7 @@ optimal Lamb shift has coordinates ~1e15 there).
 
 Formulations
 ------------
-τ^pop. With c_k(Γ) = <E_k|L2'(ρ0)|E_k> = Σ_b Tr(G^b_k Γ_b) (H_LS drops out, SPEC.md), Sion's minimax gives
+τ^pop. With c_k(Γ) = <E_k|L2'(ρ0)|E_k> = Σ_b Tr(G^b_k Γ_b) (H_LS drops out, docs/conventions.md), Sion's minimax gives
 
 .. math::
 
@@ -103,7 +103,7 @@ NORMS = ("spectral", "frobenius", "nuclear")
 TARGETS = ("physical", "published")
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
 # SCS reaches the accuracy the verdict needs only with tight tolerances (at its default eps it reports
-# 2.5e-5 where the optimum is 4e-8; SPEC.md).
+# 2.5e-5 where the optimum is 4e-8; docs/conventions.md).
 SCS_OPTIONS = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000}
 # Clarabel at its defaults often stalls just above its 1e-8 feasibility tolerance on τ^pop,coh at d = 64
 # ("AlmostSolved", i.e. optimal_inaccurate) or fails outright (Fig. 4, and Fig. 3 at β_L = β_R = 10 with
@@ -554,7 +554,7 @@ def _resolve(problem_input, blocks):
         raise ValueError(f"expected a ChainSetup or Redfield, got {type(problem_input).__name__}")
     blocks = tuple(b if isinstance(b, Block) else Block(tuple(b)) for b in blocks)
     # the paper's blocks by name may leave a bath without a Lindblad block ("left" with N_R > 0: a
-    # published variant, SPEC.md); explicit Block sequences must cover every bath site
+    # published variant, docs/conventions.md); explicit Block sequences must cover every bath site
     return red, Ansatz(red.system, blocks, cover_baths=not named)
 
 
@@ -1141,7 +1141,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     problem_input : ChainSetup or Redfield
     blocks : "left,right" (default), "left", or a sequence of Block / site tuples
     norm : "spectral" (largest singular value; the published one), "frobenius" or "nuclear"
-    target : "physical" (T = L2(ρ0), default) or "published" (T = L2_eq40(ρ0) = −L2(ρ0); SPEC.md)
+    target : "physical" (T = L2(ρ0), default) or "published" (T = L2_eq40(ρ0) = −L2(ρ0); docs/conventions.md)
     trace : float or sequence, Tr Γ_b (ignored with ``free_trace``)
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a

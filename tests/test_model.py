@@ -8,7 +8,7 @@ from lindblad_core.model import SIGMA_MINUS, SIGMA_Z, System, site_operator, xxz
 
 
 def test_single_qubit_level_spacing_of_both_field_conventions():
-    """projector: |0><0| gives spacing ω0; sigma_z gives 2 ω0 (SPEC.md)."""
+    """projector: |0><0| gives spacing ω0; sigma_z gives 2 ω0 (docs/conventions.md)."""
     assert np.ptp(np.linalg.eigvalsh(xxz_hamiltonian(1, g=0.3, field="projector"))) == pytest.approx(1.0)
     assert np.ptp(np.linalg.eigvalsh(xxz_hamiltonian(1, g=0.3, field="sigma_z"))) == pytest.approx(2.0)
 

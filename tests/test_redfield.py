@@ -53,7 +53,7 @@ def test_superoperator_matches_map_and_is_stable(noneq):
     x = rng.normal(size=(8, 8)) + 1j * rng.normal(size=(8, 8))
     sup = l2_superoperator(noneq)
     np.testing.assert_allclose(sup @ x.ravel(), l2(noneq, x, basis="energy").ravel(), atol=1e-13)
-    # The physical sign (SPEC.md): no eigenvalue with positive real part.
+    # The physical sign (docs/conventions.md): no eigenvalue with positive real part.
     assert np.linalg.eigvals(sup).real.max() < 1e-12
 
 

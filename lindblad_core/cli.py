@@ -35,7 +35,7 @@ from dataclasses import fields
 import numpy as np
 
 from .chain import ChainSetup
-from .lindblad import paper_blocks
+from .ansatz import paper_blocks
 from .redfield import l2, populations, rho0
 from .sdp import NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
 

@@ -191,7 +191,7 @@ class System:
         """Eigen-decomposition, ascending. When H_S has exact zeros between different magnetisation sectors
         (the XXZ chain, built from exact Kronecker products, does), each sector is diagonalised on its own, so
         that every eigenvector lies exactly in one sector: the U(1) selection rules the SDPs rely on
-        (``sdp.py``) then hold exactly in the computed data, not only up to the ~1e-16 mixing a dense
+        (``symmetry.py``) then hold exactly in the computed data, not only up to the ~1e-16 mixing a dense
         ``eigh`` leaves between sectors."""
         h = self.hamiltonian
         m = np.rint(np.real(np.diag(self.magnetisation))).astype(int)

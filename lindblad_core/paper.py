@@ -12,7 +12,7 @@ import numpy as np
 
 from . import reference
 from .chain import ChainSetup
-from .sdp import DELTA_TOL, RESULT_STATUSES
+from .solvers import DELTA_TOL, RESULT_STATUSES
 from .sweeps import four_panel_points, run_sweep
 
 __all__ = [
@@ -29,8 +29,8 @@ TABLE_BIAS = {"I": 0.0, "II": 0.01}
 
 
 def _decided(table) -> np.ndarray:
-    """A row counts as a result (the rule of :attr:`~lindblad_core.sdp.TauResult.is_result`, applied to
-    records): status in :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified
+    """A row counts as a result (the rule of :attr:`~lindblad_core.solvers.TauResult.is_result`, applied to
+    records): status in :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified
     interval, and a verdict. Failed solves ("solver_error", "infeasible", "inconsistent", the sweeps'
     "error" and "invalid") never count, whatever interval came with them."""
     status = table["status"].astype(str)
@@ -41,14 +41,14 @@ def _decided(table) -> np.ndarray:
 def unresolved(table):
     """The rows of a sweep table that are *not* results: every row except degenerate spectra (outside the
     theory of Sec. II.B, listed separately) that is not decided (a row needs a status in
-    :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
+    :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]
 
 
 def failed(table):
-    """The rows whose solve failed: a status outside :data:`~lindblad_core.sdp.RESULT_STATUSES` ("solver_error",
+    """The rows whose solve failed: a status outside :data:`~lindblad_core.solvers.RESULT_STATUSES` ("solver_error",
     "infeasible", "inconsistent", the sweeps' "error" and "invalid"), degenerate spectra excepted. Unlike the
     other rows of :func:`unresolved` (a solved point whose certified interval, or the rounding of its data,
     cannot decide against δ_tol: honestly "inconclusive"), these are never acceptable in a figure."""

@@ -54,7 +54,8 @@ QUANTITIES = ("tau_pop", "tau_pop_coh")
 # Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
 # 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
 RECORD_FORMAT = 4
-_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
+_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "ansatz.py", "candidate.py", "symmetry.py", "certificates.py",
+                    "solvers.py", "sdp.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
 SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
 # Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
@@ -117,7 +118,7 @@ def code_version() -> str:
 def _solver_versions() -> dict:
     """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
     read once per process like :func:`code_version`."""
-    from .sdp import default_solver
+    from .solvers import default_solver
 
     versions = {}
     for name in SOLVER_PACKAGES:

@@ -1,12 +1,14 @@
 """lindblad_core: Redfield steady states and the Lindblad-existence SDPs of Sarma, Kulkarni, Purkayastha
 and Tupkary, "Semidefinite programming for understanding limitations of Lindblad equations".
 
-Layers, each module one concept, each importing only the ones above it:
+Layers, each module one concept, each importing only modules of its own layer or above
+(tests/test_layers.py):
 
 1. ``model`` (sites, operators, the XXZ Hamiltonian, energy basis), ``baths`` (spectral densities and the
-   coefficients of Eq. (41)), ``chain`` (the paper's serialisable setting);
-2. ``redfield`` (L2, ρ0, Eq. (15)); ``master_equations`` (local, secular, ULE, partial-secular);
-3. ``ansatz`` (the operators of Eq. (23)), ``candidate`` (one Lindbladian of Eq. (23) and its checks);
+   coefficients of Eq. (41));
+2. ``redfield`` (L2, ρ0, Eq. (15)), ``chain`` (the paper's serialisable setting);
+3. ``ansatz`` (the operators of Eq. (23)), ``candidate`` (one Lindbladian of Eq. (23) and its checks),
+   ``master_equations`` (local, secular, ULE, partial-secular, as points of Eq. (23) where they are);
 4. ``symmetry`` (the U(1) reduction shared by both SDPs), ``sdp`` (Eqs. (29), (33), Lemma 1),
    ``certificates`` (rigorous bounds), ``solvers`` (solver chain and ``TauResult``);
 5. ``sweeps`` (cached grids), ``paper`` (the paper's figures and tables), ``plots``;

@@ -33,10 +33,11 @@ always evaluated on the full, unreduced problem (:mod:`lindblad_core.certificate
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from .ansatz import Ansatz, Block, traceless_hermitian_basis
+from .ansatz import Ansatz, Block, local_hermitian_basis, traceless_hermitian_basis
 from .candidate import CandidateCheck, LindbladCandidate, candidate_populations, check_candidate
 from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
                            _pop_certificate_lower, _pop_certificate_upper, _population_coefficient_errors,
@@ -271,8 +272,301 @@ def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ..
 
 
 
+def _lamb_coordinates(comm: np.ndarray, sectors) -> np.ndarray:
+    """θ = coords @ r for the commutator directions ``comm`` (stack of i[ρ0, B_h] on the kept B_h): coords maps
+    r onto an orthonormal basis of their span restricted to the sectors.
+
+    Only the range of h ↦ i[ρ0, h] matters (e.g. diagonal h commute with ρ0): parametrising it by an
+    orthonormal basis means the solver sees no directions that leave the objective unchanged. Each h is
+    scaled to a unit-norm commutator first: at low temperature the population differences, hence the
+    commutators' sizes, span tens of orders of magnitude, and a direction must not be lost (or ill-resolved)
+    for being small.
+    """
+    stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(comm), len(sec) ** 2) for sec in sectors], axis=1)
+    stacked = np.concatenate([stacked.real, stacked.imag], axis=1)
+    size = np.sqrt(np.sum(stacked**2, axis=1))
+    live = size > 0
+    rank = 0
+    if np.any(live):
+        u, sv, _ = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
+        rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
+    coords = np.zeros((len(comm), rank))
+    if rank:
+        coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
+    return coords
+
+
+@dataclass(frozen=True, eq=False)
+class _CohBlock:
+    """One Lindblad block of Eq. (33) as the formulations see it: the Γ groups (indices into the block's
+    operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] and coordinates."""
+
+    operators: np.ndarray
+    groups: list
+    keep: np.ndarray
+    comm: np.ndarray
+    coords: np.ndarray
+
+
+def _coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool) -> list[_CohBlock]:
+    rho0 = np.diag(p).astype(complex)
+    out = []
+    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
+        groups = gamma_groups(charges if structure else None) if symmetry else [np.arange(f.shape[0])]
+        hq = ansatz.hamiltonian_charges[b]
+        keep = np.flatnonzero(selection[b] & (hq == 0)) if structure else np.flatnonzero(selection[b])
+        comm = 1j * (rho0[None] @ hb[keep] - hb[keep] @ rho0[None])
+        out.append(_CohBlock(f, groups, keep, comm, _lamb_coordinates(comm, sectors)))
+    return out
+
+
+def _full_theta(blk: _CohBlock, r, dim: int) -> np.ndarray:
+    """Lamb-shift coordinates on the whole traceless basis from the solver's r (zero when absent)."""
+    full = np.zeros(dim**2 - 1)
+    if r is not None:
+        full[blk.keep] = blk.coords @ np.asarray(r, float)
+    return full
+
+
+class _CohCvxpy:
+    """Eq. (33) as a cvxpy problem (``formulation="cvxpy"``): the original formulation, kept as an independent
+    cross-check of :class:`_CohConic` and for solvers other than Clarabel."""
+
+    def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces):
+        import cvxpy as cp
+
+        self.ansatz, self.sectors, self.norm, self.dim = ansatz, sectors, norm, len(p)
+        residual = {i: -tmat[np.ix_(sec, sec)] for i, sec in enumerate(sectors)}
+        constraints, self.variables = [], []
+        for b, blk in enumerate(blocks):
+            block_vars = [(idx, cp.Variable((len(idx), len(idx)), hermitian=True)) for idx in blk.groups]
+            constraints += [g >> 0 for _, g in block_vars]
+            for i, sec in enumerate(sectors):
+                msec = _dissipator_sector(blk.operators, p, sec)  # (m, m, n, n)
+                n = len(sec)
+                for idx, g in block_vars:
+                    sub = msec[np.ix_(idx, idx)]
+                    if np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * np.max(np.abs(msec)):
+                        continue  # exactly zero by the U(1) symmetry: charge q maps sector M to M + q
+                    mat = sub.reshape(len(idx) ** 2, n * n).T  # vec_C(X) = mat @ vec_C(Γ)
+                    residual[i] = residual[i] + cp.reshape(mat @ cp.vec(g, order="C"), (n, n), order="C")
+            if not free_trace:
+                constraints.append(sum(cp.real(cp.trace(g)) for _, g in block_vars) == traces[b])
+            rank = blk.coords.shape[1]
+            theta = cp.Variable(rank)
+            for i, sec in enumerate(sectors):
+                sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                if rank == 0 or np.max(np.abs(sub), initial=0.0) == 0.0:
+                    continue
+                n = len(sec)
+                residual[i] = residual[i] + cp.reshape(sub.reshape(rank, n * n).T @ theta, (n, n), order="C")
+            self.variables.append((block_vars, theta))
+        tvar = cp.Variable()
+        self.dual_cons = []
+        if norm == "frobenius":
+            vec = cp.hstack([cp.vec(residual[i], order="C") for i in residual])
+            con = cp.SOC(tvar, cp.hstack([cp.real(vec), cp.imag(vec)]))
+            constraints.append(con)
+            self.dual_cons.append(con)
+        else:
+            # X = L2'(ρ0) − T is Hermitian (both maps preserve Hermiticity), so
+            #   spectral: ‖X‖ ≤ t  ⟺  t I − X ⪰ 0 and t I + X ⪰ 0,
+            #   nuclear:  ‖X‖_* = min Tr P  s.t.  P − X ⪰ 0 and P + X ⪰ 0,
+            # two LMIs of size n instead of one of size 2n; the certificate is Z = A − B from their multipliers.
+            p_traces = []
+            for i, sec in enumerate(sectors):
+                x = residual[i]
+                n = len(sec)
+                if norm == "spectral":
+                    upper_m = tvar * np.eye(n)
+                else:
+                    upper_m = cp.Variable((n, n), hermitian=True)
+                    p_traces.append(cp.real(cp.trace(upper_m)))
+                pair = (_hermitian_psd(upper_m - x), _hermitian_psd(upper_m + x))
+                constraints += list(pair)
+                self.dual_cons.append(pair)
+            if norm == "nuclear":
+                constraints.append(sum(p_traces) <= tvar)
+        self.problem = cp.Problem(cp.Minimize(tvar), constraints)
+        self.blocks = blocks
+
+    def solve(self, solver: str, **settings):
+        self.problem.solve(solver=solver, **settings)
+
+    @property
+    def status(self):
+        return self.problem.status
+
+    @property
+    def value(self):
+        return self.problem.value
+
+    def extract(self):
+        """(Γ per block, full Lamb-shift coordinates per block, dual Z or None) of the last solve."""
+        gammas, thetas = [], []
+        for b, ((block_vars, theta), blk) in enumerate(zip(self.variables, self.blocks)):
+            m = blk.operators.shape[0]
+            gam = np.zeros((m, m), dtype=complex)
+            for idx, g in block_vars:
+                if g.value is not None:
+                    gam[np.ix_(idx, idx)] = g.value
+            gammas.append(gam)
+            thetas.append(_full_theta(blk, theta.value, self.ansatz.blocks[b].dim))
+        flat_cons = [c for pair in self.dual_cons for c in (pair if isinstance(pair, tuple) else (pair,))]
+        if any(c.dual_value is None for c in flat_cons):
+            return gammas, thetas, None
+        z = np.zeros((self.dim, self.dim), dtype=complex)
+        if self.norm == "frobenius":
+            _fill_frobenius_dual(z, np.asarray(self.dual_cons[0].dual_value[1], float), self.sectors)
+        else:
+            for sec, (con_a, con_b) in zip(self.sectors, self.dual_cons):
+                z[np.ix_(sec, sec)] = (_complex_dual(np.asarray(con_a.dual_value))
+                                       - _complex_dual(np.asarray(con_b.dual_value)))
+        return gammas, thetas, z
+
+
+def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
+    """Z from the vector part v = (Re, Im of the stacked sector residuals) of the second-order cone's dual."""
+    half = v.size // 2
+    flat = -(v[:half] + 1j * v[half:])
+    pos = 0
+    for sec in sectors:
+        n = len(sec)
+        z[np.ix_(sec, sec)] = flat[pos:pos + n * n].reshape(n, n)
+        pos += n * n
+
+
+class _CohConic:
+    r"""Eq. (33) assembled as Clarabel's conic form directly (``formulation="conic"``, the default).
+
+    The real variables x = (t, [P_i], Γ coordinates, r) with Γ = Σ_j x_j E_j on the orthonormal Hermitian
+    basis E_j of each charge group (:func:`local_hermitian_basis`) and θ = coords @ r; per sector i the
+    residual X_i = L_i x − T_i, L_i a precomputed complex (n_i², n_x) array. The cones are those of the
+    cvxpy formulation (:class:`_CohCvxpy`), written out by :class:`~lindblad_core.conic.ConicProblem`; so are
+    the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
+    """
+
+    def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback):
+        from .conic import ConicProblem
+
+        self.ansatz, self.sectors, self.norm, self.dim, self.blocks = ansatz, sectors, norm, len(p), blocks
+        self._fallback, self._cvxpy, self.active = fallback, None, None
+        nx = 1
+        p_cols = []
+        if norm == "nuclear":
+            for sec in sectors:
+                p_cols.append(np.arange(nx, nx + len(sec) ** 2))
+                nx += len(sec) ** 2
+        self.gamma_cols, self.theta_cols = [], []
+        for blk in blocks:
+            cols = []
+            for idx in blk.groups:
+                cols.append(np.arange(nx, nx + len(idx) ** 2))
+                nx += len(idx) ** 2
+            self.gamma_cols.append(cols)
+            self.theta_cols.append(np.arange(nx, nx + blk.coords.shape[1]))
+            nx += blk.coords.shape[1]
+        lin = [np.zeros((len(sec) ** 2, nx), complex) for sec in sectors]
+        for blk, gcols, tcols in zip(blocks, self.gamma_cols, self.theta_cols):
+            for i, sec in enumerate(sectors):
+                n = len(sec)
+                msec = _dissipator_sector(blk.operators, p, sec)
+                big = np.max(np.abs(msec), initial=0.0)
+                for idx, cols in zip(blk.groups, gcols):
+                    sub = msec[np.ix_(idx, idx)]
+                    if np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * big:
+                        continue  # exactly zero by the U(1) symmetry
+                    basis = local_hermitian_basis(len(idx))
+                    lin[i][:, cols] = np.tensordot(basis, sub, axes=([1, 2], [0, 1])).reshape(len(cols), n * n).T
+                if len(tcols):
+                    sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                    lin[i][:, tcols] = sub.reshape(len(tcols), n * n).T
+        cp_ = ConicProblem(nx)
+        cp_.q[0] = 1.0  # minimise t
+        for b, (blk, gcols) in enumerate(zip(blocks, self.gamma_cols)):
+            if not free_trace:
+                row = np.zeros((1, nx))
+                for idx, cols in zip(blk.groups, gcols):
+                    row[0, cols] = np.real(np.trace(local_hermitian_basis(len(idx)), axis1=1, axis2=2))
+                cp_.add(("trace", b), "zero", row, [traces[b]])
+            for g, (idx, cols) in enumerate(zip(blk.groups, gcols)):
+                k = len(idx)
+                linear = np.zeros((k * k, nx), complex)
+                linear[:, cols] = local_hermitian_basis(k).reshape(k * k, k * k).T
+                cp_.add_psd(("gamma", b, g), np.zeros(k * k), linear, k)
+        if norm == "frobenius":
+            a = np.vstack([np.eye(1, nx)] + [lv.real for lv in lin] + [lv.imag for lv in lin])
+            tv = np.concatenate([tmat[np.ix_(s, s)].ravel() for s in sectors])
+            cp_.add("norm", "soc", -a, np.concatenate([[0.0], -tv.real, -tv.imag]))
+        else:
+            p_trace = np.zeros((1, nx))
+            for i, sec in enumerate(sectors):
+                n = len(sec)
+                tv = tmat[np.ix_(sec, sec)].ravel()
+                upper = np.zeros((n * n, nx), complex)
+                if norm == "spectral":
+                    upper[:, 0] = np.eye(n).ravel()
+                else:
+                    basis = local_hermitian_basis(n)
+                    upper[:, p_cols[i]] = basis.reshape(n * n, n * n).T
+                    p_trace[0, p_cols[i]] = np.real(np.trace(basis, axis1=1, axis2=2))
+                cp_.add_psd(("minus", i), tv, upper - lin[i], n)  # t I − X = t I − L x + T ⪰ 0
+                cp_.add_psd(("plus", i), -tv, upper + lin[i], n)  # t I + X ⪰ 0
+            if norm == "nuclear":
+                p_trace[0, 0] = -1.0
+                cp_.add("nuclear", "nonneg", p_trace, [0.0])  # t − Σ_i Tr P_i ≥ 0
+        self.conic = cp_
+
+    def solve(self, solver: str, **settings):
+        if solver == "CLARABEL":
+            self.active = None
+            self.conic.solve(**settings)
+            return
+        if self._cvxpy is None:
+            self._cvxpy = self._fallback()
+        self.active = self._cvxpy
+        self._cvxpy.solve(solver, **settings)
+
+    @property
+    def status(self):
+        return self.conic.status if self.active is None else self.active.status
+
+    @property
+    def value(self):
+        return self.conic.value if self.active is None else self.active.value
+
+    def extract(self):
+        """(Γ per block, full Lamb-shift coordinates per block, dual Z or None) of the last solve."""
+        if self.active is not None:
+            return self.active.extract()
+        x = self.conic.x
+        gammas, thetas = [], []
+        for b, (blk, gcols, tcols) in enumerate(zip(self.blocks, self.gamma_cols, self.theta_cols)):
+            m = blk.operators.shape[0]
+            gam = np.zeros((m, m), dtype=complex)
+            if x is not None:
+                for idx, cols in zip(blk.groups, gcols):
+                    gam[np.ix_(idx, idx)] = np.tensordot(x[cols], local_hermitian_basis(len(idx)), axes=1)
+            gammas.append(gam)
+            thetas.append(_full_theta(blk, None if x is None else x[tcols], self.ansatz.blocks[b].dim))
+        if self.conic.z is None:
+            return gammas, thetas, None
+        z = np.zeros((self.dim, self.dim), dtype=complex)
+        if self.norm == "frobenius":
+            _fill_frobenius_dual(z, self.conic.dual("norm")[1:], self.sectors)
+        else:
+            for i, sec in enumerate(self.sectors):
+                z[np.ix_(sec, sec)] = (_complex_dual(self.conic.dual(("minus", i)))
+                                       - _complex_dual(self.conic.dual(("plus", i))))
+        return gammas, thetas, z
+
+
+FORMULATIONS = ("conic", "cvxpy")
+
+
 def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: str = "physical", trace=1.0,
-                free_trace: bool = False, solver: str | None = None, symmetry: bool = True) -> TauResult:
+                free_trace: bool = False, solver: str | None = None, symmetry: bool = True,
+                formulation: str = "conic") -> TauResult:
     r"""τ^pop,coh_opt of Eq. (33), certified.
 
     Parameters
@@ -287,123 +581,41 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         real restriction). The certified lower bound is then only non-trivial when the repaired dual
         satisfies A_Γ^*(Z) ⪰ 0.
     solver, symmetry : as for :func:`tau_pop`
+    formulation : "conic" (default) or "cvxpy"
+        How the problem reaches the solver: "conic" assembles Clarabel's conic form directly from numpy
+        arrays (:class:`_CohConic`; other solvers of the chain use the cvxpy formulation), "cvxpy" builds
+        it with cvxpy (:class:`_CohCvxpy`, the original formulation, an independent cross-check). The two
+        are the same problem: same variables, cones and multipliers; the certified bounds do not depend on it.
     """
-    import cvxpy as cp
-
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got norm={norm!r}")
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got target={target!r}")
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation must be one of {FORMULATIONS}, got formulation={formulation!r}")
     t_start = time.perf_counter()
     red, ansatz = _resolve(problem_input, blocks)
     traces = _as_tuple_of_traces(ansatz.blocks, trace)
     p = populations(red)
-    rho0_e = np.diag(p).astype(complex)
-    t_phys = l2(red, rho0_e, basis="energy")
+    t_phys = l2(red, np.diag(p).astype(complex), basis="energy")
     tmat = t_phys if target == "physical" else -t_phys
-    d = red.dim
     structure = u1_structure(red.system) if symmetry else None
-    sectors = [np.arange(d)] if structure is None else structure.sectors()
-
+    sectors = [np.arange(red.dim)] if structure is None else structure.sectors()
     selection = _lamb_shift_selection(ansatz, p)
-    # variables: Γ per block (split by charge under the U(1) symmetry), H_LS coordinates per block
-    residual = {i: -tmat[np.ix_(sec, sec)] for i, sec in enumerate(sectors)}
-    constraints, gamma_vars = [], []
-    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
-        m = f.shape[0]
-        groups = gamma_groups(charges if structure else None) if symmetry else [np.arange(m)]
-        block_vars = [(idx, cp.Variable((len(idx), len(idx)), hermitian=True)) for idx in groups]
-        constraints += [g >> 0 for _, g in block_vars]
-        for i, sec in enumerate(sectors):
-            msec = _dissipator_sector(f, p, sec)  # (m, m, n, n)
-            n = len(sec)
-            for idx, g in block_vars:
-                sub = msec[np.ix_(idx, idx)]
-                if np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * np.max(np.abs(msec)):
-                    continue  # exactly zero by the U(1) symmetry: charge q maps sector M to M + q
-                mat = sub.reshape(len(idx) ** 2, n * n).T  # vec_C(X) = mat @ vec_C(Γ)
-                residual[i] = residual[i] + cp.reshape(mat @ cp.vec(g, order="C"), (n, n), order="C")
-        if not free_trace:
-            constraints.append(sum(cp.real(cp.trace(g)) for _, g in block_vars) == traces[b])
-        gamma_vars.append(block_vars)
-        hq = ansatz.hamiltonian_charges[b]
-        resolved = selection[b]
-        keep = np.flatnonzero(resolved & (hq == 0)) if structure else np.flatnonzero(resolved)
-        comm = 1j * (rho0_e[None] @ hb[keep] - hb[keep] @ rho0_e[None])
-        # Only the range of h ↦ i[ρ0, h] matters (e.g. diagonal h commute with ρ0): parametrise it by an
-        # orthonormal basis so that the solver sees no directions that leave the objective unchanged.
-        # Each h is scaled to a unit-norm commutator first: at low temperature the population differences,
-        # hence the commutators' sizes, span tens of orders of magnitude, and a direction must not be lost
-        # (or ill-resolved) for being small.
-        stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(keep), len(sec) ** 2) for sec in sectors],
-                                 axis=1)
-        stacked = np.concatenate([stacked.real, stacked.imag], axis=1)
-        size = np.sqrt(np.sum(stacked**2, axis=1))
-        live = size > 0
-        rank = 0
-        if np.any(live):
-            u, sv, vh = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
-            rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
-        coords = np.zeros((len(keep), rank))
-        if rank:  # θ = coords @ r maps r onto unit-norm output directions
-            coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
-        theta = cp.Variable(rank)
-        for i, sec in enumerate(sectors):
-            sub = np.tensordot(coords.T, comm[:, sec][:, :, sec], axes=1)
-            if rank == 0 or np.max(np.abs(sub), initial=0.0) == 0.0:
-                continue
-            n = len(sec)
-            residual[i] = residual[i] + cp.reshape(sub.reshape(rank, n * n).T @ theta, (n, n), order="C")
-        keep = (keep, coords)
-        gamma_vars[-1] = (block_vars, keep, theta)
-
-    tvar = cp.Variable()
-    dual_cons = []
-    if norm == "frobenius":
-        vec = cp.hstack([cp.vec(residual[i], order="C") for i in residual])
-        con = cp.SOC(tvar, cp.hstack([cp.real(vec), cp.imag(vec)]))
-        constraints.append(con)
-        dual_cons.append(con)
+    coh_blocks = _coh_blocks(ansatz, p, sectors, structure, selection, symmetry)
+    args = (ansatz, p, tmat, sectors, coh_blocks, norm, free_trace, traces)
+    if formulation == "cvxpy":
+        problem = _CohCvxpy(*args)
     else:
-        # X = L2'(ρ0) − T is Hermitian (both maps preserve Hermiticity), so
-        #   spectral: ‖X‖ ≤ t  ⟺  t I − X ⪰ 0 and t I + X ⪰ 0,
-        #   nuclear:  ‖X‖_* = min Tr P  s.t.  P − X ⪰ 0 and P + X ⪰ 0,
-        # two LMIs of size n instead of one of size 2n; the certificate is Z = A − B from their multipliers.
-        p_traces = []
-        for i, sec in enumerate(sectors):
-            x = residual[i]
-            n = len(sec)
-            if norm == "spectral":
-                upper_m = tvar * np.eye(n)
-            else:
-                upper_m = cp.Variable((n, n), hermitian=True)
-                p_traces.append(cp.real(cp.trace(upper_m)))
-            pair = (_hermitian_psd(upper_m - x), _hermitian_psd(upper_m + x))
-            constraints += list(pair)
-            dual_cons.append(pair)
-        if norm == "nuclear":
-            constraints.append(sum(p_traces) <= tvar)
-    problem = cp.Problem(cp.Minimize(tvar), constraints)
+        problem = _CohConic(*args, fallback=lambda: _CohCvxpy(*args))
     setup_s = time.perf_counter() - t_start
-    flat_cons = [c for pair in dual_cons for c in (pair if isinstance(pair, tuple) else (pair,))]
 
     data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red), selection)
 
     def certify():
+        gammas, thetas, z = problem.extract()
         # candidate → certified upper bound
-        gammas, thetas = [], []
-        for b, (block_vars, keep, theta) in enumerate(gamma_vars):
-            m = ansatz.blocks[b].n_operators
-            gam = np.zeros((m, m), dtype=complex)
-            for idx, g in block_vars:
-                if g.value is not None:
-                    gam[np.ix_(idx, idx)] = g.value
-            gammas.append(_psd_project(gam, None if free_trace else traces[b]))
-            kept, coords = keep
-            r = np.zeros(coords.shape[1]) if theta.value is None else np.asarray(theta.value, float)
-            full = np.zeros(ansatz.blocks[b].dim ** 2 - 1)
-            full[kept] = coords @ r
-            thetas.append(full)
+        gammas = [_psd_project(g, None if free_trace else t) for g, t in zip(gammas, traces)]
         upper, stored, data_error = _coh_upper_bound(gammas, thetas, data)
         candidate = None
         if stored is not None:
@@ -411,22 +623,8 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
                          for t, blk in zip(thetas, ansatz.blocks))
             candidate = LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas))
         # dual → certified lower bound
-        if any(c.dual_value is None for c in flat_cons):
+        if z is None:
             return 0.0, upper, candidate, data_error
-        z = np.zeros((d, d), dtype=complex)
-        if norm == "frobenius":
-            v = np.asarray(dual_cons[0].dual_value[1], float)
-            half = v.size // 2
-            flat = -(v[:half] + 1j * v[half:])
-            pos = 0
-            for sec in sectors:
-                n = len(sec)
-                z[np.ix_(sec, sec)] = flat[pos:pos + n * n].reshape(n, n)
-                pos += n * n
-        else:
-            for sec, (con_a, con_b) in zip(sectors, dual_cons):
-                z[np.ix_(sec, sec)] = (_complex_dual(np.asarray(con_a.dual_value))
-                                       - _complex_dual(np.asarray(con_b.dual_value)))
         # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): the
         # better one by a plain estimate is certified
         lower = _coh_lower_bound(max((z, z.T), key=lambda v: _coh_dual_estimate(v, data)), data)
@@ -436,8 +634,8 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,
-                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error)
-
+                                     "free_trace": free_trace, "formulation": formulation},
+                     reason=out.reason, data_error=out.data_error)
 
 
 # -- Lemma 1 ----------------------------------------------------------------------------------------------

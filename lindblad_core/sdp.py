@@ -43,7 +43,7 @@ from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh
                            _pop_certificate_lower, _pop_certificate_upper, _population_coefficient_errors,
                            _psd_project)
 from .redfield import Redfield, l2, populations
-from .solvers import (DELTA_TOL, INCONSISTENT, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
+from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
                       solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
@@ -518,6 +518,10 @@ class _CohConic:
         self.conic = cp_
 
     def solve(self, solver: str, **settings):
+        if solver == NATIVE_SOLVER:
+            self.active = None
+            self.conic.solve_ipm()
+            return
         if solver == "CLARABEL":
             self.active = None
             self.conic.solve(**settings)
@@ -549,15 +553,14 @@ class _CohConic:
                     gam[np.ix_(idx, idx)] = np.tensordot(x[cols], local_hermitian_basis(len(idx)), axes=1)
             gammas.append(gam)
             thetas.append(_full_theta(blk, None if x is None else x[tcols], self.ansatz.blocks[b].dim))
-        if self.conic.z is None:
+        if not self.conic.has_dual:
             return gammas, thetas, None
         z = np.zeros((self.dim, self.dim), dtype=complex)
         if self.norm == "frobenius":
             _fill_frobenius_dual(z, self.conic.dual("norm")[1:], self.sectors)
         else:
             for i, sec in enumerate(self.sectors):
-                z[np.ix_(sec, sec)] = (_complex_dual(self.conic.dual(("minus", i)))
-                                       - _complex_dual(self.conic.dual(("plus", i))))
+                z[np.ix_(sec, sec)] = self.conic.hermitian_dual(("minus", i)) - self.conic.hermitian_dual(("plus", i))
         return gammas, thetas, z
 
 
@@ -630,7 +633,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         lower = _coh_lower_bound(max((z, z.T), key=lambda v: _coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
-    out = solve_with_certificates(problem, solver, certify)
+    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius")
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,

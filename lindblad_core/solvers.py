@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "SOLVERS", "TauResult", "default_solver",
+__all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "SOLVERS", "NATIVE_SOLVER", "TauResult", "default_solver",
            "solve_with_certificates"]
 
 DELTA_TOL = 1e-6  # δ_tol of Eqs. (30), (34), as in the paper
@@ -35,9 +35,13 @@ INCONSISTENT = "inconsistent"  # certified lower > upper, or an "optimal" value 
 # certified interval before it counts as inconsistent. Clarabel's and MOSEK's default gap and feasibility
 # tolerances are 1e-8 (the published grids stay within 6e-10 of the interval), CVXOPT's abstol and feastol
 # 1e-7 (Fig. 3's τ^pop comes within 3e-8), SCS runs at 1e-10 (SCS_OPTIONS).
-SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7}
+SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IPM": 1e-8}
 SOLVER_RTOL = 1e-6
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
+# The library's own interior-point method for Hermitian LMIs (lindblad_core.conic.solve_hermitian_lmi): the
+# first attempt of the default chain for problems that offer it (τ^pop,coh with formulation="conic"), and a
+# ``solver=`` choice there. Its IPM_TOL = 1e-9 makes "optimal" values consistent within SOLVER_ATOL["IPM"].
+NATIVE_SOLVER = "IPM"
 # SCS reaches the accuracy the verdict needs only with tight tolerances (at its default eps it reports
 # 2.5e-5 where the optimum is 4e-8; docs/conventions.md).
 SCS_OPTIONS = {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000}
@@ -227,7 +231,8 @@ def _value_consistent(value: float, lower: float, upper: float, solver: str) -> 
     return lower - tol <= value <= upper + tol
 
 
-def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None) -> _Outcome:
+def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None,
+                            native: bool = False) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
     The default chain is MOSEK when licensed, else Clarabel (``CLARABEL_ATTEMPTS``), then CVXOPT:
@@ -240,12 +245,16 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper
     one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``,
     ``SOLVER_RTOL``) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
-    with a ``reason``. ``clarabel``: settings added to every Clarabel attempt.
+    with a ``reason``. ``clarabel``: settings added to every Clarabel attempt. ``native``: the problem also
+    solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may be named.
     """
     import cvxpy as cp
 
     if solver is None:
-        chain = [default_solver()] + (["CVXOPT"] if "CVXOPT" in cp.installed_solvers() else [])
+        chain = ([NATIVE_SOLVER] if native else []) + [default_solver()] + (
+            ["CVXOPT"] if "CVXOPT" in cp.installed_solvers() else [])
+    elif native and str(solver).upper() == NATIVE_SOLVER:
+        chain = [NATIVE_SOLVER]
     else:
         solver = str(solver).upper()
         if solver not in SOLVERS:

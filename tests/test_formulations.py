@@ -60,28 +60,38 @@ SMALL = dict(n_left=1, n_middle=2, n_right=1, g=0.05, beta_left=1.0, beta_right=
     dict(n_left=2, n_middle=1, n_right=1, g=0.01),
 ])
 def test_formulations_agree(kwargs):
-    """Same certified verdict and overlapping certified intervals from the two formulations."""
+    """Overlapping certified intervals and the same verdict from the two formulations. With a free trace the
+    lower bound needs a dual point strictly inside A_Γ^*(Z) ⪰ 0: the interior-point multipliers of the conic
+    formulation provide one where Clarabel's boundary point (cvxpy formulation) can fail, so there the conic
+    verdict may be decided where the cvxpy one is "inconclusive", never the opposite decision."""
     solve_kw = {k: kwargs[k] for k in ("norm", "free_trace", "target", "symmetry") if k in kwargs}
     setup = ChainSetup(**{**SMALL, **{k: v for k, v in kwargs.items() if k not in solve_kw}})
     conic = tau_pop_coh(setup, formulation="conic", **solve_kw)
     ref = tau_pop_coh(setup, formulation="cvxpy", **solve_kw)
     assert conic.options["formulation"] == "conic" and ref.options["formulation"] == "cvxpy"
-    assert conic.verdict() == ref.verdict(), (conic, ref)
-    assert conic.certified == ref.certified, (conic, ref)
     assert max(conic.lower, ref.lower) <= min(conic.upper, ref.upper), (conic, ref)
+    if solve_kw.get("free_trace") and ref.verdict() == "inconclusive":
+        assert conic.verdict() in ("impossible", "inconclusive") and conic.lower >= ref.lower, (conic, ref)
+    else:
+        assert conic.verdict() == ref.verdict(), (conic, ref)
+        assert conic.certified == ref.certified, (conic, ref)
     assert conic.status in ("optimal", "optimal_inaccurate")
     if not solve_kw.get("free_trace"):
         assert conic.lower > 0 and conic.certified
 
 
-def test_conic_formulation_falls_back_to_cvxpy_for_other_solvers():
-    """Solvers other than Clarabel see the cvxpy formulation (CVXOPT here), with the same certified result."""
+def test_each_solver_of_the_conic_formulation_gives_the_same_certified_result():
+    """The default chain starts with the library's interior-point method ("IPM"); Clarabel takes the conic
+    form directly; other solvers (CVXOPT) see the cvxpy formulation. Same certified verdict from each."""
     setup = ChainSetup(**SMALL)
-    other = tau_pop_coh(setup, solver="CVXOPT")
-    conic = tau_pop_coh(setup)
-    assert other.solver == "CVXOPT" and conic.solver == "CLARABEL"
-    assert other.verdict() == conic.verdict()
-    assert max(other.lower, conic.lower) <= min(other.upper, conic.upper)
+    results = {name: tau_pop_coh(setup, solver=name) for name in ("IPM", "CLARABEL", "CVXOPT")}
+    results["default"] = tau_pop_coh(setup)
+    assert results["default"].solver == "IPM" and results["default"].options["attempts"] == 1
+    for name in ("IPM", "CLARABEL", "CVXOPT"):
+        assert results[name].solver == name
+    assert len({r.verdict() for r in results.values()}) == 1
+    assert max(r.lower for r in results.values()) <= min(r.upper for r in results.values())
+    assert all(r.certified for r in results.values())
 
 
 def test_bad_formulation_is_named():

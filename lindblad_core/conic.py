@@ -112,8 +112,16 @@ class ConicProblem:
         self._assembled = None
 
     def add_psd(self, name, const: np.ndarray, linear: np.ndarray, n: int) -> None:
-        """Hermitian n×n constraint C + L(x) ⪰ 0, with vec(C) = ``const`` (n²) and vec(L(x)) = ``linear`` @ x."""
-        self.add(name, "psd", -realrep_svec(linear, n), realrep_svec(const, n), size=2 * n)
+        """Hermitian n×n constraint C + L(x) ⪰ 0, with vec(C) = ``const`` (n²) and vec(L(x)) = ``linear`` @ x.
+
+        Clarabel's rows (the real representation, twice the entries) are only built when Clarabel is called.
+        """
+        k = (2 * n) * (2 * n + 1) // 2
+        self._a.append(None)
+        self._b.append(None)
+        self.blocks.append((name, "psd", self._rows, self._rows + k, 2 * n))
+        self._rows += k
+        self._assembled = None
         self.lmis.append((name, np.asarray(const), np.asarray(linear)))
 
     def _cones(self):
@@ -190,8 +198,16 @@ class ConicProblem:
 
         # Clarabel wants its zero cones first only for speed, not correctness; keep the order of addition
         if self._assembled is None:
-            a = sp.vstack(self._a, format="csc") if self._a else sp.csc_matrix((0, self.n_variables))
-            self._assembled = (a, np.concatenate(self._b) if self._b else np.zeros(0), self._cones())
+            lmis = iter(self.lmis)
+            a_rows, b_rows = [], []
+            for (name, kind, start, stop, size), a, b in zip(self.blocks, self._a, self._b):
+                if kind == "psd":
+                    _, const, linear = next(lmis)
+                    a, b = sp.csr_matrix(-realrep_svec(linear, size // 2)), realrep_svec(const, size // 2)
+                a_rows.append(a)
+                b_rows.append(b)
+            a = sp.vstack(a_rows, format="csc") if a_rows else sp.csc_matrix((0, self.n_variables))
+            self._assembled = (a, np.concatenate(b_rows) if b_rows else np.zeros(0), self._cones())
         a, b, cones = self._assembled
         opts = clarabel.DefaultSettings()
         opts.verbose = False

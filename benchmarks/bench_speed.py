@@ -1,0 +1,189 @@
+"""Benchmark (issue 11): tau_pop,coh with formulation="conic" (default) next to formulation="cvxpy" (the
+original), measured in one run, and the scaling of both SDPs with d.
+
+1. d = 64 (N_L = N_R = N_M = 2, g = 0.05, beta_L = 1, beta_R = 5): median wall time of ``--repeats``
+   (default 5) solves per formulation, alternating, in this process, one BLAS thread; the ratio. "conic" is
+   the default chain (the library's interior-point method on the directly assembled problem first),
+   "cvxpy" the original formulation with Clarabel.
+2. Scaling: one solve per (quantity, formulation, chain) in a fresh, memory-capped child process
+   (bench_scaling.measure): d = 16 … 256 and the issue's targets N = 8 (2+4+2, 3+2+3) for tau_pop,coh and
+   N = 10 (2+6+2) for tau_pop. Table, fitted exponents and a log-log plot go to
+   ``benchmarks/results/speed.{csv,md,png}``.
+The machine these numbers come from is shared: timings are noisy. Nothing here asserts a timing.
+
+Run:  .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--threads 1] [--memory-cap-gb 8] [--timeout 300]
+                                                 [--skip-scaling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import _apply_thread_flag  # noqa: E402  (before numpy: sets BLAS/rayon threads)
+
+if "--threads" not in " ".join(sys.argv):
+    sys.argv += ["--threads", "1"]
+THREADS = _apply_thread_flag(sys.argv[1:])
+
+SETTING = dict(g=0.05, beta_left=1.0, beta_right=5.0)
+RESULTS = Path(__file__).resolve().parent / "results"
+# (quantity, formulation, chain); chain = (N_L, N_M, N_R), d = 2^N
+RUNS = ([("tau_pop", "-", c) for c in [(1, 2, 1), (1, 3, 1), (2, 2, 2), (2, 3, 2), (2, 4, 2), (2, 6, 2)]]
+        + [("tau_pop_coh", f, c) for f in ("conic", "cvxpy") for c in [(1, 2, 1), (1, 3, 1), (2, 2, 2), (2, 3, 2)]]
+        + [("tau_pop_coh", "conic", c) for c in [(2, 4, 2), (3, 2, 3)]])
+
+_CHILD = r"""
+import json, resource, sys, time
+cap = int(float(sys.argv[3]) * 2**30)
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+from lindblad_core.chain import ChainSetup
+from lindblad_core.sdp import tau_pop, tau_pop_coh
+chain = json.loads(sys.argv[1]); quantity, formulation = sys.argv[2].split(":"); setting = json.loads(sys.argv[4])
+kw = {} if quantity == "tau_pop" else {"formulation": formulation}
+solve = tau_pop if quantity == "tau_pop" else tau_pop_coh
+solve(ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05, beta_left=1.0, beta_right=5.0), **kw)  # warm-up
+baseline_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+t0 = time.perf_counter()
+try:
+    setup = ChainSetup(n_left=chain[0], n_middle=chain[1], n_right=chain[2], **setting)
+    res = solve(setup, **kw)
+    out = dict(status=res.status, certified=res.certified, verdict=res.verdict(), lower=res.lower,
+               upper=res.upper, solve_seconds=res.solve_seconds, setup_seconds=res.setup_seconds)
+except MemoryError:
+    out = dict(status="out_of_memory")
+out["seconds"] = time.perf_counter() - t0
+out["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+out["baseline_gb"] = baseline_gb
+print("RESULT " + json.dumps(out))
+"""
+
+
+def measure(chain, quantity, formulation, cap_gb, timeout) -> dict:
+    d = 2 ** sum(chain)
+    row = {"d": d, "chain": "+".join(map(str, chain)), "quantity": quantity, "formulation": formulation}
+    cmd = [sys.executable, "-c", _CHILD, json.dumps(chain), f"{quantity}:{formulation}", str(cap_gb), json.dumps(SETTING)]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {**row, "status": f"stopped after {timeout:.0f} s", "seconds": float("nan"), "peak_gb": float("nan")}
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if not lines:
+        err = proc.stderr + proc.stdout
+        tail = (err.strip().splitlines() or ["no output"])[-1]
+        status = "out_of_memory" if ("MemoryError" in err or "memory allocation" in err) else f"failed: {tail[:80]}"
+        return {**row, "status": status, "seconds": time.perf_counter() - t0, "peak_gb": float("nan")}
+    return {**row, **json.loads(lines[0][len("RESULT "):])}
+
+
+def side_by_side(repeats: int) -> dict:
+    """Median seconds of each formulation at d = 64, alternating in one process."""
+    from lindblad_core.chain import ChainSetup
+    from lindblad_core.sdp import tau_pop_coh
+
+    setup = ChainSetup(n_left=2, n_middle=2, n_right=2, **SETTING)
+    setup.redfield  # the Redfield tensor is cached per setup: not part of either solve
+    tau_pop_coh(ChainSetup(n_left=1, n_middle=1, n_right=1, **SETTING))  # lazy imports
+    times = {"cvxpy": [], "conic": []}
+    results = {}
+    for _ in range(repeats):
+        for form in times:
+            t0 = time.perf_counter()
+            results[form] = tau_pop_coh(setup, formulation=form)
+            times[form].append(time.perf_counter() - t0)
+    out = {f: statistics.median(t) for f, t in times.items()}
+    for f, r in results.items():
+        print(f"  {f:6s}: median {out[f]:.2f} s of {repeats} ({', '.join(f'{t:.2f}' for t in times[f])}); {r}")
+    out["ratio"] = out["cvxpy"] / out["conic"]
+    out["same_verdict"] = results["cvxpy"].verdict() == results["conic"].verdict()
+    return out
+
+
+def fit_exponent(ds, values) -> float:
+    import numpy as np
+
+    ds, values = np.asarray(ds, float), np.asarray(values, float)
+    ok = np.isfinite(values) & (values > 0)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(ds[ok]), np.log(values[ok]), 1)[0])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory-cap-gb", type=float, default=8.0)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--threads", default=None)
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+    import pandas as pd
+
+    print(f"bench_speed: BLAS threads {THREADS}; shared machine, timings are noisy")
+    print("1. tau_pop,coh at d = 64, conic vs cvxpy formulation (target: >= 5x)")
+    sbs = side_by_side(args.repeats)
+    lines = [f"tau_pop,coh at d = 64 (2+2+2, g = 0.05, beta 1/5), median of {args.repeats}, BLAS threads {THREADS}: "
+             f"cvxpy {sbs['cvxpy']:.2f} s, conic {sbs['conic']:.2f} s, ratio {sbs['ratio']:.2f}x (target 5x); "
+             f"same verdict: {sbs['same_verdict']}"]
+    print(lines[0], flush=True)
+    if args.skip_scaling:
+        return 0
+    print(f"2. scaling (child processes, memory cap {args.memory_cap_gb} GB, timeout {args.timeout:.0f} s)")
+    rows = []
+    for quantity, formulation, chain in RUNS:
+        row = measure(chain, quantity, formulation, args.memory_cap_gb, args.timeout)
+        rows.append(row)
+        print(f"  {quantity:12s} {formulation:5s} d={row['d']:5d} ({row['chain']}): {row.get('status')}, "
+              f"{row.get('seconds', float('nan')):.2f} s, peak {row.get('peak_gb', float('nan')):.2f} GB", flush=True)
+    table = pd.DataFrame(rows)
+    RESULTS.mkdir(exist_ok=True)
+    table.to_csv(RESULTS / "speed.csv", index=False)
+    lines += ["", "| quantity | formulation | d | chain | status | certified | seconds | peak GB |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['quantity']} | {r['formulation']} | {r['d']} | {r['chain']} | {r.get('status')} | "
+                     f"{r.get('certified', '')} | {r.get('seconds', float('nan')):.2f} | {r.get('peak_gb', float('nan')):.2f} |")
+    targets = {("tau_pop_coh", "2+4+2"): (120, 4), ("tau_pop_coh", "3+2+3"): (120, 4), ("tau_pop", "2+6+2"): (300, None)}
+    lines.append("")
+    for (q, chain), (t_max, gb_max) in targets.items():
+        r = next((r for r in rows if r["quantity"] == q and r["chain"] == chain and r["formulation"] in ("conic", "-")), None)
+        if r is not None:
+            lines.append(f"target {q} {chain}: {r.get('status')}, {r.get('seconds', float('nan')):.1f} s (target <= {t_max} s), "
+                         f"peak {r.get('peak_gb', float('nan')):.2f} GB" + (f" (target <= {gb_max} GB)" if gb_max else ""))
+    fits = []
+    for (q, f), part in table.groupby(["quantity", "formulation"]):
+        part = part[part.status.isin(["optimal", "optimal_inaccurate"]) & part.chain.isin(["1+2+1", "1+3+1", "2+2+2", "2+3+2", "2+4+2"])]
+        kt, km = fit_exponent(part.d, part.seconds), fit_exponent(part.d, part.peak_gb)
+        fits.append((q, f, kt, km))
+        lines.append(f"{q} ({f}): time ∝ d^{kt:.2f}, peak memory ∝ d^{km:.2f} (least squares over the solved d = 16 … 256)")
+    (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    for (q, f, kt, km), marker in zip(fits, "osd^"):
+        part = table[(table.quantity == q) & (table.formulation == f)].sort_values("d")
+        label = q if f == "-" else f"{q} ({f})"
+        axes[0].loglog(part.d, part.seconds, marker + "-", label=f"{label}: t ∝ d^{kt:.2f}")
+        axes[1].loglog(part.d, part.peak_gb, marker + "-", label=f"{label}: mem ∝ d^{km:.2f}")
+    for ax, ylabel in zip(axes, ["seconds per solve", "peak memory (GB)"]):
+        ax.set_xlabel("d"); ax.set_ylabel(ylabel); ax.legend(fontsize=7)
+    fig.savefig(RESULTS / "speed.png", dpi=120)
+    print(f"wrote {RESULTS / 'speed.csv'}, speed.md, speed.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

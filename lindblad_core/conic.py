@@ -162,7 +162,11 @@ class ConicProblem:
             lmis.append(_Lmi(name, const.reshape(n, n).astype(complex), cols, lin))
         e = np.vstack(e_rows) if e_rows else np.zeros((0, self.n_variables))
         f = np.concatenate(f_rows) if f_rows else np.zeros(0)
-        status, y, xs, self.iterations = solve_hermitian_lmi(self.q, lmis, e, f)
+        try:
+            status, y, xs, self.iterations = solve_hermitian_lmi(self.q, lmis, e, f)
+        except (np.linalg.LinAlgError, FloatingPointError) as err:  # a singular iterate: reported, not raised
+            log.info("interior-point method failed: %s", err)
+            status, y, xs = "solver_error", None, None
         self.status = status
         present = status in _SOLUTION_PRESENT
         self.x = y if present else None

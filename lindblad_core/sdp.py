@@ -23,6 +23,14 @@ the multipliers of its matrix inequalities.
     \max_{\|Z\|_*\le 1,\ \mathcal A_H^*(Z)=0}\ -\mathrm{Re}\langle Z, T\rangle
         + \sum_b t_b\,\lambda_{\min}\big(\mathcal A_{\Gamma_b}^*(Z)\big).
 
+How τ^pop,coh reaches a solver (``formulation=``): by default ("conic") the affine map (Γ, θ) ↦ L2'(ρ0) is
+assembled per symmetry sector as one precomputed complex array per sector (no cvxpy), and the problem goes
+first to the library's interior-point method for Hermitian LMIs (:func:`lindblad_core.conic.solve_hermitian_lmi`,
+solver "IPM": an m×m Schur complement over the few real variables, complex blocks as they are), then, if
+its interval is not tight, to Clarabel with the same conic data, then to CVXOPT through cvxpy. "cvxpy" is the
+original cvxpy problem (Clarabel first), kept as an independent cross-check. Both expose the same Γ, θ and
+multipliers Z, so the certificates below are the same code.
+
 Symmetry (:mod:`lindblad_core.symmetry`, shared by both SDPs). When H_S, every coupling operator and ρ0
 are covariant under the U(1) charge Q, twirling maps every feasible (Γ, H_LS) to one whose Γ is
 block-diagonal in charge and whose H_LS conserves Q, without increasing either objective. The solver then

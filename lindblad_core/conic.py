@@ -328,7 +328,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         return out
 
     def a_op(v):  # per block Σ_j v_j L_kj
-        return [np.tensordot(v[lmi.cols], lmi.lin, axes=1) for lmi in lmis]
+        return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
 
     norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
     norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis))

@@ -18,24 +18,31 @@ def _random_hermitian(n, seed):
     return a + a.conj().T
 
 
+@pytest.mark.parametrize("method", ["clarabel", "ipm"])
 @pytest.mark.parametrize("n", [1, 3, 5])
-def test_hermitian_psd_cone_gives_smallest_eigenvalue(n):
-    """min Re Tr(C X) over X ⪰ 0 (Hermitian, through its real representation), Tr X = 1, is λ_min(C): the
-    cone rows, the √2 scaling and the unpacking of the dual agree with numpy.linalg.eigvalsh."""
+def test_hermitian_psd_cone_gives_smallest_eigenvalue(n, method):
+    """min Re Tr(C X) over X ⪰ 0 (Hermitian), Tr X = 1, is λ_min(C), with Clarabel (through the real
+    representation: the cone rows, the √2 scaling and the unpacking of the dual) and with the library's
+    interior-point method; the multiplier of X ⪰ 0 is C − λ_min I. Checked against numpy.linalg.eigvalsh."""
     c = _random_hermitian(n, n)
     basis = local_hermitian_basis(n)
     problem = ConicProblem(n * n)
     problem.q = np.real(np.einsum("ij,kji->k", c, basis))
     problem.add("trace", "zero", np.real(np.trace(basis, axis1=1, axis2=2))[None], [1.0])
     problem.add_psd("x", np.zeros(n * n), basis.reshape(n * n, n * n).T, n)
-    assert problem.solve() == "optimal"
+    assert (problem.solve() if method == "clarabel" else problem.solve_ipm()) == "optimal"
     lam = np.linalg.eigvalsh(c)
     assert problem.value == pytest.approx(lam[0], abs=1e-7)
-    # the multiplier W of X ⪰ 0 (real representation) is C − λ_min I at the optimum: PSD with the same kernel
-    w = problem.dual("x")
-    k = w.shape[0] // 2
-    w_c = (w[:k, :k] + w[k:, k:]) + 1j * (w[k:, :k] - w[:k, k:])  # <W, realrep(E)> = Re Tr(w_c E)
+    if method == "clarabel":  # the multiplier of the real representation, unpacked by hand
+        w = problem.dual("x")
+        k = w.shape[0] // 2
+        w_c = (w[:k, :k] + w[k:, k:]) + 1j * (w[k:, :k] - w[:k, k:])  # <W, realrep(E)> = Re Tr(w_c E)
+        assert np.allclose(problem.hermitian_dual("x"), w_c)
+    else:
+        w_c = problem.hermitian_dual("x")
     assert np.allclose(w_c, c - lam[0] * np.eye(n), atol=1e-6)
+    x = np.tensordot(problem.x, basis, axes=1)
+    assert np.trace(x).real == pytest.approx(1.0, abs=1e-7) and np.linalg.eigvalsh(x)[0] > -1e-7
 
 
 def test_realrep_svec_round_trip():

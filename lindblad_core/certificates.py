@@ -470,27 +470,45 @@ def _cascaded_sum(rows: np.ndarray):
     return total, bound
 
 
+# Terms per chunk of directions in _exact_residuals (each direction's row holds 16 error-free terms per part
+# and entry of its support): ~2^24 doubles (128 MB) per chunk, so that at d = 1024 (30 directions with 1.7e5
+# entries each) the cascade does not hold every row at once (it needed more than 12 GB); rows are summed
+# independently, so the chunking changes no result.
+EXACT_CHUNK_TERMS = 2**24
+
+
 def _exact_residuals(data: _CohData, parts):
     """Re<N̂_i, Σ parts> (float) and an upper bound on its absolute value, N̂_i = i (p_j − p_k) B_i / s_i: the
     population differences are split exactly (TwoSum), every product is error-free (TwoProduct) and each sum
-    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms.
+    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms. Directions
+    are processed in chunks of at most ``EXACT_CHUNK_TERMS`` terms.
     """
     n = len(data.dir_basis)
-    rows_i = np.arange(n)[:, None]
-    br = data.dir_basis.real.reshape(n, -1)[rows_i, data.support]
-    bi = data.dir_basis.imag.reshape(n, -1)[rows_i, data.support]
-    d_hi, d_lo = data.d_hi.ravel()[data.support], data.d_lo.ravel()[data.support]
+    step = max(1, EXACT_CHUNK_TERMS // max(1, 16 * len(parts) * data.support.shape[1]))
+    out = [_exact_residuals_rows(data, parts, np.arange(a, min(n, a + step))) for a in range(0, n, step)]
+    if not out:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate([v for v, _ in out]), np.concatenate([b for _, b in out])
+
+
+def _exact_residuals_rows(data: _CohData, parts, idx: np.ndarray):
+    """:func:`_exact_residuals` for the directions ``idx``."""
+    support = data.support[idx]
+    rows_i = np.arange(len(idx))[:, None]
+    br = data.dir_basis[idx].real.reshape(len(idx), -1)[rows_i, support]
+    bi = data.dir_basis[idx].imag.reshape(len(idx), -1)[rows_i, support]
+    d_hi, d_lo = data.d_hi.ravel()[support], data.d_lo.ravel()[support]
     pieces = []
     for z in parts:
-        a1, a2 = _two_product(br, z.imag.ravel()[data.support])
-        b1, b2 = _two_product(bi, -z.real.ravel()[data.support])
+        a1, a2 = _two_product(br, z.imag.ravel()[support])
+        b1, b2 = _two_product(bi, -z.real.ravel()[support])
         for dd in (d_hi, d_lo):
             for w in (a1, a2, b1, b2):
                 pieces += list(_two_product(dd, w))
     rows = np.concatenate(pieces, axis=1)
     sums, err = _cascaded_sum(rows)
-    values = sums / data.dir_scale
-    return values, (np.abs(sums) * (1 + 4 * _U) + err + rows.shape[1] * _TINY) / data.dir_scale
+    values = sums / data.dir_scale[idx]
+    return values, (np.abs(sums) * (1 + 4 * _U) + err + rows.shape[1] * _TINY) / data.dir_scale[idx]
 
 
 def _dual_norm_upper(z: np.ndarray, norm: str) -> float:

@@ -59,7 +59,7 @@ SETTINGS = (  # (key, label, ChainSetup kwargs)
     ("fig4", "Fig. 4  d=64, 1 x 63x63 Gamma", dict(n_left=3, n_middle=3, n_right=0, g=0.01, beta_left=1.0)),
 )
 COH_SETTINGS = ("fig2", "fig3")
-FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.sdp._solve)
+FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.solvers.solve_with_certificates)
 
 
 def _fmt_interval(res) -> str:
@@ -102,17 +102,17 @@ CHAIN_SETTINGS = (  # Fig. 3 points where Clarabel stops at "AlmostSolved" (dual
 def compare_chain_policies():
     """tau_pop,coh with the library's chain (stop at "optimal" or a tight certified interval) against the
     chain that stops only at "optimal" (every Clarabel setting, then CVXOPT), same problems, one run."""
-    from lindblad_core import sdp
+    from lindblad_core import solvers
 
     print("\n=== tau_pop,coh solver chain: stop when certified (library) vs stop only at 'optimal'")
     for kwargs in CHAIN_SETTINGS:
         wall_cert, res_cert = run_ours_coh(kwargs)
-        tight = sdp._tight
-        sdp._tight = lambda lower, upper: False
+        tight = solvers._tight
+        solvers._tight = lambda lower, upper: False
         try:
             wall_full, res_full = run_ours_coh(kwargs)
         finally:
-            sdp._tight = tight
+            solvers._tight = tight
         print(f"  g={kwargs['g']}, beta_L={kwargs['beta_left']}, beta_R={kwargs['beta_right']} (d=64):")
         print_result("    certified stop: ", wall_cert, res_cert)
         print_result("    full chain:     ", wall_full, res_full)
@@ -127,7 +127,7 @@ def _naive_child(kwargs, solver, out):
     import cvxpy as cp
 
     from lindblad_core.chain import ChainSetup
-    from lindblad_core.lindblad import Ansatz, paper_blocks
+    from lindblad_core.ansatz import Ansatz, paper_blocks
     from lindblad_core.redfield import populations
     from lindblad_core.sdp import population_coefficients
 

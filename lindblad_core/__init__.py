@@ -1,9 +1,18 @@
 """lindblad_core: Redfield steady states and the Lindblad-existence SDPs of Sarma, Kulkarni, Purkayastha
 and Tupkary, "Semidefinite programming for understanding limitations of Lindblad equations".
 
-Modules, one concept each: ``model`` (qubit chains, energy basis), ``baths`` (spectral functions and the
-coefficients of Eq. (41)), ``chain`` (the paper's serialisable setting), ``redfield`` (L2, ρ0, Eq. (15)),
-``lindblad`` (the ansatz of Eq. (23)), ``sdp`` (Eqs. (29), (33), Lemma 1), ``sweeps``, ``plots``.
+Layers, each module one concept, each importing only modules of its own layer or above
+(tests/test_layers.py):
+
+1. ``model`` (sites, operators, the XXZ Hamiltonian, energy basis), ``baths`` (spectral densities and the
+   coefficients of Eq. (41));
+2. ``redfield`` (L2, ρ0, Eq. (15)), ``chain`` (the paper's serialisable setting);
+3. ``ansatz`` (the operators of Eq. (23)), ``candidate`` (one Lindbladian of Eq. (23) and its checks),
+   ``master_equations`` (local, secular, ULE, partial-secular, as points of Eq. (23) where they are);
+4. ``symmetry`` (the U(1) reduction shared by both SDPs), ``sdp`` (Eqs. (29), (33), Lemma 1),
+   ``certificates`` (rigorous bounds), ``solvers`` (solver chain and ``TauResult``);
+5. ``sweeps`` (cached grids), ``paper`` (the paper's figures and tables), ``plots``;
+6. ``cli`` (the ``lindblad-sdp`` command) and ``notebooks_runner`` on top, imported by nothing.
 """
 
 from .baths import Bath, coefficients, occupation, spectral_density

@@ -12,12 +12,12 @@ import numpy as np
 
 from . import reference
 from .chain import ChainSetup
-from .sdp import DELTA_TOL, RESULT_STATUSES
+from .solvers import DELTA_TOL, RESULT_STATUSES
 from .sweeps import four_panel_points, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
-    "table_columns", "paper_tables", "lemma1_table",
+    "table_columns", "paper_tables", "lemma1_table", "FIG4B_PUBLISHED_G", "fig4b_published_points",
 ]
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
@@ -29,8 +29,8 @@ TABLE_BIAS = {"I": 0.0, "II": 0.01}
 
 
 def _decided(table) -> np.ndarray:
-    """A row counts as a result (the rule of :attr:`~lindblad_core.sdp.TauResult.is_result`, applied to
-    records): status in :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified
+    """A row counts as a result (the rule of :attr:`~lindblad_core.solvers.TauResult.is_result`, applied to
+    records): status in :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified
     interval, and a verdict. Failed solves ("solver_error", "infeasible", "inconsistent", the sweeps'
     "error" and "invalid") never count, whatever interval came with them."""
     status = table["status"].astype(str)
@@ -41,14 +41,14 @@ def _decided(table) -> np.ndarray:
 def unresolved(table):
     """The rows of a sweep table that are *not* results: every row except degenerate spectra (outside the
     theory of Sec. II.B, listed separately) that is not decided (a row needs a status in
-    :data:`~lindblad_core.sdp.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
+    :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]
 
 
 def failed(table):
-    """The rows whose solve failed: a status outside :data:`~lindblad_core.sdp.RESULT_STATUSES` ("solver_error",
+    """The rows whose solve failed: a status outside :data:`~lindblad_core.solvers.RESULT_STATUSES` ("solver_error",
     "infeasible", "inconsistent", the sweeps' "error" and "invalid"), degenerate spectra excepted. Unlike the
     other rows of :func:`unresolved` (a solved point whose certified interval, or the rounding of its data,
     cannot decide against δ_tol: honestly "inconclusive"), these are never acceptable in a figure."""
@@ -82,6 +82,29 @@ def fig2cd_points(beta_right=None, g_index=None):
             points.append(SweepPoint(setup, rec["quantity"], options, tag="published"))
             published.append(value)
     return points, published
+
+
+# the g grid of the stored Fig. 4(b) data (10 points; the other panels use 12), docs/conventions.md
+FIG4B_PUBLISHED_G = tuple(float(g) for g in np.logspace(-3, 0, 10))
+
+
+def fig4b_published_points(n_middle_values=(0, 1, 2, 3), g_grid=FIG4B_PUBLISHED_G, beta: float = 1.0):
+    """Sweep points of the published Fig. 4(b) variant (docs/conventions.md, "Published variants").
+
+    N_L = 3, N_R = 0, β = 1; the coupling −g for g in ``g_grid`` (the stored inputs used the ferromagnetic
+    sign); ρ0 from the Redfield baths on the first 3 sites (at one temperature: the Gibbs state); the target
+    L2_eq40(ρ0) with a Redfield bath on *every* site (``target="published_all_baths"``); the Lindblad ansatz on
+    the first 3 sites with Tr Γ = 1; spectral norm. Tagged ``"published Fig. 4(b)"``; ``g`` in the records is
+    negative.
+    """
+    from .sweeps import grid
+
+    points = []
+    for nm in n_middle_values:
+        base = ChainSetup(n_left=3, n_middle=nm, n_right=0, beta_left=beta)
+        points += grid(base, "tau_pop_coh", {"target": "published_all_baths"}, tag="published Fig. 4(b)",
+                       g=[-float(g) for g in g_grid])
+    return points
 
 
 def compare_with_published(table, published, *, noise_floor: float = 1e-7):

@@ -1,6 +1,6 @@
 """Plots in the paper's layout: log τ, one curve per β_R with distinct markers, the δ_tol line, and the
 certified interval [lower, upper] as error bars. A point is drawn solid only when it counts as a result
-(:func:`drawn_solid`, the rule of ``TauResult.is_result``): status in ``sdp.RESULT_STATUSES``, "optimal"
+(:func:`drawn_solid`, the rule of ``TauResult.is_result``): status in ``solvers.RESULT_STATUSES``, "optimal"
 (consistent with its interval: drawn at its value) or certified (drawn at ``upper``, the objective of a
 checked Lindbladian), and a decided verdict. Every other point — inconsistent, ill-conditioned, an
 interval that straddles δ_tol, a failed solve — is drawn hollow, from its certified interval only, and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sdp import DELTA_TOL, RESULT_STATUSES
+from .solvers import DELTA_TOL, RESULT_STATUSES
 
 __all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "save_figure", "markdown_table", "MARKERS", "FLOOR"]
 

@@ -1,7 +1,8 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
 Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.chain.ChainSetup`, the quantity and its
-options). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
+options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
+(``"master_equation"``, :func:`~lindblad_core.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
 the solver requested, the versions of the solver packages and the default solver (MOSEK when licensed), and
 the code version (the package version plus a hash of the physics modules' sources).
 
@@ -12,9 +13,9 @@ licence server down, a solver crash) is returned in the table with status ``"err
 written, so the next run retries it. No point is ever dropped.
 
 What is trusted: a record is read only if it parses, belongs to the point (its stored setting, quantity,
-options and key are the point's) and is well formed (a non-empty ``status`` other than ``"error"``, numeric
-``lower`` and ``upper`` that are not NaN, ``lower <= upper`` unless the status itself reports an inconsistent
-certificate). Anything else is reported with a :class:`CacheWarning` naming the file, recomputed and
+options and key are the point's) and is well formed (a non-empty ``status`` other than ``"error"``; for an SDP
+numeric ``lower`` and ``upper`` that are not NaN, ``lower <= upper`` unless the status itself reports an
+inconsistent certificate; for a computed master equation every numeric metric of ``MASTER_EQUATION_METRICS``). Anything else is reported with a :class:`CacheWarning` naming the file, recomputed and
 overwritten.
 
 Files are written atomically (temporary file + ``os.replace``, mode 0644) by the process that called
@@ -48,13 +49,20 @@ from . import __version__
 from .chain import ChainSetup
 from .paths import cache_dir as default_cache_dir
 
-__all__ = ["SweepPoint", "grid", "run_sweep", "code_version", "evaluate", "CacheWarning"]
+__all__ = ["SweepPoint", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
+           "CacheWarning"]
 
-QUANTITIES = ("tau_pop", "tau_pop_coh")
+SDP_QUANTITIES = ("tau_pop", "tau_pop_coh")
+QUANTITIES = SDP_QUANTITIES + ("master_equation",)
+# The numeric metrics of a computed "master_equation" record (master_equations.COLUMNS without the setting).
+MASTER_EQUATION_METRICS = ("tau_pop", "tau_pop_coh", "continuity_violation", "trace_distance")
+COMPUTED = "computed"  # status of a master-equation record whose metrics were evaluated
 # Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
 # 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
-RECORD_FORMAT = 4
-_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "lindblad.py", "sdp.py")
+# 5: quantity "master_equation".
+RECORD_FORMAT = 5
+_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "ansatz.py", "candidate.py",
+                    "master_equations.py", "symmetry.py", "certificates.py", "solvers.py", "sdp.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
 SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
 # Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
@@ -76,9 +84,10 @@ class CacheWarning(UserWarning):
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One SDP to solve: ``quantity`` ("tau_pop" | "tau_pop_coh") at ``setup`` with ``options``
+    """One point: ``quantity`` ("tau_pop" | "tau_pop_coh" | "master_equation") at ``setup`` with ``options``
     (keyword arguments of :func:`~lindblad_core.sdp.tau_pop` / :func:`~lindblad_core.sdp.tau_pop_coh`:
-    blocks, norm, target, free_trace, solver, …)."""
+    blocks, norm, target, free_trace, solver, …; for "master_equation" ``equation`` and the keyword arguments
+    of :func:`~lindblad_core.master_equations.master_equation_records`)."""
 
     setup: ChainSetup
     quantity: str
@@ -117,7 +126,7 @@ def code_version() -> str:
 def _solver_versions() -> dict:
     """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
     read once per process like :func:`code_version`."""
-    from .sdp import default_solver
+    from .solvers import default_solver
 
     versions = {}
     for name in SOLVER_PACKAGES:
@@ -128,7 +137,7 @@ def _solver_versions() -> dict:
     return {**versions, "default_solver": default_solver()}
 
 
-def grid(base: ChainSetup, quantities=QUANTITIES, options: dict | None = None, tag: str = "",
+def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = None, tag: str = "",
          **axes) -> list[SweepPoint]:
     """All combinations of ``axes`` (ChainSetup field → values) applied to ``base``, for each quantity.
 
@@ -142,9 +151,30 @@ def grid(base: ChainSetup, quantities=QUANTITIES, options: dict | None = None, t
         for q in ([quantities] if isinstance(quantities, str) else quantities):
             opts = dict(options or {})
             if q == "tau_pop":
-                opts = {k: v for k, v in opts.items() if k in ("blocks", "trace", "symmetry", "solver")}
+                opts = {k: v for k, v in opts.items() if k in ("blocks", "trace", "symmetry", "solver", "eigenbasis")}
+            else:
+                opts.pop("eigenbasis", None)  # τ^pop only (the published variant of Figs. A1(c)/A2(c))
             points.append(SweepPoint(setup, q, opts, tag))
     return points
+
+
+def master_equation_points(setups, equations=None, tag: str = "", **options) -> list[SweepPoint]:
+    """One "master_equation" point per set-up and equation (default: all of
+    :data:`~lindblad_core.master_equations.EQUATIONS`); ``options`` as for
+    :func:`~lindblad_core.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
+    from .master_equations import EQUATIONS
+
+    return [SweepPoint(setup, "master_equation", {"equation": eq, **options}, tag)
+            for setup in setups for eq in (EQUATIONS if equations is None else equations)]
+
+
+def _evaluate_master_equation(point: SweepPoint) -> dict:
+    from .master_equations import master_equation_records
+
+    opts = dict(point.options)
+    rec = master_equation_records(point.setup, equations=(opts.pop("equation"),), **opts)[0]
+    rec.pop("seconds", None)
+    return {**rec, "status": COMPUTED}
 
 
 def evaluate(point: SweepPoint) -> dict:
@@ -158,14 +188,17 @@ def evaluate(point: SweepPoint) -> dict:
     t0 = time.perf_counter()
     row = point.record()
     try:
-        solve = tau_pop if point.quantity == "tau_pop" else tau_pop_coh
-        res = solve(point.setup, **dict(point.options))
-        out = res.to_dict()
-        out.pop("quantity")
-        for k in ("blocks", "traces"):
-            out[k] = json.dumps(out[k])
-        row.update(out)
-        row["ok"] = res.ok
+        if point.quantity == "master_equation":
+            row.update(_evaluate_master_equation(point))
+        else:
+            solve = tau_pop if point.quantity == "tau_pop" else tau_pop_coh
+            res = solve(point.setup, **dict(point.options))
+            out = res.to_dict()
+            out.pop("quantity")
+            for k in ("blocks", "traces"):
+                out[k] = json.dumps(out[k])
+            row.update(out)
+            row["ok"] = res.ok
     except ValueError as err:
         # A degenerate H_S is outside the theory of Sec. II.B (e.g. the uniform 3-site chain at g = 1):
         # such points get their own status so that notebooks can list and exclude them explicitly.
@@ -232,6 +265,14 @@ def _record_problem(data, point: SweepPoint, key: str) -> str | None:
         return f"status={status!r} is not a non-empty string"
     if status == ERROR:
         return f"status={ERROR!r}: transient errors are never cached"
+    if point.quantity == "master_equation":
+        if status == COMPUTED:
+            for name in MASTER_EQUATION_METRICS:
+                if not _is_number(data.get(name)):
+                    return f"{name}={data.get(name)!r} is not a number"
+            if not isinstance(data.get("completely_positive"), bool):
+                return f"completely_positive={data.get('completely_positive')!r} is not a bool"
+        return None
     for name in ("lower", "upper"):
         if not _is_number(data.get(name)):
             return f"{name}={data.get(name)!r} is not a number"
@@ -361,7 +402,7 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
             rows[i] = {**row, "cached": True}
     show = (not os.environ.get("CI")) if progress is None else progress
     writable = True
-    with tqdm(total=len(points), initial=len(rows), disable=not show, desc="SDP sweep") as bar:
+    with tqdm(total=len(points), initial=len(rows), disable=not show, desc="sweep") as bar:
         if todo:
             for i, row in _computed(points, todo, n_jobs or os.cpu_count() or 1, scheduler):
                 rows[i] = row

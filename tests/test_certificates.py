@@ -9,12 +9,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lindblad_core import sdp
+from lindblad_core import certificates, solvers
 from lindblad_core.chain import ChainSetup
 from lindblad_core.redfield import populations, rate_matrix
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 
-INCONSISTENT = "inconsistent"  # sdp.INCONSISTENT (spelled out so that this file imports against older code)
+INCONSISTENT = "inconsistent"  # solvers.INCONSISTENT (spelled out so that this file imports against older code)
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -110,7 +110,7 @@ def test_dot2_is_exact_where_float_sums_lose_everything():
     c = np.array([1e16, 3.0, -1e16, 1.0 / 3.0])
     x = np.array([[1.0, 7.0], [0.5, 1e-3], [1.0, 7.0], [3.0, 1.0]])
     exact = [sum(Fraction(float(ci)) * Fraction(float(xi)) for ci, xi in zip(c, col)) for col in x.T]
-    res, err = sdp._dot2(c, x)
+    res, err = certificates._dot2(c, x)
     for r, e, ex in zip(res, err, exact):
         assert abs(Fraction(float(r)) - ex) <= Fraction(float(e))
         assert abs(Fraction(float(r)) - ex) <= Fraction(1, 10**15) * abs(ex)
@@ -125,10 +125,10 @@ def test_hermitian_enclosure_contains_the_exact_spectrum(seed):
     n = 12
     q = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))[0]
     w = np.concatenate([[-1e-14, 1e-14], rng.normal(size=n - 2)])
-    a = sdp._hermitian_part(q @ np.diag(w) @ q.conj().T)
-    pert = sdp._hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
+    a = certificates._hermitian_part(q @ np.diag(w) @ q.conj().T)
+    pert = certificates._hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
     err = float(np.sqrt(np.sum(np.abs(pert) ** 2))) * 1.01
-    lam, spec, nuc = sdp._hermitian_enclosure(a, err)
+    lam, spec, nuc = certificates._hermitian_enclosure(a, err)
     mpmath.mp.prec = 200
     for m in (a, a + pert):
         ev = [float(e) for e in mpmath.eighe(_mp_matrix(m), eigvals_only=True)] if hasattr(mpmath, "eighe") else \
@@ -213,13 +213,13 @@ class _Scripted:
 
 
 def _result(out):
-    return sdp.TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, 0.0,
+    return solvers.TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, 0.0,
                          None, {}, reason=getattr(out, "reason", None), data_error=getattr(out, "data_error", 0.0))
 
 
 def test_inconsistent_certificate_is_reported_not_hidden():
     """lower > upper used to be hidden by min(lower, upper)."""
-    out = sdp._solve(_Scripted(["optimal"], 0.55), "CLARABEL", lambda: (0.6, 0.5, "cand"))
+    out = solvers.solve_with_certificates(_Scripted(["optimal"], 0.55), "CLARABEL", lambda: (0.6, 0.5, "cand"))
     assert (out.lower, out.upper) == (0.6, 0.5)
     res = _result(out)
     assert res.status == INCONSISTENT and not res.ok and not res.certified and not res.is_result
@@ -228,19 +228,19 @@ def test_inconsistent_certificate_is_reported_not_hidden():
 
 def test_optimal_value_outside_the_interval_is_inconsistent():
     tight = (0.8, 0.8 + 1e-12, "cand")
-    n = len(sdp.CLARABEL_ATTEMPTS)
-    out = sdp._solve(_Scripted(["optimal"] * n, 0.5), "CLARABEL", lambda: tight)
+    n = len(solvers.CLARABEL_ATTEMPTS)
+    out = solvers.solve_with_certificates(_Scripted(["optimal"] * n, 0.5), "CLARABEL", lambda: tight)
     res = _result(out)
     assert res.status == INCONSISTENT and not res.ok and res.verdict() == "inconclusive"
     assert "outside the certified interval" in res.explain() and res.to_dict()["reason"] == res.explain()
     # within the solver's tolerance it is fine
-    out = sdp._solve(_Scripted(["optimal"], 0.8 + 1e-9), "CLARABEL", lambda: tight)
+    out = solvers.solve_with_certificates(_Scripted(["optimal"], 0.8 + 1e-9), "CLARABEL", lambda: tight)
     assert out.status == "optimal" and _result(out).is_result
 
 
 def test_result_statuses_constant():
-    assert sdp.INCONSISTENT == INCONSISTENT
-    assert sdp.RESULT_STATUSES == {"optimal", "optimal_inaccurate"} and INCONSISTENT not in sdp.RESULT_STATUSES
+    assert solvers.INCONSISTENT == INCONSISTENT
+    assert solvers.RESULT_STATUSES == {"optimal", "optimal_inaccurate"} and INCONSISTENT not in solvers.RESULT_STATUSES
 
 
 def test_solid_points_agree_with_the_verdict():

@@ -12,7 +12,8 @@ import pytest
 from lindblad_core import master_equations as me
 from lindblad_core.baths import coefficients, occupation, spectral_density
 from lindblad_core.chain import ChainSetup
-from lindblad_core.lindblad import Ansatz, l2_prime, paper_blocks
+from lindblad_core.ansatz import Ansatz, paper_blocks
+from lindblad_core.candidate import l2_prime
 from lindblad_core.model import SIGMA_Z, site_operator
 from lindblad_core.redfield import l2_superoperator, populations, steady_state
 from lindblad_core.sdp import check_candidate, population_coefficients, tau_pop, tau_pop_coh

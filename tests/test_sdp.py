@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from lindblad_core.chain import ChainSetup
-from lindblad_core.lindblad import Ansatz, Block, candidate_rate_matrix, local_lindblad_candidate, paper_blocks
+from lindblad_core.ansatz import Ansatz, Block, paper_blocks
+from lindblad_core.candidate import candidate_rate_matrix, local_lindblad_candidate
 from lindblad_core.model import SIGMA_MINUS, SIGMA_PLUS, site_operator
 from lindblad_core.paths import REPO
 from lindblad_core.redfield import populations
@@ -214,21 +215,21 @@ class _ScriptedProblem:
 def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
     """Bounds of different attempts are intersected; the chain stops at a tight interval even if the
     solver only said 'optimal_inaccurate', and that status is what is reported."""
-    from lindblad_core import sdp
+    from lindblad_core import solvers
 
     bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.5, 0.5 + 1e-12, "d")])
     problem = _ScriptedProblem(["solver_error", "optimal_inaccurate", "solver_error", "solver_error"])
-    out = sdp._solve(problem, "CLARABEL", lambda: next(bounds))
+    out = solvers.solve_with_certificates(problem, "CLARABEL", lambda: next(bounds))
     assert (out.lower, out.candidate) == (0.5, "d") and out.upper == 0.5 + 1e-12
     assert out.status == "optimal_inaccurate" and out.value == 0.5 and out.attempts == 4
 
     # not tight after every attempt: the best bounds survive, the best status is reported
-    n = len(sdp.CLARABEL_ATTEMPTS) + 1  # every Clarabel setting, then CVXOPT
+    n = len(solvers.CLARABEL_ATTEMPTS) + 1  # every Clarabel setting, then CVXOPT
     bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b")] + [(0.3, 0.7, "c")] * (n - 2))
     problem = _ScriptedProblem(["optimal_inaccurate"] + ["solver_error"] * (n - 1))
-    out = sdp._solve(problem, None, lambda: next(bounds))
+    out = solvers.solve_with_certificates(problem, None, lambda: next(bounds))
     assert (out.lower, out.upper, out.candidate) == (0.4, 0.6, "b")
-    assert out.status == "optimal_inaccurate" and out.attempts == len(sdp.CLARABEL_ATTEMPTS) + 1
+    assert out.status == "optimal_inaccurate" and out.attempts == len(solvers.CLARABEL_ATTEMPTS) + 1
 
 
 def test_inaccurate_status_with_tight_interval_is_certified_not_optimal():

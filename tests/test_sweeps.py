@@ -374,3 +374,34 @@ def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, work
     np.testing.assert_allclose(table["value"][:3], serial["value"], rtol=1e-9)
     again = run_sweep(points, cache_dir="cache", scheduler=dask_cluster.scheduler_address, progress=False)
     assert again["cached"].all() and again["status"].tolist() == table["status"].tolist()
+
+
+def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_path, monkeypatch):
+    from lindblad_core.master_equations import COLUMNS, master_equation_records
+    from lindblad_core.sweeps import master_equation_points
+
+    pts = master_equation_points([TINY, DEGENERATE], equations=("local", "secular"))
+    first = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert first.status.tolist() == ["computed", "computed", "degenerate", "degenerate"]
+    direct = {r["equation"]: r for r in master_equation_records(TINY, equations=("local", "secular"))}
+    for _, row in first.iloc[:2].iterrows():
+        for col in COLUMNS:
+            assert row[col] == direct[row.equation][col], col
+    calls = _count_evaluations(monkeypatch)
+    second = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert not calls and second["cached"].all()  # degenerate set-ups are cached too
+    assert second.iloc[:2][list(COLUMNS)].equals(first.iloc[:2][list(COLUMNS)])
+
+
+def test_damaged_master_equation_record_is_recomputed(tmp_path):
+    from lindblad_core.sweeps import CacheWarning, master_equation_points
+
+    pts = master_equation_points([TINY], equations=("local",))
+    run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
+    path = tmp_path / f"{pts[0].key()}.json"
+    data = json.loads(path.read_text())
+    data["trace_distance"] = None
+    path.write_text(json.dumps(data))
+    with pytest.warns(CacheWarning, match="trace_distance"):
+        again = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert not again["cached"].any() and isinstance(again.trace_distance[0], float)

@@ -12,7 +12,9 @@ Eq. (23) with these F obeys the local conservation laws of Eq. (22) by construct
 Lindbladian (Eq. (1)).
 
 Each basis operator changes the block's magnetisation by a definite amount (its *charge*
-q = #σ+ − #σ−); the SDPs use this to split Γ into independent blocks when [H_S, Σσz] = 0.
+q = #σ+ − #σ−); the SDPs use this to split Γ into independent blocks when the system has the U(1)
+structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and H_LS per block) is a
+:class:`~lindblad_core.candidate.LindbladCandidate`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import numpy as np
 
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
 
-__all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "LindbladCandidate", "paper_blocks",
-           "l2_prime", "lindblad_superoperator", "candidate_rate_matrix", "local_lindblad_candidate"]
+__all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "paper_blocks", "local_hermitian_basis",
+           "traceless_hermitian_basis"]
 
 QUBIT_BASIS = (-SIGMA_Z / np.sqrt(2.0), SIGMA_MINUS, SIGMA_PLUS, np.eye(2) / np.sqrt(2.0))
 QUBIT_CHARGES = (0, -1, 1, 0)  # change of σz-magnetisation (in units of one flip) caused by each f
@@ -218,127 +220,3 @@ class Ansatz:
     def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:
         """Magnetisation change of each H_LS basis element (0 for sector-diagonal ones)."""
         return tuple(_traceless_charges(b.dim, b.n_qubits) for b in self.blocks)
-
-
-@dataclass(frozen=True, eq=False)
-class LindbladCandidate:
-    """One Lindbladian of the form of Eq. (23): per block a Γ ⪰ 0 and a Hermitian H_LS (block space).
-
-    ``gammas[b]`` is (4^n − 1) × (4^n − 1) in the basis order of :func:`_block_basis`; ``hamiltonians[b]``
-    is 2^n × 2^n in the block's computational basis. ``lamb_shift_coordinates[b]`` (optional) are the
-    coordinates θ of H_LS on :func:`traceless_hermitian_basis`, i.e. of H_LS ⊗ I on ``Ansatz.hamiltonian_basis``:
-    the SDPs certify the candidate in these coordinates (``hamiltonians`` is their rounded sum), and the
-    energy-basis Lamb shift is then Σ_i θ_i B_i.
-    """
-
-    ansatz: Ansatz
-    gammas: tuple[np.ndarray, ...]
-    hamiltonians: tuple[np.ndarray, ...]
-    lamb_shift_coordinates: tuple[np.ndarray, ...] | None = None
-
-    def __post_init__(self):
-        for b, g, h in zip(self.ansatz.blocks, self.gammas, self.hamiltonians):
-            if g.shape != (b.n_operators,) * 2 or h.shape != (b.dim,) * 2:
-                raise ValueError(f"block {b.name or b.sites}: Gamma must be {b.n_operators}x{b.n_operators} "
-                                 f"and H_LS {b.dim}x{b.dim}")
-
-    @property
-    def traces(self) -> tuple[float, ...]:
-        return tuple(float(np.real(np.trace(g))) for g in self.gammas)
-
-    @property
-    def min_eigenvalues(self) -> tuple[float, ...]:
-        """λ_min(Γ_b): ≥ 0 for a completely positive generator."""
-        return tuple(float(np.linalg.eigvalsh(0.5 * (g + g.conj().T))[0]) for g in self.gammas)
-
-    def lamb_shift_energy_basis(self, b: int) -> np.ndarray:
-        """H_LS ⊗ I of block b in the energy basis (Σ_i θ_i B_i when coordinates are given)."""
-        if self.lamb_shift_coordinates is not None:
-            return np.tensordot(np.asarray(self.lamb_shift_coordinates[b], float), self.ansatz.hamiltonian_basis[b],
-                                axes=1)
-        system = self.ansatz.system
-        h = np.asarray(self.hamiltonians[b], dtype=complex)
-        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.n_sites)[0])
-
-
-def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
-    """L2'(ρ) of Eq. (23) for ρ in the energy basis (numpy, exact; no solver involved)."""
-    out = np.zeros_like(rho, dtype=complex)
-    for b, (f, g) in enumerate(zip(candidate.ansatz.operators, candidate.gammas)):
-        h = candidate.lamb_shift_energy_basis(b)
-        out += 1j * (rho @ h - h @ rho)
-        # Σ_ab Γ_ab F_b ρ F_a† = Σ_a G_a ρ F_a† with G_a = Σ_b Γ_ab F_b
-        g_ops = np.tensordot(g, f, axes=(1, 0))
-        fd = np.conj(np.swapaxes(f, 1, 2))
-        out += np.sum(g_ops @ rho @ fd, axis=0)
-        anti = np.sum(fd @ g_ops, axis=0)  # Σ_ab Γ_ab F_a† F_b
-        out -= 0.5 * (anti @ rho + rho @ anti)
-    return out
-
-
-def candidate_rate_matrix(candidate: LindbladCandidate) -> np.ndarray:
-    """C[k, a] = <E_k|L2'(|E_a><E_a|)|E_k> (Eq. (B5)): the population block of a candidate (H_LS drops out)."""
-    d = candidate.ansatz.system.dim
-    c = np.zeros((d, d))
-    for f, g in zip(candidate.ansatz.operators, candidate.gammas):
-        g_ops = np.tensordot(g, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
-        c += np.real(np.sum(f.conj() * g_ops, axis=0))  # Σ_ab Γ_ab conj(F_a[k,a']) F_b[k,a']
-        c -= np.diag(np.real(np.sum(f.conj() * g_ops, axis=(0, 1))))  # (Σ Γ_ab F_a†F_b)_kk
-    return c
-
-
-def lindblad_superoperator(candidate: LindbladCandidate) -> np.ndarray:
-    """L2' as a d²×d² matrix (energy basis, row-major vec), for steady states of candidates."""
-    d = candidate.ansatz.system.dim
-    eye = np.eye(d)
-    sup = np.zeros((d * d, d * d), dtype=complex)
-    for b, (f, g) in enumerate(zip(candidate.ansatz.operators, candidate.gammas)):
-        h = candidate.lamb_shift_energy_basis(b)
-        sup += 1j * (np.kron(eye, h.T) - np.kron(h, eye))
-        w, v = np.linalg.eigh(0.5 * (g + g.conj().T))  # Γ = Σ_j w_j v_j v_j†: jump ops L_j = Σ_b v_bj F_b
-        jumps = np.tensordot(v.T, f, axes=(1, 0))
-        for wj, lj in zip(w, jumps):
-            if wj == 0.0:
-                continue
-            ldl = lj.conj().T @ lj
-            sup += wj * (np.kron(lj, lj.conj()) - 0.5 * np.kron(ldl, eye) - 0.5 * np.kron(eye, ldl.T))
-    return sup
-
-
-def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) -> LindbladCandidate:
-    r"""The standard local Lindblad equation as a point of Eq. (23).
-
-    Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(ω_ℓ)(n(ω_ℓ)+1) and
-    J(ω_ℓ) n(ω_ℓ) at the bare on-site splitting ω_ℓ = Tr[σz^(ℓ) H_S] / 2^{N−1} (the level spacing of site
-    ℓ with the rest of the chain traced out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no
-    Lamb shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
-    """
-    from .baths import occupation, spectral_density
-    from .model import site_operator
-
-    system = ansatz.system
-    n = system.n_sites
-    gammas, hams = [], []
-    for b, block in enumerate(ansatz.blocks):
-        local, _ = _block_basis(block.n_qubits)
-        m = block.n_operators
-        gamma = np.zeros((m, m))
-        for pos, site in enumerate(block.sites):
-            bath = red.baths[system.bath_sites.index(site)]
-            omega = np.real(np.trace(site_operator(SIGMA_Z, site, n) @ system.hamiltonian)) / 2 ** (n - 1)
-            j = float(spectral_density(omega, bath))
-            nn = float(occupation(omega, bath))
-            for op, rate in ((SIGMA_MINUS, j * (nn + 1.0)), (SIGMA_PLUS, j * nn)):
-                # coordinates of σ±^(site) ⊗ I_rest-of-block in the orthonormal basis {f_α, I/√d_b}
-                full = np.array([[1.0]])
-                for s in block.sites:
-                    full = np.kron(full, op if s == site else np.eye(2))
-                coords = np.einsum("aij,ij->a", local.conj(), full)  # <f_α, σ>
-                # L = σ ⊗ I_rest = √d_rest Σ_α c_α F_α; the identity component is zero for σ±
-                d_rest = 2 ** (n - block.n_qubits)
-                gamma += rate * d_rest * np.outer(coords.conj(), coords).T
-        if trace is not None:
-            gamma *= trace / np.trace(gamma)
-        gammas.append(gamma)
-        hams.append(np.zeros((block.dim, block.dim)))
-    return LindbladCandidate(ansatz=ansatz, gammas=tuple(gammas), hamiltonians=tuple(hams))

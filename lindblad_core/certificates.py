@@ -1,0 +1,629 @@
+r"""Certified bounds for the SDPs of Eqs. (29) and (33): rigorous floating-point evaluation.
+
+Every solve (:mod:`lindblad_core.sdp`) returns a :class:`~lindblad_core.solvers.TauResult` with a *certified* interval ``[lower, upper]`` for the optimum:
+
+* ``upper``: the objective at a Lindbladian of Eq. (23) built from the solver's candidate (each Γ projected
+  onto {Γ ⪰ 0, Tr Γ = t}, then shifted by the rigorous bound on its smallest eigenvalue and rescaled, so
+  that it is feasible in exact arithmetic), evaluated with a bound on every rounding error.
+* ``lower``: the dual objective at a dual-feasible point repaired from the solver's dual, evaluated with
+  a bound on every rounding error: a bound by weak duality, independent of the solver's tolerance.
+
+What "certified" guarantees
+---------------------------
+``lower ≤ τ_opt ≤ upper`` holds for the exact optimum of the problem defined by the computed (float64)
+data — the populations p (ρ0 = diag p), the target T, the operators F_α and the traceless Lamb-shift basis
+(``Ansatz.operators``, ``Ansatz.hamiltonian_basis``) in the computed energy eigenbasis, the Lamb shift
+ranging over the commutator directions i[ρ0, B_h] that are resolved above rounding (``LAMB_NOISE_RTOL``:
+basis elements diagonal in the energy basis up to rounding, i.e. conserved, are not directions) — with
+every rounding error of the certificate itself included. The tools are those of verified SDP solvers (VSDP,
+Jansson, Chaykin, Keil 2007): a floating-point evaluation plus the a-priori bound γ_n = n u / (1 − n u)
+(Higham, *Accuracy and Stability*, Ch. 3) on each matrix product; eigenvalues and norms through the
+residual of the computed eigen-decomposition (Weyl, Ostrowski, Hoffman–Wielandt, see
+:func:`_hermitian_enclosure`); the Lamb-shift term, whose coordinates can reach 1e9–1e35 at low
+temperature, by an error-free compensated dot product (Ogita, Rump, Oishi 2005); the dual constraint
+A_H^*(Z) = 0 not by a projection "up to rounding" but by an exact correction whose size is enclosed by a
+verified linear solve (:func:`_coh_lower_bound`). ``certified`` means: this interval is tight (``CERT_ATOL``,
+``CERT_RTOL``), nothing is inconsistent, and the data's own rounding (``data_error``) cannot change the
+verdict.
+
+It does not guarantee the optimum of the problem with *exact* inputs. The computed data are themselves
+rounded: populations to a relative O(d³u) (GTH, :func:`~lindblad_core.redfield.populations`; measured
+~3e-16 against extended precision), the eigenbasis to ~d u ‖H‖ / gap (1e-12 … 3e-10 on the paper's
+grids, ``System.eigenvector_error``), the principal values of Eq. (41) to ~1e-10 relative
+(``PRINCIPAL_VALUE_RTOL``). τ^pop moves by at most α ‖δp‖₁ under a change δp of the populations (the
+argument of Lemma 1) and τ^pop,coh by at most ‖δT‖ under a change of the target; the Lamb-shift term
+magnifies eigenbasis errors by the size of the optimal Lamb shift. ``TauResult.data_error`` is this
+first-order estimate at the solution found (≤ 3e-10 on Fig. 2's grid, ≤ 1.5e-7 on the Fig. 3 points
+checked, where α = 240 and the eigenbasis error is 3e-10 at g = 0.001); when it could flip the verdict,
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ansatz import Ansatz
+from .redfield import Redfield
+
+# Relative accuracy of the principal values of Eq. (41) (tests/test_baths.py: QUADPACK's QAWC to 1e-10);
+# only the target T of τ^pop,coh depends on them.
+PRINCIPAL_VALUE_RTOL = 1e-10
+
+
+# -- rigorous floating-point evaluation ------------------------------------------------------------------
+#
+# Every certificate below is a float64 evaluation plus a bound on its rounding error. Model (Higham,
+# "Accuracy and Stability of Numerical Algorithms", 2nd ed., §2.2, §3.1–3.6): fl(a ∘ b) = (a ∘ b)(1 + δ),
+# |δ| ≤ u = 2^-53, for + − × /, plus an absolute 2^-1075 on underflow; a sum of n terms, in any order,
+# is off by at most γ_{n−1} Σ|terms|; a complex multiplication counts as three roundings (√2 γ_2 ≤ γ_3).
+# For an expression built from sums and products, the error is at most γ_K times the same expression
+# evaluated on the absolute values of its inputs, K being the longest chain of roundings. That magnitude is
+# itself computed in floating point (never below the exact one by more than a factor 1 − γ_K), hence
+# γ_{2K+2} in ``_bound``. The bounds hold whatever order BLAS sums in, with or without FMA.
+
+_U = np.finfo(float).eps / 2  # unit roundoff u
+_TINY = 1e-290  # absolute slack added to every bound: covers underflow (≤ 2^-1075 per operation)
+
+
+def _gamma(n: float) -> float:
+    """γ_n = n u / (1 − n u) (Higham, Lemma 3.1); inf when n u ≥ 1/2."""
+    nu = n * _U
+    return nu / (1.0 - nu) if nu < 0.5 else np.inf
+
+
+def _bound(depth: float, magnitude):
+    """Bound on the rounding error of an evaluation whose chains of roundings are at most ``depth`` long,
+    given ``magnitude``: the same evaluation on the absolute values of the inputs (computed in float)."""
+    return _gamma(2 * depth + 2) * magnitude + _TINY
+
+
+def _up(x: float, n: int = 4) -> float:
+    """Round a float result of a few operations outwards (upwards for positive quantities)."""
+    return float(x) * (1.0 + _gamma(n)) + _TINY if x >= 0 else float(x) * (1.0 - _gamma(n)) + _TINY
+
+
+def _down(x: float, n: int = 4) -> float:
+    return float(x) * (1.0 - _gamma(n)) - _TINY if x >= 0 else float(x) * (1.0 + _gamma(n)) - _TINY
+
+
+def _fro_upper(x) -> float:
+    """An upper bound on the Frobenius norm of a float array (the float value, rounded up)."""
+    x = np.asarray(x)
+    return _up(float(np.sqrt(np.sum(np.abs(x) ** 2))), x.size + 8)
+
+
+def _hermitian_enclosure(a: np.ndarray, err_f: float = 0.0) -> tuple[float, float, float]:
+    r"""Rigorous (λ_min lower bound, spectral-norm upper bound, nuclear-norm upper bound) of every exact
+    Hermitian matrix A with ‖A − a‖_F ≤ ``err_f``, for an exactly Hermitian float array ``a``.
+
+    From the computed eigen-decomposition a ≈ X diag(w) X^H: R = X^H a X − diag(w) and
+    α ≥ ‖X^H X − I‖_F are evaluated with rounding bounds. M = X^H A X = diag(w) + R', ‖R'‖_F ≤ δ =
+    ‖R‖_F + (1 + α) err_f, so by Weyl λ_min(M) ≥ w_min − δ, max|λ(M)| ≤ max|w| + δ, and by Hoffman–Wielandt
+    Σ|λ(M)| ≤ Σ|w| + √n δ. By Ostrowski λ_i(M) = θ_i λ_i(A) with θ_i ∈ [1 − α, 1 + α], which carries the
+    three bounds over to A. (The approach of VSDP's verified eigenvalue bounds.)
+    """
+    n = a.shape[0]
+    if not (np.all(np.isfinite(a)) and np.isfinite(err_f)):
+        return -np.inf, np.inf, np.inf
+    w, x = np.linalg.eigh(a)
+    cplx = 3 if (np.iscomplexobj(a) or np.iscomplexobj(x)) else 1
+    ax = np.abs(x)
+    r = x.conj().T @ (a @ x)
+    r[np.diag_indices(n)] -= w
+    mag = ax.T @ (np.abs(a) @ ax) + np.diag(np.abs(w))
+    delta = _fro_upper(r) + _fro_upper(_bound(2 * cplx * n + 2, mag))
+    g = x.conj().T @ x
+    g[np.diag_indices(n)] -= 1.0
+    alpha = _fro_upper(g) + _fro_upper(_bound(cplx * n + 2, ax.T @ ax + np.eye(n)))
+    if not alpha < 0.5:
+        return -np.inf, np.inf, np.inf
+    delta = _up(delta + (1.0 + alpha) * err_f)
+    mu = _down(float(w[0]) - delta)
+    lam_min = _down(mu / (1.0 + alpha) if mu >= 0 else mu / (1.0 - alpha))
+    spectral = _up((float(np.max(np.abs(w))) + delta) / (1.0 - alpha))
+    nuclear = _up((float(np.sum(np.abs(w))) * (1.0 + _gamma(n)) + np.sqrt(n) * delta) / (1.0 - alpha), 8)
+    return lam_min, spectral, nuclear
+
+
+def _hermitian_part(x: np.ndarray) -> np.ndarray:
+    """(x + x^H)/2, exactly Hermitian in floating point (the two halves are exact conjugates)."""
+    return 0.5 * (x + x.conj().T)
+
+
+_SPLITTER = 134217729.0  # 2^27 + 1 (Veltkamp/Dekker splitting)
+
+
+def _two_product(a, b):
+    """x + y = a·b exactly (Dekker), barring underflow/overflow."""
+    x = a * b
+    c = _SPLITTER * a
+    ah = c - (c - a)
+    al = a - ah
+    c = _SPLITTER * b
+    bh = c - (c - b)
+    bl = b - bh
+    return x, al * bl - (((x - ah * bh) - al * bh) - ah * bl)
+
+
+def _two_sum(a, b):
+    """x + y = a + b exactly (Knuth)."""
+    x = a + b
+    z = x - a
+    return x, (a - (x - z)) + (b - z)
+
+
+def _dot2(coefficients: np.ndarray, arrays: np.ndarray):
+    r"""Σ_i c_i X_i (real, summed over the first axis) in twice the working precision, and its error bound.
+
+    Algorithm Dot2 of Ogita, Rump, Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005):
+    |result − exact| ≤ u |exact| + γ_n² Σ|c_i X_i|. Used for the Lamb-shift term, whose coordinates can be
+    1e9 while the sum is O(τ): plain float64 would lose everything there.
+    """
+    n = len(coefficients)
+    if n == 0:
+        return np.zeros(arrays.shape[1:]), np.zeros(arrays.shape[1:])
+    p, s = _two_product(coefficients[0], arrays[0])
+    for c, x in zip(coefficients[1:], arrays[1:]):
+        h, r = _two_product(c, x)
+        p, q = _two_sum(p, h)
+        s = s + (q + r)
+    res = p + s
+    mag = np.tensordot(np.abs(coefficients), np.abs(arrays), axes=1)
+    err = 2 * _U * np.abs(res) + 2 * _gamma(2 * n + 2) ** 2 * mag + n * _TINY
+    return res, err
+
+
+def _exact_sum_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σ_j a[i, j] b[j] for each row i, correctly rounded (error-free products, then ``math.fsum``)."""
+    import math
+
+    hi, lo = _two_product(a, b[None, :])
+    return np.array([math.fsum(np.concatenate([h, l])) for h, l in zip(hi, lo)])
+
+
+def _psd_project(gamma: np.ndarray, trace: float | None) -> np.ndarray:
+    """Nearest PSD matrix (eigenvalue clipping), rescaled to ``trace`` when given."""
+    g = 0.5 * (gamma + gamma.conj().T)
+    w, v = np.linalg.eigh(g)
+    g = (v * np.clip(w, 0.0, None)) @ v.conj().T
+    if trace is not None:
+        tr = np.real(np.trace(g))
+        g = g * (trace / tr) if tr > 0 else np.eye(g.shape[0]) * trace / g.shape[0]
+    return g
+
+
+
+def _population_coefficient_errors(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entrywise bounds on the rounding error of :func:`population_coefficients` (same shapes, real)."""
+    out = []
+    for f in ansatz.operators:
+        af = np.abs(f)
+        mag = np.einsum("akm,bkm,m->kab", af, af, p) + np.einsum("ank,bnk->kab", af, af) * p[:, None, None]
+        out.append(_bound(f.shape[1] + 8, mag))  # d-term sums of complex products, a difference, (g + g^H)/2
+    return tuple(out)
+
+
+def _data_rtol(red: Redfield) -> tuple[float, float]:
+    """First-order relative errors of the computed data: (populations η_p, eigenbasis η_V).
+
+    η_V = d u ‖H‖/gap (``System.eigenvector_error``). η_p = the measured error of the GTH solve (against
+    extended precision, ``redfield.population_rounding_error``) + 2(d − 1) · 8u, O'Cinneide's entrywise
+    perturbation bound for rates known to ~8u relative (J, n, |S|²); the eigenbasis part of the rates is
+    counted with η_V by the callers.
+    """
+    from .redfield import population_rounding_error
+
+    d = red.dim
+    return population_rounding_error(red) + 2 * (d - 1) * 8 * _U, red.system.eigenvector_error
+
+
+@dataclass(frozen=True)
+class _FeasibleGamma:
+    """Γ* = s (Γ̃ + δ I) with δ ≥ −λ_min(Γ̃) proven and s = t / Tr(Γ̃ + δ I) exactly: feasible in exact
+    arithmetic. ``stored`` is Γ* rounded to float64, ``base`` is Γ̃, ``dist`` ≥ ‖Γ* − Γ̃‖_F."""
+
+    stored: np.ndarray
+    base: np.ndarray
+    dist: float
+
+
+def _feasible_gamma(gam: np.ndarray, trace: float | None) -> _FeasibleGamma | None:
+    g = _hermitian_part(np.asarray(gam, dtype=complex))
+    m = g.shape[0]
+    lam, _, _ = _hermitian_enclosure(g)
+    if not np.isfinite(lam):
+        return None
+    delta = _up(max(0.0, -lam))
+    norm = _fro_upper(g)
+    if trace is None:
+        return _FeasibleGamma(g + delta * np.eye(m), g, _up(delta * np.sqrt(m) * (1 + 4 * _U)))
+    diag = np.real(np.diag(g))
+    tr = float(np.sum(diag))
+    err = _bound(m, float(np.sum(np.abs(diag))))
+    den_lo, den_hi = _down(tr - err + m * delta), _up(tr + err + m * delta)
+    if not den_lo > 0:
+        return None
+    s_lo, s_hi = _down(trace / den_hi), _up(trace / den_lo)
+    dist = _up(max(abs(s_lo - 1.0), abs(s_hi - 1.0)) * norm + s_hi * delta * np.sqrt(m), 8)
+    s_mid = trace / (tr + m * delta)
+    return _FeasibleGamma(s_mid * (g + delta * np.eye(m)), g, dist)
+
+
+def _pop_certificate_upper(coeffs, coeff_err, gammas, traces, offset=None):
+    """Certified upper bound of Eq. (29) at the projected multipliers: (upper, stored Γ*'s) or (inf, None).
+
+    ``offset``: (values, error bounds) of a term added to every c_k before the absolute values are taken (the
+    Lamb-shift part of the published-eigenbasis variant, :func:`_pop_lamb_offset`)."""
+    feas = [_feasible_gamma(g, t) for g, t in zip(gammas, traces)]
+    if any(f is None for f in feas):
+        return np.inf, None
+    d = coeffs[0].shape[0]
+    c = np.zeros(d) if offset is None else np.array(offset[0], dtype=float)
+    err = np.zeros(d) if offset is None else np.array(offset[1], dtype=float)
+    for g_b, e_b, f in zip(coeffs, coeff_err, feas):
+        m = g_b.shape[1]
+        gam_t = f.base.T
+        c += np.real(np.einsum("kab,ab->k", g_b, gam_t))
+        ag = np.abs(gam_t)
+        err += np.einsum("kab,ab->k", e_b, ag) + _bound(m * m + 6, np.einsum("kab,ab->k", np.abs(g_b), ag))
+        g_norm = np.sqrt(np.sum(np.abs(g_b) ** 2, axis=(1, 2))) + np.sqrt(np.sum(e_b**2, axis=(1, 2)))
+        err += _up(f.dist) * g_norm * (1 + _gamma(m * m + 4))  # |Tr G_k (Γ* − Γ̃)| ≤ ‖G_k‖_F ‖Γ* − Γ̃‖_F
+    upper = _up(float(np.sum(np.abs(c)) + np.sum(err)), 2 * d + 8)
+    return upper, [f.stored for f in feas]
+
+
+def _pop_certificate_lower(coeffs, coeff_err, y_val, traces) -> float:
+    """Σ_b t_b λ_min(Σ_k y_k G^b_k) for |y| ≤ 1, bounded below rigorously (the dual of Eq. (29))."""
+    d = len(y_val)
+    ay = np.abs(y_val)
+    total = 0.0
+    for t, g_b, e_b in zip(traces, coeffs, coeff_err):
+        s_b = _hermitian_part(np.tensordot(y_val, g_b, axes=1))
+        err = np.tensordot(ay, e_b, axes=1) + _bound(d + 4, np.tensordot(ay, np.abs(g_b), axes=1))
+        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err))
+        total = _down(total + _down(t * lam))
+    return total
+
+
+# -- τ^pop in another basis (the published variant of Figs. A1(c), A2(c), docs/conventions.md) -------------
+#
+# c_k = <w_k|L2'(ρ0)|w_k> for the columns w_k of a float matrix W (the computed eigenvectors of H' in the
+# computed energy basis of H_S). ρ0 is not diagonal in that basis, so the Lamb shift enters: c = c_Γ + Â θ with
+# Â the float (d, r) matrix of normalised Lamb-shift directions (data of the problem, like W). The dual gains
+# the constraint Âᵀy = 0, which the solver meets only up to rounding; the bound below pays for the residual.
+
+def _population_coefficient_errors_in_basis(ansatz: Ansatz, p: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entrywise bounds on the rounding error of ``sdp.population_coefficients_in_basis`` (same shapes)."""
+    d = len(p)
+    aw = np.abs(w)
+    out = []
+    for f in ansatz.operators:
+        af = np.abs(f)
+        ub, vb, rb = np.swapaxes(af, 1, 2) @ aw, af @ aw, af @ (p[:, None] * aw)
+        mag = (np.einsum("bmk,m,amk->kba", ub, p, ub) + 0.5 * np.einsum("amk,bmk->kba", vb, rb)
+               + 0.5 * np.einsum("amk,bmk->kba", rb, vb))
+        out.append(_bound(3 * d + 10, mag))  # products of two d-term sums, three terms, (g + g^H)/2
+    return tuple(out)
+
+
+def _pop_lamb_offset(lamb: np.ndarray, theta: np.ndarray):
+    """(Â θ, bound on its rounding error): the Lamb-shift part of every c_k."""
+    return lamb @ theta, _bound(lamb.shape[1] + 2, np.abs(lamb) @ np.abs(theta))
+
+
+def _sigma_min_lower(lamb: np.ndarray) -> float:
+    """A rigorous lower bound on the smallest singular value of the float matrix Â (0 if none is found)."""
+    gram = _hermitian_part(lamb.T @ lamb)
+    lam, _, _ = _hermitian_enclosure(gram, _fro_upper(_bound(lamb.shape[0] + 2, np.abs(lamb).T @ np.abs(lamb))))
+    return _down(float(np.sqrt(lam))) if lam > 0 else 0.0
+
+
+def _pop_lamb_penalty(lamb, y_val, upper, coeffs, coeff_err, traces, sigma_min) -> float:
+    r"""What the residual r = Âᵀy costs the dual bound of the published-eigenbasis τ^pop (inf if unbounded).
+
+    At an optimal (Γ*, θ*) (it exists: Â has full column rank, Γ ranges over a compact set),
+    ‖Âθ*‖₁ ≤ τ_opt + ‖c_Γ*‖₁ ≤ upper + Σ_b t_b Σ_k ‖G^b_k‖₂ and ‖θ*‖₂ ≤ ‖Âθ*‖₂ / σ_min(Â), so
+    Σ_k y_k c*_k ≥ Σ_b t_b λ_min(Σ_k y_k G^b_k) − ‖θ*‖₂ ‖r‖₂.
+    """
+    if lamb.shape[1] == 0:
+        return 0.0
+    if not (sigma_min > 0 and np.isfinite(upper)):
+        return np.inf
+    r = lamb.T @ y_val
+    r_norm = _fro_upper(np.abs(r) + _bound(lamb.shape[0] + 2, np.abs(lamb).T @ np.abs(y_val)))
+    c_gamma = sum(t * float(np.sum(np.sqrt(np.sum(np.abs(g) ** 2, axis=(1, 2))) + np.sqrt(np.sum(e**2, axis=(1, 2)))))
+                  for t, g, e in zip(traces, coeffs, coeff_err))
+    c_gamma = _up(c_gamma, 4 * max(g.shape[1] for g in coeffs) ** 2 + 2 * len(y_val) + 8)  # ‖G‖_F ≥ ‖G‖₂
+    return _up(r_norm * _up(upper + c_gamma) / sigma_min, 8)
+
+
+def _pop_objective(coeffs, gammas) -> float:
+    c = sum(np.real(np.einsum("kab,ba->k", g_b, gam)) for g_b, gam in zip(coeffs, gammas))
+    return float(np.sum(np.abs(c)))
+
+
+
+def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray):
+    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding."""
+    m, d = f.shape[0], f.shape[1]
+    fd = np.conj(np.swapaxes(f, 1, 2))
+    g_ops = np.tensordot(gamma, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
+    sandwich = np.sum((g_ops * p[None, None, :]) @ fd, axis=0)
+    anti = np.sum(fd @ g_ops, axis=0)
+    value = sandwich - 0.5 * (anti * p[None, :] + p[:, None] * anti)
+    af = np.abs(f)
+    afd = np.swapaxes(af, 1, 2)
+    ag = np.tensordot(np.abs(gamma), af, axes=(1, 0))
+    mag_a = np.sum(afd @ ag, axis=0)
+    mag = np.sum((ag * p[None, None, :]) @ afd, axis=0) + 0.5 * (mag_a * p[None, :] + p[:, None] * mag_a)
+    return value, _bound(2 * m + 2 * d + 16, mag)
+
+
+def _dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray):
+    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound."""
+    m, d = f.shape[0], f.shape[1]
+    fc = f.conj().reshape(m, d * d)
+    zd = z.conj().T
+    q1 = fc @ ((zd @ f) * p[None, None, :]).reshape(m, d * d).T
+    pm = p[:, None] * zd + zd * p[None, :]
+    q2 = fc @ (f @ pm).reshape(m, d * d).T
+    value = _hermitian_part(q1 - 0.5 * q2)
+    af = np.abs(f)
+    afr = af.reshape(m, d * d)
+    az = np.abs(z).T
+    m1 = afr @ ((az @ af) * p[None, None, :]).reshape(m, d * d).T
+    m2 = afr @ (af @ (p[:, None] * az + az * p[None, :])).reshape(m, d * d).T
+    mag = m1 + 0.5 * m2
+    return value, _bound(d * d + 2 * d + 16, 0.5 * (mag + mag.T))
+
+
+@dataclass(frozen=True, eq=False)
+class _CohData:
+    """What the certificates of Eq. (33) need, computed once per solve (see :func:`_coh_data`)."""
+
+    operators: tuple
+    p: np.ndarray
+    tmat: np.ndarray
+    traces: tuple
+    norm: str
+    free_trace: bool
+    lips: tuple  # ‖A_b‖ (Frobenius → Frobenius) upper bounds, also for A_b^*
+    dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
+    lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
+    k_rows: np.ndarray  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im)
+    dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
+    dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
+    d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
+    d_lo: np.ndarray
+    e_gram: float  # ≥ ‖Gram(K) − M‖_F, M_ij = Re<N̂_i, K_j>
+    support: np.ndarray  # (n, L) flat indices of the entries where direction i can be non-zero (padded)
+    q: np.ndarray | None  # orthonormal basis of their span (float), for the projection
+    minv: float  # ‖M^{-1}‖_2 upper bound for the correction system (inf: not verified)
+    k_norm: float  # max_j ‖K_j‖_F upper bound
+    structural: np.ndarray  # entries (j, k) with D_jk == 0: a Z supported there is exactly feasible
+    t_norm: float  # ‖T‖_F upper bound
+    eta_p: float
+    eta_v: float
+
+
+def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, selection) -> _CohData:
+    d = len(p)
+    ops = ansatz.operators
+    rho_norm = _fro_upper(p)
+    lips = tuple(_up(2.0 * f.shape[0] * rho_norm * max(_fro_upper(fa) for fa in f) ** 2, 8) for f in ops)
+    dmat = p[:, None] - p[None, :]
+    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
+    dir_basis = basis[np.concatenate(selection)]
+    dirs = 1j * dmat[None] * dir_basis
+    rows = np.concatenate([dirs.real.reshape(len(dirs), -1), dirs.imag.reshape(len(dirs), -1)], axis=1)
+    scale = np.sqrt(np.sum(rows**2, axis=1))
+    k_rows = rows / scale[:, None]
+    n = len(k_rows)
+    q, minv, k_norm, e_gram = None, np.inf, 0.0, np.inf
+    if n:
+        q = np.linalg.qr(k_rows.T)[0]
+        k_norm = max(_fro_upper(r) for r in k_rows)
+        ak = np.abs(k_rows)
+        m_t = k_rows @ k_rows.T
+        e_m = _bound(2 * d * d + 10, ak @ ak.T)  # covers |K − i D∘B/s| (a few roundings) and the products
+        e_gram = _fro_upper(_bound(6, ak @ ak.T))  # Gram(K) − M = Re<K_i − N̂_i, K_j>, |K − N̂| ≤ γ_5 |K|
+        try:
+            r_inv = np.linalg.inv(m_t)
+            resid = r_inv @ m_t
+            resid[np.diag_indices(n)] -= 1.0
+            alpha = _fro_upper(resid) + _fro_upper(_bound(n + 2, np.abs(r_inv) @ np.abs(m_t))) \
+                + _fro_upper(np.abs(r_inv) @ e_m)
+            if alpha < 0.5:
+                minv = _up(_fro_upper(r_inv) / (1.0 - alpha))
+        except np.linalg.LinAlgError:
+            pass
+    eta_p, eta_v = eta
+    d_hi, d_lo = _two_sum(p[:, None], -p[None, :])
+    # the exact residuals only need the entries where D_jk B_ijk ≠ 0 (B is sparse by the U(1) selection rules);
+    # rows are padded with the index of an entry where D = 0 (the diagonal), which contributes exact zeros
+    nz = [np.flatnonzero(((b != 0) & (dmat != 0)).ravel()) for b in dir_basis]
+    width = max((len(i) for i in nz), default=0)
+    support = np.zeros((len(nz), max(width, 1)), dtype=int)
+    for i, idx in enumerate(nz):
+        support[i, : len(idx)] = idx
+    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, dir_basis, scale, d_hi,
+                    d_lo, e_gram, support, q, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v)
+
+
+def _cascaded_sum(rows: np.ndarray):
+    """Row sums of ``rows`` by a pairwise cascade of error-free TwoSums (vectorised): the exact sum is
+    s + Σ e with every rounding error e kept; Σ e is then summed in float. Returns (s + Σe, bound) with
+    |exact − (s + Σe)| ≤ bound = γ_n Σ|e| + u |s + Σe| (about n u² Σ|terms|)."""
+    x = np.asarray(rows, dtype=float)
+    errs = []
+    while x.shape[1] > 1:
+        if x.shape[1] % 2:
+            x = np.concatenate([x, np.zeros((x.shape[0], 1))], axis=1)
+        x, e = _two_sum(x[:, 0::2], x[:, 1::2])
+        errs.append(e)
+    n = rows.shape[1]
+    e_all = np.concatenate(errs, axis=1) if errs else np.zeros((rows.shape[0], 1))
+    total = x[:, 0] + np.sum(e_all, axis=1)
+    bound = _gamma(2 * n + 4) * np.sum(np.abs(e_all), axis=1) + 2 * _U * np.abs(total)
+    return total, bound
+
+
+def _exact_residuals(data: _CohData, parts):
+    """Re<N̂_i, Σ parts> (float) and an upper bound on its absolute value, N̂_i = i (p_j − p_k) B_i / s_i: the
+    population differences are split exactly (TwoSum), every product is error-free (TwoProduct) and each sum
+    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms.
+    """
+    n = len(data.dir_basis)
+    rows_i = np.arange(n)[:, None]
+    br = data.dir_basis.real.reshape(n, -1)[rows_i, data.support]
+    bi = data.dir_basis.imag.reshape(n, -1)[rows_i, data.support]
+    d_hi, d_lo = data.d_hi.ravel()[data.support], data.d_lo.ravel()[data.support]
+    pieces = []
+    for z in parts:
+        a1, a2 = _two_product(br, z.imag.ravel()[data.support])
+        b1, b2 = _two_product(bi, -z.real.ravel()[data.support])
+        for dd in (d_hi, d_lo):
+            for w in (a1, a2, b1, b2):
+                pieces += list(_two_product(dd, w))
+    rows = np.concatenate(pieces, axis=1)
+    sums, err = _cascaded_sum(rows)
+    values = sums / data.dir_scale
+    return values, (np.abs(sums) * (1 + 4 * _U) + err + rows.shape[1] * _TINY) / data.dir_scale
+
+
+def _dual_norm_upper(z: np.ndarray, norm: str) -> float:
+    """Upper bound on the dual norm of the Hermitian float matrix z (nuclear for the spectral objective…)."""
+    if norm == "frobenius":
+        return _fro_upper(z)
+    _, spectral, nuclear = _hermitian_enclosure(z)
+    return nuclear if norm == "spectral" else spectral
+
+
+def _coh_dual_estimate(z: np.ndarray, data: _CohData) -> float:
+    """The dual objective at the projected, normalised Z in plain floating point (no bounds): only to pick
+    which orientation of the solver's multiplier to certify."""
+    d = z.shape[0]
+    z = _hermitian_part(np.asarray(z, dtype=complex))
+    if data.q is not None:
+        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
+        v = v - data.q @ (data.q.T @ v)
+        z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
+    value = -float(np.real(np.vdot(z, data.tmat)))
+    for f, t in zip(data.operators, data.traces):
+        lam = float(np.linalg.eigvalsh(_dual_map_with_bound(f, z, data.p)[0])[0])
+        if data.free_trace and lam < 0:
+            return 0.0
+        value += 0.0 if data.free_trace else t * lam
+    scale = _dual_norm_upper(z, data.norm)
+    return value / scale if np.isfinite(scale) and scale > 0 else 0.0
+
+
+def _coh_lower_bound(z: np.ndarray, data: _CohData) -> float:
+    r"""Certified lower bound of Eq. (33) from a dual candidate Z (weak duality, rounding included).
+
+    1. Z is projected (in floating point) onto A_H^*(Z) = 0, i.e. Z ⟂ i[ρ0, B_i] for every Lamb-shift basis
+       element of every block, then made exactly Hermitian.
+    2. That leaves a residual r_i = Re<N̂_i, Z̃> of rounding size, N̂_i the normalised directions. One step
+       of refinement adds a float matrix δ (kept apart from Z̃, so that Z̃ + δ is exact); its residual r,
+       evaluated exactly (:func:`_exact_residuals`), is then ~1e-30. Z* = Z̃ + δ + Σ_j c_j K_j with M c = −r,
+       M_ij = Re<N̂_i, K_j>, satisfies A_H^*(Z*) = 0 *exactly*; M is verified invertible (‖I − R M‖ < 1 for
+       an approximate inverse R) and ‖ΔZ‖_F² = cᵀ Gram(K) c ≤ ‖M^{-1}‖ (1 + ‖Gram(K) − M‖ ‖M^{-1}‖) ‖r‖².
+       (Without it, a residual times the unbounded Lamb shift — 1e9 at low temperature — would void the
+       bound.) When M cannot be verified, Z is restricted to the entries where ρ0 has equal populations
+       (the diagonal): exactly feasible, weaker.
+    3. The dual objective −Re<Z, T> + Σ_b t_b λ_min(A_Γb^*(Z)) at Z̃ is bounded below with rounding bounds
+       and :func:`_hermitian_enclosure`, then at Z* by Lipschitz continuity (‖T‖_F + Σ_b t_b ‖A_b‖) ‖ΔZ‖_F,
+       and divided by an upper bound of ‖Z*‖_* (the objective is positively homogeneous).
+    """
+    d = z.shape[0]
+    z = _hermitian_part(np.asarray(z, dtype=complex))
+    verified = data.q is not None and np.isfinite(data.minv)
+    if verified:
+        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
+        v = v - data.q @ (data.q.T @ v)
+        z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
+    elif data.q is not None:
+        z = np.where(data.structural, z, 0.0)  # exactly orthogonal to every i D∘B_i
+    scale = _dual_norm_upper(z, data.norm)
+    if not (np.isfinite(scale) and scale > 0):
+        return 0.0
+    z = _hermitian_part(z / scale)  # magnitudes O(1); from here on z is this exact float array
+    # one step of refinement, kept as a separate float array: Z = z + δ exactly, with A_H^*(Z) ≈ 0 far below
+    # what rounding z itself would allow; the rest is the exact correction ΔZ, ‖ΔZ‖_F ≤ dz
+    delta = np.zeros_like(z)
+    dz = 0.0
+    if verified:
+        r, _ = _exact_residuals(data, [z])
+        c = np.linalg.solve(data.k_rows @ data.k_rows.T, -r)
+        dvec = data.k_rows.T @ c
+        delta = _hermitian_part((dvec[: d * d] + 1j * dvec[d * d:]).reshape(d, d))
+        _, r2 = _exact_residuals(data, [z, delta])
+        dz = _up(np.sqrt(data.minv * (1.0 + data.e_gram * data.minv)) * _fro_upper(r2), 8)
+    value = -float(np.real(np.vdot(z, data.tmat))) - float(np.real(np.vdot(delta, data.tmat)))
+    value = _down(value - _bound(d * d + 8, float(np.sum((np.abs(z) + np.abs(delta)) * np.abs(data.tmat)))))
+    lip_total = data.t_norm
+    for f, t, lip in zip(data.operators, data.traces, data.lips):
+        s_z, err_z = _dual_map_with_bound(f, z, data.p)
+        s_d, err_d = _dual_map_with_bound(f, delta, data.p)
+        s_b = s_z + s_d
+        lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err_z + err_d + _bound(1, np.abs(s_b))))
+        if data.free_trace:
+            if _down(lam - lip * dz) < 0:
+                return 0.0  # no certificate beyond the trivial ‖·‖ ≥ 0
+        else:
+            value = _down(value + _down(t * lam))
+            lip_total = _up(lip_total + t * lip)
+    value = _down(value - lip_total * dz)
+    if not value > 0:
+        return 0.0
+    kappa = np.sqrt(d) if data.norm == "spectral" else 1.0  # dual norm ≤ kappa · Frobenius norm
+    sigma = _up(_dual_norm_upper(z, data.norm) + kappa * (_fro_upper(delta) + dz), 8)
+    return _down(value / sigma)
+
+
+def _coh_upper_bound(gammas, thetas, data: _CohData):
+    """Certified upper bound of Eq. (33) at Γ (projected onto the feasible set exactly) and Lamb-shift
+    coordinates θ; returns (upper, stored Γ*'s, data_error) or (inf, None, inf)."""
+    d = len(data.p)
+    feas = [_feasible_gamma(g, None if data.free_trace else t) for g, t in zip(gammas, data.traces)]
+    if any(f is None for f in feas):
+        return np.inf, None, np.inf
+    theta = np.concatenate(thetas)
+    if not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > 1e150:
+        return np.inf, None, np.inf
+    yr, er = _dot2(theta, data.lamb_basis.real)
+    yi, ei = _dot2(theta, data.lamb_basis.imag)
+    y = yr + 1j * yi
+    ad = np.abs(data.dmat)
+    lamb = 1j * (data.dmat * y)
+    err_l = ad * (er + ei) * (1 + 4 * _U) + _bound(3, ad * np.abs(y))
+    x = lamb - data.tmat
+    err = err_l.copy()
+    mag = np.abs(lamb) + np.abs(data.tmat)
+    dist_term = 0.0
+    for f, fe, lip in zip(data.operators, feas, data.lips):
+        a_val, a_err = _dissipator_with_bound(f, fe.base, data.p)
+        x = x + a_val
+        err = err + a_err
+        mag = mag + np.abs(a_val)
+        dist_term = _up(dist_term + lip * fe.dist)
+    err = err + _bound(len(feas) + 4, mag)
+    xh = _hermitian_part(x)
+    err_f = _up(_fro_upper(err) + dist_term + _fro_upper(_bound(1, np.abs(xh))))
+    if data.norm == "frobenius":
+        upper = _up(_fro_upper(xh) + err_f)
+    else:
+        _, spectral, nuclear = _hermitian_enclosure(xh, err_f)
+        upper = spectral if data.norm == "spectral" else nuclear
+    # first-order effect of the data's own rounding (module docstring): target, dissipator, Lamb shift
+    eta = data.eta_p + 2 * data.eta_v
+    psum = data.p[:, None] + data.p[None, :]
+    gam_norm = sum(_fro_upper(fe.stored) * lip for fe, lip in zip(feas, data.lips))
+    data_error = ((PRINCIPAL_VALUE_RTOL + eta) * data.t_norm + eta * gam_norm
+                  + data.eta_p * _fro_upper(psum * np.abs(y))
+                  + 2 * np.sqrt(d) * data.eta_v * float(np.sum(np.abs(theta))) * float(np.max(ad)))
+    if data.norm == "nuclear":
+        data_error *= np.sqrt(d)
+    return upper, [fe.stored for fe in feas], float(data_error)

@@ -70,25 +70,51 @@ def _as_tuple_of_traces(blocks, trace) -> tuple[float, ...]:
 
 
 def _resolve(problem_input, blocks):
-    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks) or a (Redfield, blocks) pair."""
+    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks), an OpenSystem (blocks: site tuples or
+    Blocks; default one block per set of sites that couplings share) or a (Redfield, blocks) pair."""
     from .chain import ChainSetup
     from .ansatz import paper_blocks
+    from .redfield import redfield
+    from .system import OpenSystem
 
     named = blocks is None or isinstance(blocks, str)
     if isinstance(problem_input, ChainSetup):
         red = problem_input.redfield
         if named:
             blocks = paper_blocks(problem_input, blocks or "left,right")
+    elif isinstance(problem_input, OpenSystem):
+        red = redfield(problem_input)
+        if isinstance(blocks, str):
+            raise ValueError(f"blocks must be a sequence of site tuples for an OpenSystem, got blocks={blocks!r}")
+        if blocks is None:
+            blocks = _coupled_site_groups(problem_input)
+        named = False
     elif isinstance(problem_input, Redfield):
         red = problem_input
         if blocks is None or isinstance(blocks, str):
             raise ValueError("blocks must be a sequence of Block for a Redfield input")
     else:
-        raise ValueError(f"expected a ChainSetup or Redfield, got {type(problem_input).__name__}")
-    blocks = tuple(b if isinstance(b, Block) else Block(tuple(b)) for b in blocks)
+        raise ValueError(f"expected a ChainSetup, an OpenSystem or a Redfield, got {type(problem_input).__name__}")
+    try:
+        blocks = tuple(b if isinstance(b, Block) else Block((b,) if isinstance(b, (int, np.integer)) else tuple(b))
+                       for b in blocks)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"blocks must be a sequence of disjoint site tuples, got blocks={blocks!r} ({err})") from None
     # the paper's blocks by name may leave a bath without a Lindblad block ("left" with N_R > 0: a
     # published variant, docs/conventions.md); explicit Block sequences must cover every bath site
     return red, Ansatz(red.system, blocks, cover_baths=not named)
+
+
+def _coupled_site_groups(system) -> tuple[tuple[int, ...], ...]:
+    """The default blocks of an OpenSystem: the sites of its couplings, merged where couplings share sites."""
+    groups: list[set[int]] = []
+    for c in system.couplings:
+        merged = set(c.sites)
+        for g in [g for g in groups if g & merged]:
+            merged |= g
+            groups.remove(g)
+        groups.append(merged)
+    return tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
 
 
 # -- τ^pop ------------------------------------------------------------------------------------------------

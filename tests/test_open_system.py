@@ -215,3 +215,117 @@ def test_hermitian_coefficient_is_the_one_sided_transform_of_qutips_correlation_
     np.testing.assert_allclose(got.imag, ref.imag, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(got.real, env.power_spectrum(w) / 2, rtol=1e-12)
     assert got[0].imag == pytest.approx(-lam, rel=1e-10)
+
+
+# -- the ansatz of Eq. (23) on blocks of any local dimension, the SDPs and QuTiP export ----------------------
+
+from lindblad_core.ansatz import Ansatz, Block, block_operator_basis  # noqa: E402
+from lindblad_core.candidate import (LindbladCandidate, candidate_populations, l2_prime,  # noqa: E402
+                                     lindblad_superoperator)
+from lindblad_core.sdp import tau_pop, tau_pop_coh  # noqa: E402
+from lindblad_core.system import site_charges  # noqa: E402
+
+
+def _exchange_qutrit_qubit(beta_qutrit=0.8, beta_qubit=3.0):
+    """U(1)-covariant: H conserves Q, couplings a (qutrit, Drude–Lorentz) and σ− (qubit, Ohmic) have charge +1."""
+    return OpenSystem(_qutrit_qubit(), [
+        Coupling(A3, 0, BosonicBath(drude_lorentz(0.05, 2.0), beta=beta_qutrit)),
+        Coupling(SIGMA_MINUS, 1, BosonicBath(ohmic(), beta=beta_qubit)),
+    ], dims=(3, 2))
+
+
+@pytest.mark.parametrize("dims", [(3,), (3, 2), (2, 2)])
+def test_block_basis_is_orthonormal_with_definite_charges(dims):
+    f, charges = block_operator_basis(dims)
+    d = int(np.prod(dims))
+    assert f.shape == (d * d - 1, d, d)
+    full = np.concatenate([f, np.eye(d)[None] / np.sqrt(d)])  # identity last, dropped from the f_α
+    gram = np.einsum("aij,bij->ab", full.conj(), full)
+    np.testing.assert_allclose(gram, np.eye(d * d), atol=1e-14)
+    q = site_charges(dims).astype(float)
+    for fa, c in zip(f, charges):  # [Q, f] = c f
+        np.testing.assert_allclose(q[:, None] * fa - fa * q[None, :], c * fa, atol=1e-14)
+
+
+def _random_candidate(ansatz, rng):
+    gammas, hams = [], []
+    for b in ansatz.blocks:
+        x = rng.normal(size=(b.n_operators,) * 2) + 1j * rng.normal(size=(b.n_operators,) * 2)
+        gammas.append(x @ x.conj().T / np.trace(x @ x.conj().T).real)
+        y = rng.normal(size=(b.dim, b.dim)) + 1j * rng.normal(size=(b.dim, b.dim))
+        hams.append(y + y.conj().T)
+    return LindbladCandidate(ansatz=ansatz, gammas=tuple(gammas), hamiltonians=tuple(hams))
+
+
+def test_qutrit_block_l2_prime_is_trace_and_hermiticity_preserving():
+    system = _exchange_qutrit_qubit()
+    ansatz = Ansatz(system, (Block((0,)), Block((1,))))
+    assert [b.n_operators for b in ansatz.blocks] == [8, 3]
+    rng = np.random.default_rng(11)
+    cand = _random_candidate(ansatz, rng)
+    x = rng.normal(size=(6, 6)) + 1j * rng.normal(size=(6, 6))
+    lx = l2_prime(cand, x)
+    assert abs(np.trace(lx)) < 1e-12 * np.abs(x).max()
+    np.testing.assert_allclose(lx.conj().T, l2_prime(cand, x.conj().T), atol=1e-12)
+
+
+def test_lindbladian_from_known_qutrit_jumps_lies_in_the_ansatz():
+    """Jumps a, a†, n − 1 on the qutrit with rates r: Γ = Σ_j r_j c_j c_j† in the F basis (HS projections) is
+    PSD, and the candidate with that Γ is the same superoperator as the one built from the jumps directly."""
+    system = _exchange_qutrit_qubit()
+    ansatz = Ansatz(system, (Block((0,)), Block((1,))))
+    f = ansatz.operators[0]
+    jumps = [(A3, 0.7), (A3.T, 0.2), (np.diag([-1.0, 0.0, 1.0]), 0.4)]
+    gamma = np.zeros((8, 8), dtype=complex)
+    eye = np.eye(6)
+    direct = np.zeros((36, 36), dtype=complex)
+    for op, rate in jumps:
+        full = system.to_energy_basis(np.kron(op, np.eye(2)))
+        c = np.einsum("aij,ij->a", f.conj(), full)  # HS coordinates on the orthonormal F_α
+        np.testing.assert_allclose(np.tensordot(c, f, axes=1), full, atol=1e-13)  # traceless: inside the span
+        gamma += rate * np.outer(c.conj(), c)  # Σ_ab Γ_ab F_b ρ F_a† = r L ρ L†
+        ldl = full.conj().T @ full
+        direct += rate * (np.kron(full, full.conj()) - 0.5 * np.kron(ldl, eye) - 0.5 * np.kron(eye, ldl.T))
+    assert np.linalg.eigvalsh(gamma).min() > -1e-14
+    cand = LindbladCandidate(ansatz=ansatz, gammas=(gamma, np.zeros((3, 3))),
+                             hamiltonians=(np.zeros((3, 3)), np.zeros((2, 2))))
+    np.testing.assert_allclose(lindblad_superoperator(cand), direct, atol=1e-13)
+
+
+@pytest.mark.parametrize("tau", [tau_pop, tau_pop_coh])
+def test_open_system_sigma_minus_gives_the_chain_setup_tau(tau):
+    setup = ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5)
+    a, b = tau(setup), tau(setup.open_system(), blocks=[(0,), (2,)])
+    assert a.status == b.status
+    np.testing.assert_allclose([b.value, b.lower, b.upper], [a.value, a.lower, a.upper], rtol=1e-12, atol=1e-15)
+
+
+def test_qutrit_qubit_tau_values_certified_and_candidate_exported_to_qutip():
+    system = _exchange_qutrit_qubit()
+    res = tau_pop(system, blocks=[(0,), (1,)])
+    assert res.status == "optimal" and 0 < res.lower <= res.upper
+    assert res.lower > 1e-6  # two temperatures: no Lindblad equation of Eq. (23) has these populations
+    coh = tau_pop_coh(system)  # default blocks: the coupled sites of each coupling
+    assert coh.options["blocks"] == [(0,), (1,)] and coh.lower <= coh.upper
+    eps = 1e-3
+    lq = res.candidate.to_qutip(eps)
+    assert lq.issuper and lq.dims[0][0] == [3, 2]
+    rho = qt.steadystate(lq, method="direct", solver="solve").full()
+    # independent: the kernel of L0 + ε² L2' from lindblad_superoperator (energy basis, row-major)
+    e = system.energies
+    sup = eps**2 * lindblad_superoperator(res.candidate) + np.diag((-1j * (e[:, None] - e[None, :])).ravel())
+    sup[0, :] = np.eye(6).ravel()  # one population equation replaced by Tr ρ = 1
+    rhs = np.zeros(36, dtype=complex)
+    rhs[0] = 1.0
+    ness = system.to_computational_basis(np.linalg.solve(sup, rhs).reshape(6, 6))
+    np.testing.assert_allclose(rho, ness, atol=1e-10)
+    pops = np.real(np.diag(system.to_energy_basis(rho)))
+    np.testing.assert_allclose(pops, candidate_populations(res.candidate), atol=1e-5)
+
+
+@pytest.mark.parametrize("blocks", [[(0,), (0,)], [(0, 1), (1,)], [(0,), (1,), (2,)], "left", [("a",)]])
+def test_bad_blocks_are_named(blocks):
+    system = OpenSystem(np.kron(_qutrit_qubit(), np.eye(2)) + np.kron(np.eye(6), np.diag([0.37, 0.0])),
+                        [Coupling(A3, 0, Bath(beta=1.0)), Coupling(SIGMA_MINUS, 1, Bath(beta=2.0))], dims=(3, 2, 2))
+    with pytest.raises(ValueError, match="blocks|[Bb]lock"):
+        tau_pop(system, blocks=blocks)

@@ -329,3 +329,29 @@ def test_bad_blocks_are_named(blocks):
                         [Coupling(A3, 0, Bath(beta=1.0)), Coupling(SIGMA_MINUS, 1, Bath(beta=2.0))], dims=(3, 2, 2))
     with pytest.raises(ValueError, match="blocks|[Bb]lock"):
         tau_pop(system, blocks=blocks)
+
+
+def _hermitian_qutrit_qubit():
+    return OpenSystem(_qutrit_qubit(), [
+        Coupling(X3, 0, BosonicBath(drude_lorentz(0.05, 2.0), beta=0.8), form="hermitian"),
+        Coupling(SX, 1, BosonicBath(ohmic(), beta=3.0), form="hermitian"),
+    ], dims=(3, 2))
+
+
+def test_hermitian_couplings_without_u1_structure_reach_both_sdps():
+    """σx and a + a† have no definite charge: no U(1) reduction, the full problems are solved."""
+    from lindblad_core.symmetry import u1_structure
+
+    system = _hermitian_qutrit_qubit()
+    assert u1_structure(system) is None
+    res = tau_pop(system, blocks=[(0,), (1,)])
+    assert res.is_result and 1e-6 < res.lower <= res.upper
+    coh = tau_pop_coh(system, blocks=[(0,), (1,)], symmetry=False)
+    assert coh.lower <= coh.upper and coh.upper > 1e-6
+
+
+@pytest.mark.xfail(reason="sdp.tau_pop_coh calls symmetry.gamma_groups(None) without a pattern when the system "
+                          "has no U(1) structure (reported to the lead); symmetry=False works", strict=False)
+def test_tau_pop_coh_default_options_without_u1_structure():
+    res = tau_pop_coh(_hermitian_qutrit_qubit(), blocks=[(0,), (1,)])
+    assert res.lower <= res.upper

@@ -15,9 +15,9 @@ Eq. (23) with these F obeys the local conservation laws of Eq. (22) by construct
 Lindbladian (Eq. (1)).
 
 Each basis operator changes the block's charge Q = Σ q_ℓ, q_ℓ = diag(0, −1, …), by a definite amount (its
-*charge*: q_i − q_j = j − i for |i><j|, so #σ+ − #σ− on qubits); the SDPs use this to split Γ into independent blocks when the system has the U(1)
-structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and H_LS per block) is a
-:class:`~lindblad_core.candidate.LindbladCandidate`.
+*charge*: q_i − q_j = j − i for |i><j|, so #σ+ − #σ− on qubits); the SDPs use this to split Γ into independent
+blocks when the system has the U(1) structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and
+H_LS per block) is a :class:`~lindblad_core.candidate.LindbladCandidate`.
 """
 
 from __future__ import annotations

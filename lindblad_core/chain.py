@@ -2,8 +2,9 @@ r"""The paper's setting in one serialisable record: an XXZ chain with left/middl
 
 ``ChainSetup`` holds only scalars (and a per-site γ tuple), so ``dataclasses.asdict`` of it is stored next to
 every result and keys the sweep cache. It is a pure record: the derived ``System``/``Redfield`` are cached
-outside it (``functools.lru_cache`` keyed by the frozen, hashable record). Site layout (Fig. 1, Eq. (35)): sites ``0 … N_L−1`` couple to the left
-bath(s) at β_L, the last ``N_R`` sites to the right bath(s) at β_R, the ``N_M`` sites between to none.
+outside it (``functools.lru_cache`` keyed by the frozen, hashable record). Site layout (Fig. 1, Eq. (35)):
+sites ``0 … N_L−1`` couple to the left bath(s) at β_L, the last ``N_R`` sites to the right bath(s) at β_R, the
+``N_M`` sites between to none.
 """
 
 from __future__ import annotations

@@ -110,7 +110,8 @@ def sector_eigh(h: np.ndarray, labels: np.ndarray):
     ``labels`` is a conserved quantity's diagonal in the computational basis (the charge Q). When every
     element of H between different labels is exactly 0 (H built from exact Kronecker products of
     charge-conserving terms), each sector is diagonalised on its own, so that every eigenvector lies
-    exactly in one sector: the U(1) selection rules the SDPs rely on (``symmetry.py``) then hold exactly in the computed data,
+    exactly in one sector: the U(1) selection rules the SDPs rely on (``symmetry.py``) then hold exactly
+    in the computed data,
     not only up to the ~1e-16 mixing a dense ``eigh`` leaves between sectors.
 
     Returns ``energies``, ``vectors`` (columns) and the sector label of each eigenvector (None when dense).

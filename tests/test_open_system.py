@@ -34,11 +34,12 @@ def _spin_boson():
 
 
 def _qutrit_qubit():
-    """Anharmonic qutrit (levels 0, 1, 2.3) ⊗ qubit (splitting 0.7), exchange a σ+ + h.c. and a dispersive n σz."""
+    """Anharmonic qutrit (levels 0, 1, 2.3) ⊗ qubit (splitting 0.7), a σ− + h.c. (conserves Q) and a dispersive n σz."""
     h3 = np.diag([0.0, 1.0, 2.3])
     h2 = np.diag([0.7, 0.0])
     n3 = np.diag([0.0, 1.0, 2.0])
-    return (np.kron(h3, np.eye(2)) + np.kron(np.eye(3), h2) + 0.08 * (np.kron(A3, SIGMA_MINUS) + np.kron(A3.T, SIGMA_MINUS.T))
+    hop = np.kron(A3, SIGMA_MINUS) + np.kron(A3.T, SIGMA_MINUS.T)
+    return (np.kron(h3, np.eye(2)) + np.kron(np.eye(3), h2) + 0.08 * hop
             + 0.03 * np.kron(n3, SZ))
 
 

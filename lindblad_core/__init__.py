@@ -27,10 +27,21 @@ from .redfield import (
     rate_matrix,
     rho0,
     second_order_coherences,
-    redfield,
     steady_state,
 )
 from .system import Coupling, OpenSystem
+from . import redfield as _redfield_module
+
+
+class _CallableModule(type(_redfield_module)):
+    """``lindblad_core.redfield`` stays the module (``from lindblad_core import redfield as rf; rf.l2(...)``)
+    and is also callable as its function: ``lc.redfield(system)`` is ``lindblad_core.redfield.redfield(system)``."""
+
+    def __call__(self, *args, **kwargs):
+        return self.redfield(*args, **kwargs)
+
+
+_redfield_module.__class__ = _CallableModule
 
 _LAZY = {"tau_pop": "sdp", "tau_pop_coh": "sdp"}  # the SDP layer (cvxpy) is imported on first use
 

@@ -356,3 +356,13 @@ def test_hermitian_couplings_without_u1_structure_reach_both_sdps():
 def test_tau_pop_coh_default_options_without_u1_structure():
     res = tau_pop_coh(_hermitian_qutrit_qubit(), blocks=[(0,), (1,)])
     assert res.lower <= res.upper
+
+
+def test_package_redfield_is_the_module_and_callable():
+    """``lc.redfield(system)`` (issue 9's contract) and ``from lindblad_core import redfield as rf`` (the notebooks)."""
+    import lindblad_core as lc
+    from lindblad_core import redfield as rf
+
+    setup = ChainSetup(n_left=1, n_middle=0, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5)
+    assert lc.redfield(setup) is setup.redfield and rf(setup) is setup.redfield
+    np.testing.assert_array_equal(rf.populations(setup.redfield), lc.populations(lc.redfield(setup.open_system())))

@@ -201,7 +201,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     eta_p, eta_v = _data_rtol(red)
     # |Δτ^pop| ≤ α ‖δp‖₁ for a change δp of the populations (the argument of Lemma 1); the eigenbasis
     # enters the coefficients G twice
-    data_error = lemma1_alpha([b.sites for b in ansatz.blocks], traces) * (eta_p + 2 * eta_v)
+    data_error = lemma1_alpha(ansatz.blocks, traces) * (eta_p + 2 * eta_v)
 
     def certify():
         # lower: any |y| ≤ 1 gives Σ_b t_b λ_min(Σ_k y_k G^b_k) (exact in the clipped y)
@@ -231,7 +231,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
                      reason=out.reason, data_error=out.data_error)
 
@@ -361,7 +362,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
 
     eta_p, eta_v = _data_rtol(red)
     eta = eta_p + 2 * eta_v + 2 * published.eigenvector_error  # both eigenbases enter G twice
-    alpha = lemma1_alpha([b.sites for b in ansatz.blocks], traces)
+    alpha = lemma1_alpha(ansatz.blocks, traces)
     sigma_min = _sigma_min_lower(lamb) if n_lamb else 0.0
     bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
 
@@ -413,7 +414,8 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
                       "eigenbasis": "published", "lamb_directions": int(n_lamb)},
                      reason=out.reason, data_error=out.data_error)
@@ -693,9 +695,21 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
 
 # -- Lemma 1 ----------------------------------------------------------------------------------------------
 
+def _block_dim(block) -> int:
+    """d_b of a Block, of an int (d_b itself) or of a tuple of qubit sites."""
+    if isinstance(block, Block):
+        return block.dim
+    if isinstance(block, (int, np.integer)):
+        return int(block)
+    return 2 ** len(block)
+
+
 def lemma1_alpha(blocks, traces) -> float:
-    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks)."""
-    return 2.0 * sum(t * ((2 ** len(b)) ** 3 - 2 ** len(b)) for b, t in zip(blocks, traces))
+    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks).
+
+    ``blocks``: per block a :class:`~lindblad_core.ansatz.Block` (any local dimensions), its dimension d_b,
+    or a tuple of qubit sites."""
+    return 2.0 * sum(t * (_block_dim(b) ** 3 - _block_dim(b)) for b, t in zip(blocks, traces))
 
 
 def lemma1_bound(result: TauResult) -> float:
@@ -705,4 +719,5 @@ def lemma1_bound(result: TauResult) -> float:
     """
     if result.quantity != "tau_pop":
         raise ValueError("lemma1_bound needs a tau_pop result")
-    return result.lower / lemma1_alpha(result.options["blocks"], result.options["traces"])
+    blocks = result.options.get("block_dims") or result.options["blocks"]
+    return result.lower / lemma1_alpha(blocks, result.options["traces"])

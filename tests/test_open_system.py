@@ -366,3 +366,13 @@ def test_package_redfield_is_the_module_and_callable():
     setup = ChainSetup(n_left=1, n_middle=0, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5)
     assert lc.redfield(setup) is setup.redfield and rf(setup) is setup.redfield
     np.testing.assert_array_equal(rf.populations(setup.redfield), lc.populations(lc.redfield(setup.open_system())))
+
+
+def test_lemma1_alpha_uses_the_block_dimension():
+    """Eq. (31) with d_b = 3 for a qutrit block (not 2^1): α = 2 t (27 − 3)."""
+    from lindblad_core.ansatz import Block
+    from lindblad_core.sdp import lemma1_alpha
+
+    assert lemma1_alpha([Block((0,), dims=(3,))], (1.0,)) == 2 * (27 - 3)
+    assert lemma1_alpha([3, 4], (1.0, 0.5)) == 2 * (24 + 0.5 * 60)
+    assert lemma1_alpha([(0, 1)], (1.0,)) == 2 * (64 - 4)  # qubit sites

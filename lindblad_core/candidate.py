@@ -10,10 +10,11 @@ import numpy as np
 
 from .ansatz import Ansatz, _block_basis, _embed
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
-from .redfield import Redfield, populations, second_order_coherences
+from .redfield import Redfield, populations, second_order_coherences, stationary_populations
 
 __all__ = ["LindbladCandidate", "l2_prime", "lindblad_superoperator", "candidate_rate_matrix",
-           "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate"]
+           "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate",
+           "population_rates"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,12 +195,27 @@ class CandidateCheck:
     epsilon: float
 
 
+# Off-diagonal entries of a candidate's population block are rates Σ_ab Γ_ab conj(F_a[k,m]) F_b[k,m] ≥ 0 for
+# Γ ⪰ 0; rounding can leave them this far (relative to the largest) below zero, and they are clipped there.
+RATE_ROUNDING_RTOL = 1e-12
+
+
+def population_rates(rate_matrix: np.ndarray) -> np.ndarray:
+    """The transition rates (off-diagonal part, ≥ 0) of a population block W; ValueError if an off-diagonal
+    entry is negative beyond rounding (not the population block of a completely positive generator)."""
+    r = np.array(rate_matrix, dtype=float)
+    np.fill_diagonal(r, 0.0)
+    top = np.max(np.abs(r), initial=0.0)
+    if np.min(r, initial=0.0) < -RATE_ROUNDING_RTOL * top:
+        raise ValueError(f"rate_matrix has a negative transition rate {np.min(r):.3g} (largest {top:.3g}): "
+                         "not the population block of a completely positive generator")
+    return np.clip(r, 0.0, None)
+
+
 def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
-    """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8))."""
-    w, v = np.linalg.eig(candidate_rate_matrix(candidate))
-    i = int(np.argmin(np.abs(w)))
-    pvec = np.real(v[:, i])
-    return pvec / pvec.sum()
+    """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8)), by the GTH solver of the Redfield populations
+    (:func:`~lindblad_core.redfield.stationary_populations`)."""
+    return stationary_populations(population_rates(candidate_rate_matrix(candidate)))
 
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:

@@ -42,6 +42,7 @@ from .system import OpenSystem
 __all__ = [
     "Redfield",
     "redfield",
+    "stationary_populations",
     "l2",
     "l2_superoperator",
     "rate_matrix",
@@ -283,15 +284,21 @@ def _gth(p_out: np.ndarray, dtype=float) -> np.ndarray:
     return pi / pi.sum()
 
 
-def populations(red: Redfield) -> np.ndarray:
-    r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)).
+def stationary_populations(rates: np.ndarray) -> np.ndarray:
+    r"""The stationary distribution p of the rate matrix W = R − diag(Σ_k R[k, ·]): W p = 0, Σ p = 1.
 
-    Solved scale-free and without cancellation by the GTH algorithm (state reduction on the transition
-    rates, which are ≥ 0), so the result does not depend on the overall rate scale (γ, ω_c) and every
-    population, however small (e^{−100} at low temperature), comes out with a small *relative* error.
+    Parameters
+    ----------
+    rates : (d, d) array
+        R[k, m] ≥ 0, the rate of the transition m → k (the diagonal is ignored), e.g. the off-diagonal part of
+        the population block of L2 (App. A) or of a Lindbladian's L2' (Eq. (B5)).
 
-    Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
-    not one-dimensional (more than one closed class of levels: the NESS is not unique).
+    Solved scale-free and without cancellation by the GTH algorithm (state reduction on the rates, which are
+    ≥ 0), so the result does not depend on the overall rate scale and every population, however small
+    (e^{−100} at low temperature), comes out with a small *relative* error.
+
+    Raises ValueError when a rate is negative or not finite, when every rate vanishes, or when the kernel of W
+    is not one-dimensional (more than one closed class of levels: the stationary state is not unique).
 
     Notes
     -----
@@ -309,7 +316,7 @@ def populations(red: Redfield) -> np.ndarray:
     C. A. O'Cinneide, "Entrywise perturbation theory and error analysis for Markov chains",
     Numer. Math. 65, 109 (1993).
     """
-    rates, keep = _closed_class(red)
+    rates, keep = _closed_class(_checked_rates(rates))
     p = np.zeros(rates.shape[0])
     p[keep] = _gth(rates.T[np.ix_(keep, keep)])
     w = rates - np.diag(rates.sum(axis=0))
@@ -320,28 +327,56 @@ def populations(red: Redfield) -> np.ndarray:
     return p
 
 
+def _checked_rates(rates: np.ndarray) -> np.ndarray:
+    r = np.array(rates, dtype=float)
+    if r.ndim != 2 or r.shape[0] != r.shape[1]:
+        raise ValueError(f"rates must be a square matrix, got shape {r.shape}")
+    np.fill_diagonal(r, 0.0)
+    if not np.all(np.isfinite(r)) or np.any(r < 0.0):
+        raise ValueError("rates must be finite and >= 0 off the diagonal, got min "
+                         f"{np.min(r):.3g}, max {np.max(r):.3g}")
+    if not r.max(initial=0.0) > 0.0:
+        raise ValueError("every rate vanishes: the stationary state is undefined")
+    return r
+
+
+def populations(red: Redfield) -> np.ndarray:
+    r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)),
+    W the population block of L2 (:func:`rate_matrix`), by :func:`stationary_populations` (GTH).
+
+    Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
+    not one-dimensional (more than one closed class of levels: the NESS is not unique).
+    """
+    return stationary_populations(_rates_of(red))
+
+
 def population_rounding_error(red: Redfield) -> float:
     """max_a |p_a − p̂_a| / p̂_a between :func:`populations` and the same GTH solve in extended precision
     (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself."""
-    rates, keep = _closed_class(red)
+    rates, keep = _closed_class(_checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
     p, p_ext = _gth(sub), _gth(sub, np.longdouble)
     nz = p_ext > 0
     return float(np.max(np.abs(p[nz] - p_ext[nz]) / p_ext[nz], initial=0.0))
 
 
-def _closed_class(red: Redfield):
-    """The rates (normalised by the largest) and the levels of the single closed class (see populations)."""
-    from scipy.sparse.csgraph import connected_components
-
+def _rates_of(red: Redfield) -> np.ndarray:
+    """The transition rates of App. A, with errors that name the bath parameters."""
     rates = _transition_rates(red)
     if not np.all(np.isfinite(rates)):
         raise ValueError("the transition rates of App. A overflow: the bath parameters are out of range "
                          f"(gamma={getattr(red.baths[0], 'gamma', None)!r})")
-    top = rates.max(initial=0.0)
-    if not top > 0.0:
+    if not rates.max(initial=0.0) > 0.0:
         raise _no_rates_error(red)
-    rates = rates / top
+    return rates
+
+
+def _closed_class(rates: np.ndarray):
+    """The rates (normalised by the largest) and the levels of the single closed class
+    (see :func:`stationary_populations`)."""
+    from scipy.sparse.csgraph import connected_components
+
+    rates = rates / rates.max()
     out_edges = rates.T > 0.0  # [i, j]: i → j
     n_classes, labels = connected_components(out_edges, directed=True, connection="strong")
     leaves = out_edges & (labels[:, None] != labels[None, :])  # edges leaving a class

@@ -184,7 +184,8 @@ class CandidateCheck:
     finite_epsilon_population_l1 : the same for the exact steady state of L0 + ε² L2' at ``epsilon``.
     coherence_error : max |ρ̄_ε[α≠ν]/ε² − ρ2[α≠ν]| against Eq. (15), relative to max |ρ2|.
     min_gamma_eigenvalue : min over blocks of λ_min(Γ_b) (≥ 0: completely positive).
-    continuity_violation : max |Tr[O L2'(X)]| for σx, σy, σz on every site outside the blocks (Eq. (22)).
+    continuity_violation : max |Tr[O L2'(X)]| for O in a basis of the traceless observables of every site outside
+        the blocks (σx, σy, σz on a qubit; Eq. (22)).
     """
 
     population_l1: float
@@ -220,7 +221,8 @@ def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:
     """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS (issue #3)."""
-    from .model import SIGMA_X, SIGMA_Y, SIGMA_Z, site_operator
+    from .ansatz import traceless_hermitian_basis
+    from .system import embed
 
     system = red.system
     d = system.dim
@@ -244,8 +246,9 @@ def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: flo
     for site in range(system.n_sites):
         if site in block_sites:
             continue
-        for op in (SIGMA_X, SIGMA_Y, SIGMA_Z):
-            o = system.to_energy_basis(site_operator(op, site, system.n_sites))
+        # a basis of the site's traceless observables (σx, σy, σz up to normalisation on a qubit)
+        local = traceless_hermitian_basis(system.dims[site]) * np.sqrt(2.0)
+        for o in system.to_energy_basis(embed(local, (site,), tuple(system.dims))):
             viol = max(viol, abs(np.trace(o @ x)))
     return CandidateCheck(
         population_l1=float(np.sum(np.abs(p_bar - p))),

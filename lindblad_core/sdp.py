@@ -41,13 +41,13 @@ from .candidate import CandidateCheck, LindbladCandidate, candidate_populations,
 from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
                            _pop_certificate_lower, _pop_certificate_upper, _population_coefficient_errors,
                            _psd_project)
-from .redfield import Redfield, l2, populations
+from .redfield import Redfield, l2, populations, rate_matrix
 from .solvers import (DELTA_TOL, INCONSISTENT, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
                       solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
-           "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
+           "population_flux", "target_norm", "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
            "candidate_populations", "default_solver", "population_coefficients"]
 
 NORMS = ("spectral", "frobenius", "nuclear")
@@ -191,7 +191,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
 # -- τ^pop,coh ------------------------------------------------------------------------------------------
@@ -436,7 +436,30 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,
-                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error)
+                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error,
+                     scale=target_norm(tmat, norm))
+
+
+def population_flux(red: Redfield, p: np.ndarray | None = None) -> float:
+    r"""The scale of τ^pop (``TauResult.scale``): the gross population flux of the Redfield NESS,
+
+    .. math:: s_{pop} = \sum_k p_k |W_{kk}| = \sum_k p_k \sum_{m \ne k} W_{mk},
+
+    W the population block of L2 (App. A, :func:`~lindblad_core.redfield.rate_matrix`), p the NESS
+    populations. It scales as γ under γ → cγ while τ^pop (Tr Γ fixed) does not change, so τ^pop / s_pop
+    scales as 1/c.
+    """
+    p = populations(red) if p is None else p
+    return float(np.sum(p * np.abs(np.diag(rate_matrix(red)))))
+
+
+def target_norm(tmat: np.ndarray, norm: str) -> float:
+    """The scale of τ^pop,coh (``TauResult.scale``): ‖T‖ in the objective's norm (spectral, Frobenius or
+    nuclear) for the Hermitian target T of Eq. (33); plain floating point."""
+    if norm == "frobenius":
+        return float(np.sqrt(np.sum(np.abs(tmat) ** 2)))
+    w = np.abs(np.linalg.eigvalsh(0.5 * (tmat + tmat.conj().T)))
+    return float(w.max(initial=0.0) if norm == "spectral" else w.sum())
 
 
 

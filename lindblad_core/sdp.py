@@ -284,8 +284,11 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     trace : float or sequence, Tr Γ_b (ignored with ``free_trace``)
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a
-        real restriction). The certified lower bound is then only non-trivial when the repaired dual
-        satisfies A_Γ^*(Z) ⪰ 0.
+        real restriction). The certified lower bound comes from the repaired dual of
+        :func:`~lindblad_core.certificates._free_trace_lower_bound` (face projection, then a shift along a
+        direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
+        much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
+        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
     solver, symmetry : as for :func:`tau_pop`
     """
     import cvxpy as cp

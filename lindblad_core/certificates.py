@@ -257,14 +257,17 @@ def _feasible_gamma(gam: np.ndarray, trace: float | None) -> _FeasibleGamma | No
     return _FeasibleGamma(s_mid * (g + delta * np.eye(m)), g, dist)
 
 
-def _pop_certificate_upper(coeffs, coeff_err, gammas, traces):
-    """Certified upper bound of Eq. (29) at the projected multipliers: (upper, stored Γ*'s) or (inf, None)."""
+def _pop_certificate_upper(coeffs, coeff_err, gammas, traces, offset=None):
+    """Certified upper bound of Eq. (29) at the projected multipliers: (upper, stored Γ*'s) or (inf, None).
+
+    ``offset``: (values, error bounds) of a term added to every c_k before the absolute values are taken (the
+    Lamb-shift part of the published-eigenbasis variant, :func:`_pop_lamb_offset`)."""
     feas = [_feasible_gamma(g, t) for g, t in zip(gammas, traces)]
     if any(f is None for f in feas):
         return np.inf, None
     d = coeffs[0].shape[0]
-    c = np.zeros(d)
-    err = np.zeros(d)
+    c = np.zeros(d) if offset is None else np.array(offset[0], dtype=float)
+    err = np.zeros(d) if offset is None else np.array(offset[1], dtype=float)
     for g_b, e_b, f in zip(coeffs, coeff_err, feas):
         m = g_b.shape[1]
         gam_t = f.base.T
@@ -288,6 +291,58 @@ def _pop_certificate_lower(coeffs, coeff_err, y_val, traces) -> float:
         lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err))
         total = _down(total + _down(t * lam))
     return total
+
+
+# -- τ^pop in another basis (the published variant of Figs. A1(c), A2(c), docs/conventions.md) -------------
+#
+# c_k = <w_k|L2'(ρ0)|w_k> for the columns w_k of a float matrix W (the computed eigenvectors of H' in the
+# computed energy basis of H_S). ρ0 is not diagonal in that basis, so the Lamb shift enters: c = c_Γ + Â θ with
+# Â the float (d, r) matrix of normalised Lamb-shift directions (data of the problem, like W). The dual gains
+# the constraint Âᵀy = 0, which the solver meets only up to rounding; the bound below pays for the residual.
+
+def _population_coefficient_errors_in_basis(ansatz: Ansatz, p: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Entrywise bounds on the rounding error of ``sdp.population_coefficients_in_basis`` (same shapes)."""
+    d = len(p)
+    aw = np.abs(w)
+    out = []
+    for f in ansatz.operators:
+        af = np.abs(f)
+        ub, vb, rb = np.swapaxes(af, 1, 2) @ aw, af @ aw, af @ (p[:, None] * aw)
+        mag = (np.einsum("bmk,m,amk->kba", ub, p, ub) + 0.5 * np.einsum("amk,bmk->kba", vb, rb)
+               + 0.5 * np.einsum("amk,bmk->kba", rb, vb))
+        out.append(_bound(3 * d + 10, mag))  # products of two d-term sums, three terms, (g + g^H)/2
+    return tuple(out)
+
+
+def _pop_lamb_offset(lamb: np.ndarray, theta: np.ndarray):
+    """(Â θ, bound on its rounding error): the Lamb-shift part of every c_k."""
+    return lamb @ theta, _bound(lamb.shape[1] + 2, np.abs(lamb) @ np.abs(theta))
+
+
+def _sigma_min_lower(lamb: np.ndarray) -> float:
+    """A rigorous lower bound on the smallest singular value of the float matrix Â (0 if none is found)."""
+    gram = _hermitian_part(lamb.T @ lamb)
+    lam, _, _ = _hermitian_enclosure(gram, _fro_upper(_bound(lamb.shape[0] + 2, np.abs(lamb).T @ np.abs(lamb))))
+    return _down(float(np.sqrt(lam))) if lam > 0 else 0.0
+
+
+def _pop_lamb_penalty(lamb, y_val, upper, coeffs, coeff_err, traces, sigma_min) -> float:
+    r"""What the residual r = Âᵀy costs the dual bound of the published-eigenbasis τ^pop (inf if unbounded).
+
+    At an optimal (Γ*, θ*) (it exists: Â has full column rank, Γ ranges over a compact set),
+    ‖Âθ*‖₁ ≤ τ_opt + ‖c_Γ*‖₁ ≤ upper + Σ_b t_b Σ_k ‖G^b_k‖₂ and ‖θ*‖₂ ≤ ‖Âθ*‖₂ / σ_min(Â), so
+    Σ_k y_k c*_k ≥ Σ_b t_b λ_min(Σ_k y_k G^b_k) − ‖θ*‖₂ ‖r‖₂.
+    """
+    if lamb.shape[1] == 0:
+        return 0.0
+    if not (sigma_min > 0 and np.isfinite(upper)):
+        return np.inf
+    r = lamb.T @ y_val
+    r_norm = _fro_upper(np.abs(r) + _bound(lamb.shape[0] + 2, np.abs(lamb).T @ np.abs(y_val)))
+    c_gamma = sum(t * float(np.sum(np.sqrt(np.sum(np.abs(g) ** 2, axis=(1, 2))) + np.sqrt(np.sum(e**2, axis=(1, 2)))))
+                  for t, g, e in zip(traces, coeffs, coeff_err))
+    c_gamma = _up(c_gamma, 4 * max(g.shape[1] for g in coeffs) ** 2 + 2 * len(y_val) + 8)  # ‖G‖_F ≥ ‖G‖₂
+    return _up(r_norm * _up(upper + c_gamma) / sigma_min, 8)
 
 
 def _pop_objective(coeffs, gammas) -> float:

@@ -37,7 +37,7 @@ import numpy as np
 from .chain import ChainSetup
 from .ansatz import paper_blocks
 from .redfield import l2, populations, rho0
-from .sdp import NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
+from .sdp import EIGENBASES, NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
 
 __all__ = ["main", "build_parser", "matrix_to_json", "flag_for_message", "estimated_bytes",
            "largest_accepted_qubits", "MEMORY_LIMIT_BYTES", "EXIT_INVALID", "EXIT_BROKEN_PIPE"]
@@ -241,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     tau.add_argument("--target", choices=TARGETS, default="physical")
     tau.add_argument("--blocks", default="left,right", help="left,right | left")
     tau.add_argument("--free-trace", action="store_true", help="tau_pop,coh without Tr Gamma = 1")
+    tau.add_argument("--eigenbasis", choices=EIGENBASES, default="energy",
+                     help="tau_pop only: the diagonal of Eq. 28 in the energy basis (default) or in the eigenbasis "
+                          "of H' of the published Figs. A1(c)/A2(c) (docs/conventions.md)")
     tau.add_argument("--solver", type=str.upper, choices=SOLVERS, default=None)
     tau.set_defaults(handler=_run_tau, subparser=tau)
     return parser
@@ -269,6 +272,8 @@ def _run_tau(args, parser) -> dict:
     setup = setup_from_args(args, parser)
     if args.quantity == "pop" and args.free_trace:
         _invalid(parser, "only for popcoh (tau_pop is scale invariant)", "--free-trace")
+    if args.quantity == "popcoh" and args.eigenbasis != "energy":
+        _invalid(parser, "only for pop (tau_pop,coh is basis independent)", "--eigenbasis")
     blocks = args.blocks  # by name: "left" may leave the right bath without a Lindblad block
     try:
         paper_blocks(setup, blocks)  # validates the name
@@ -277,7 +282,7 @@ def _run_tau(args, parser) -> dict:
     _check_size(args.quantity, setup, parser, blocks)
     try:
         if args.quantity == "pop":
-            res = tau_pop(setup, blocks, solver=args.solver)
+            res = tau_pop(setup, blocks, solver=args.solver, eigenbasis=args.eigenbasis)
         else:
             res = tau_pop_coh(setup, blocks, norm=args.norm, target=args.target, free_trace=args.free_trace,
                               solver=args.solver)

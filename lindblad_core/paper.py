@@ -17,8 +17,8 @@ from .sweeps import four_panel_points, grid, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
-    "table_columns", "paper_tables", "lemma1_table", "FREE_TRACE_COLUMN", "FIGURE_ROWS", "free_trace_points",
-    "free_trace_column",
+    "table_columns", "paper_tables", "lemma1_table", "FIG4B_PUBLISHED_G", "fig4b_published_points",
+    "FREE_TRACE_COLUMN", "FIGURE_ROWS", "free_trace_points", "free_trace_column",
 ]
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
@@ -87,6 +87,29 @@ def fig2cd_points(beta_right=None, g_index=None):
             points.append(SweepPoint(setup, rec["quantity"], options, tag="published"))
             published.append(value)
     return points, published
+
+
+# the g grid of the stored Fig. 4(b) data (10 points; the other panels use 12), docs/conventions.md
+FIG4B_PUBLISHED_G = tuple(float(g) for g in np.logspace(-3, 0, 10))
+
+
+def fig4b_published_points(n_middle_values=(0, 1, 2, 3), g_grid=FIG4B_PUBLISHED_G, beta: float = 1.0):
+    """Sweep points of the published Fig. 4(b) variant (docs/conventions.md, "Published variants").
+
+    N_L = 3, N_R = 0, β = 1; the coupling −g for g in ``g_grid`` (the stored inputs used the ferromagnetic
+    sign); ρ0 from the Redfield baths on the first 3 sites (at one temperature: the Gibbs state); the target
+    L2_eq40(ρ0) with a Redfield bath on *every* site (``target="published_all_baths"``); the Lindblad ansatz on
+    the first 3 sites with Tr Γ = 1; spectral norm. Tagged ``"published Fig. 4(b)"``; ``g`` in the records is
+    negative.
+    """
+    from .sweeps import grid
+
+    points = []
+    for nm in n_middle_values:
+        base = ChainSetup(n_left=3, n_middle=nm, n_right=0, beta_left=beta)
+        points += grid(base, "tau_pop_coh", {"target": "published_all_baths"}, tag="published Fig. 4(b)",
+                       g=[-float(g) for g in g_grid])
+    return points
 
 
 def compare_with_published(table, published, *, noise_floor: float = 1e-7):

@@ -41,17 +41,26 @@ from .candidate import CandidateCheck, LindbladCandidate, candidate_populations,
 from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
                            _pop_certificate_lower, _pop_certificate_upper, _population_coefficient_errors,
                            _psd_project)
+from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
+                           _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
 from .redfield import Redfield, l2, populations, rate_matrix
 from .solvers import (DELTA_TOL, INCONSISTENT, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
                       solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
-           "population_flux", "target_norm", "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
-           "candidate_populations", "default_solver", "population_coefficients"]
+           "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
+           "candidate_populations", "default_solver", "population_coefficients", "EIGENBASES",
+           "published_hamiltonian", "population_coefficients_in_basis", "all_sites_redfield", "population_flux",
+           "target_norm"]
 
 NORMS = ("spectral", "frobenius", "nuclear")
-TARGETS = ("physical", "published")
+# T of Eq. (33): L2(ρ0), L2_eq40(ρ0) = −L2(ρ0), or (the published Fig. 4(b)) L2_eq40(ρ0) with a Redfield bath on
+# every site of the chain while ρ0 and the Lindblad ansatz keep the setup's baths (docs/conventions.md)
+TARGETS = ("physical", "published", "published_all_baths")
+EIGENBASES = ("energy", "published")  # the basis of the diagonal of Eq. (28) in τ^pop (docs/conventions.md)
+# 0-based sites that carry the bias ε0 in H' of the published Figs. A1(c)/A2(c) (1-based sites 4–6)
+PUBLISHED_BIAS_SITES = (3, 4, 5)
 
 
 def _as_tuple_of_traces(blocks, trace) -> tuple[float, ...]:
@@ -108,7 +117,7 @@ def _real_rep(h: np.ndarray) -> np.ndarray:
 
 
 def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
-            symmetry: bool = True) -> TauResult:
+            symmetry: bool = True, eigenbasis: str = "energy") -> TauResult:
     r"""τ^pop_opt of Eq. (29), certified.
 
     Parameters
@@ -122,9 +131,17 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     solver : "CLARABEL" (default), "MOSEK" (when licensed), "SCS", "CVXOPT"
     symmetry : bool
         Split Γ into the blocks on which the problem decouples (exact; see module docstring).
+    eigenbasis : "energy" (default) or "published"
+        The basis of the diagonal of Eq. (28). "published": the eigenbasis of H' (:func:`published_hamiltonian`),
+        the convention behind the published Figs. A1(c), A2(c) (docs/conventions.md, "Published variants"); needs
+        a ChainSetup. See :func:`_tau_pop_published`.
     """
     import cvxpy as cp
 
+    if eigenbasis not in EIGENBASES:
+        raise ValueError(f"eigenbasis must be one of {EIGENBASES}, got eigenbasis={eigenbasis!r}")
+    if eigenbasis == "published":
+        return _tau_pop_published(problem_input, blocks, trace=trace, solver=solver, symmetry=symmetry)
     t_start = time.perf_counter()
     red, ansatz = _resolve(problem_input, blocks)
     traces = _as_tuple_of_traces(ansatz.blocks, trace)
@@ -191,6 +208,189 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
+
+
+# -- τ^pop in the published eigenbasis (Figs. A1(c), A2(c)) ----------------------------------------------
+
+def published_hamiltonian(setup) -> np.ndarray:
+    r"""H' = Σ_ℓ ω0 (1 + ε0·[ℓ ∈ {4, 5, 6}]) σz^(ℓ) + g Σ_ℓ (X X + Y Y + Δ Z Z), ℓ 1-based (docs/conventions.md).
+
+    The Hamiltonian in whose eigenbasis (ascending) the published τ^pop of Figs. A1(c), A2(c) took the
+    diagonal of Eq. (28): σz field instead of the projector, the bias on the 1-based sites 4–6 (only site 4
+    when N = 4) instead of ℓ ≥ N//2. ρ0 still comes from ``setup.hamiltonian()``. With ε0 = 0 its
+    eigenvectors are those of H_S (both are a uniform field plus the same coupling in each magnetisation
+    sector).
+    """
+    from .model import SIGMA_Z, site_operator, xxz_hamiltonian
+
+    n = setup.n_sites
+    h = xxz_hamiltonian(n, g=setup.g, delta=setup.delta, omega0=setup.omega0, field="sigma_z")
+    for site in PUBLISHED_BIAS_SITES:
+        if site < n:
+            h = h + setup.omega0 * setup.bias * site_operator(SIGMA_Z, site, n)
+    return h
+
+
+def population_coefficients_in_basis(ansatz: Ansatz, p: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    r"""G^b_k with Σ_b Tr(G^b_k Γ_b) = <w_k|D(ρ0)|w_k>, D the dissipator of Eq. (23), ρ0 = diag(p).
+
+    ``w``: (d, d), columns w_k in the energy basis. With u_a = F_a† w, v_a = F_a w, r_a = F_a ρ0 w the
+    coefficient of Γ_ab is Σ_m conj(u_b) p u_a − ½ Σ conj(v_a) r_b − ½ Σ conj(r_a) v_b; for w = I it is that of
+    :func:`population_coefficients`.
+    """
+    pw = p[:, None] * w
+    out = []
+    for f in ansatz.operators:
+        u, v, r = np.conj(np.swapaxes(f, 1, 2)) @ w, f @ w, f @ pw
+        k = (np.einsum("bmk,m,amk->kab", u.conj(), p, u) - 0.5 * np.einsum("amk,bmk->kab", v.conj(), r)
+             - 0.5 * np.einsum("amk,bmk->kab", r.conj(), v))
+        g = np.swapaxes(k, 1, 2)
+        out.append(0.5 * (g + np.conj(np.swapaxes(g, 1, 2))))
+    return tuple(out)
+
+
+def _published_lamb_directions(ansatz: Ansatz, p: np.ndarray, w: np.ndarray):
+    """Â (d, r): unit-norm columns <w_k|i[ρ0, B_h]|w_k> of a well-conditioned subset of the Lamb-shift basis,
+    the index h of each column in the concatenated ``Ansatz.hamiltonian_basis`` and its norm.
+
+    Columns below ``LAMB_NOISE_RTOL`` ‖B_h‖_F max|p_i − p_j| are rounding noise (all of them when ε0 = 0, or
+    for real B_h, whose commutator with the real ρ0 has a zero diagonal in the real basis W); of the rest a
+    pivoted QR keeps those independent to ``LAMB_RANK_RTOL``, as for τ^pop,coh.
+    """
+    from scipy.linalg import qr
+
+    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    dmat = p[:, None] - p[None, :]
+    a = np.real(np.einsum("ik,hij,jk->kh", w.conj(), 1j * dmat[None] * basis, w))
+    size = np.sqrt(np.sum(a**2, axis=0))
+    scale = np.sqrt(np.sum(np.abs(basis) ** 2, axis=(1, 2))) * np.max(np.abs(dmat))
+    idx = np.flatnonzero(size > LAMB_NOISE_RTOL * scale)
+    if len(idx):
+        r, piv = qr(a[:, idx] / size[idx], mode="r", pivoting=True)
+        diag = np.abs(np.diag(r))
+        idx = idx[np.sort(piv[: int(np.sum(diag > LAMB_RANK_RTOL * diag[0]))])]
+    return a[:, idx] / size[idx], idx, size[idx]
+
+
+def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
+                       symmetry: bool = True) -> TauResult:
+    r"""τ^pop with the diagonal of Eq. (28) taken in the eigenbasis {w_k} of H' (published Figs. A1(c), A2(c)).
+
+    ρ0 = Σ p_a |E_a><E_a| from H_S as usual, but c_k = <w_k|L2'(ρ0)|w_k>. ρ0 is not diagonal in {w_k}, so the
+    Lamb shift contributes: c = c_Γ + Â θ, θ free (:func:`_published_lamb_directions`). The solver sees
+
+    .. math::
+
+        \max_{|y_k|\le 1,\ \hat A^T y = 0}\ \sum_b t_b\,\lambda_{\min}\Big(\sum_k y_k G^b_k\Big),
+
+    the dual of min Σ_k |c_k| over Γ_b ⪰ 0, Tr Γ_b = t_b, θ ∈ R^r. Certificates: upper from the multipliers
+    (Γ of the LMIs, θ of Âᵀy = 0) evaluated rigorously; lower from y projected onto Âᵀy = 0 in float, the
+    residual paid for by :func:`~lindblad_core.certificates._pop_lamb_penalty`. The problem is defined by the
+    computed float data p, F, W and Â; ``data_error`` adds the eigenbasis error of H' to that of H_S.
+    """
+    import cvxpy as cp
+
+    from .chain import ChainSetup
+    from .model import System
+
+    if not isinstance(problem_input, ChainSetup):
+        raise ValueError("eigenbasis='published' needs a ChainSetup (H' is built from its N, g and bias), "
+                         f"got {type(problem_input).__name__}")
+    t_start = time.perf_counter()
+    red, ansatz = _resolve(problem_input, blocks)
+    traces = _as_tuple_of_traces(ansatz.blocks, trace)
+    p = populations(red)
+    published = System(published_hamiltonian(problem_input), red.system.bath_sites, allow_degenerate=True)
+    w = red.system.eigenvectors.conj().T @ published.eigenvectors  # columns w_k in the energy basis
+    coeffs = population_coefficients_in_basis(ansatz, p, w)
+    coeff_err = _population_coefficient_errors_in_basis(ansatz, p, w)
+    lamb, lamb_idx, lamb_size = _published_lamb_directions(ansatz, p, w)
+    d, n_lamb = red.dim, lamb.shape[1]
+    real = is_real(coeffs)
+    # the twirl argument of the module docstring holds when both bases are sector-pure
+    structure = (u1_structure(red.system) and u1_structure(published)) if symmetry else None
+    y = cp.Variable(d)
+    lam = cp.Variable(len(coeffs))
+    constraints, pieces = [], []
+    for b, g in enumerate(coeffs):
+        m = g.shape[1]
+        scale = np.max(np.abs(g))
+        groups = (gamma_groups(ansatz.charges[b] if structure else None,
+                               np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)) if symmetry
+                  else [np.arange(m)])
+        for idx in groups:
+            sub = g[:, idx][:, :, idx]
+            mats = sub.real if real else np.stack([_real_rep(s) for s in sub])
+            s = mats.shape[1]
+            expr = cp.reshape(mats.reshape(d, s * s).T @ y, (s, s), order="C")
+            con = expr - lam[b] * np.eye(s) >> 0
+            constraints.append(con)
+            pieces.append((b, idx, con))
+    constraints += [y <= 1, y >= -1]
+    lamb_con = lamb.T @ y == 0 if n_lamb else None  # θ is free: Σ_k y_k <w_k|i[ρ0, B_h]|w_k> = 0
+    if lamb_con is not None:
+        constraints.append(lamb_con)
+    problem = cp.Problem(cp.Maximize(cp.sum(cp.multiply(np.array(traces), lam))), constraints)
+    setup_s = time.perf_counter() - t_start
+
+    eta_p, eta_v = _data_rtol(red)
+    eta = eta_p + 2 * eta_v + 2 * published.eigenvector_error  # both eigenbases enter G twice
+    alpha = lemma1_alpha([b.sites for b in ansatz.blocks], traces)
+    sigma_min = _sigma_min_lower(lamb) if n_lamb else 0.0
+    bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
+
+    def certify():
+        gammas = [np.zeros((g.shape[1], g.shape[1]), dtype=complex) for g in coeffs]
+        for b, idx, con in pieces:
+            z = con.dual_value
+            if z is None:
+                continue
+            z = 0.5 * (z + z.T)
+            if not real:
+                s = len(idx)
+                z = (z[:s, :s] + z[s:, s:]) + 1j * (z[s:, :s] - z[:s, s:])
+            gammas[b][np.ix_(idx, idx)] = z
+        theta0 = np.zeros(n_lamb)
+        if lamb_con is not None and lamb_con.dual_value is not None:
+            theta0 = np.asarray(lamb_con.dual_value, float).reshape(n_lamb)
+        best = (np.inf, None, theta0)
+        for variant in (gammas, [g.conj() for g in gammas]):  # the multiplier's complex orientation
+            proj = [_psd_project(g, t) for g, t in zip(variant, traces)]
+            for theta in (theta0, -theta0) if n_lamb else (theta0,):  # and the sign of θ's multiplier
+                val, stored = _pop_certificate_upper(coeffs, coeff_err, proj, traces,
+                                                     offset=_pop_lamb_offset(lamb, theta))
+                if val < best[0]:
+                    best = (val, stored, theta)
+        upper, stored, theta = best
+        # lower: y projected onto Âᵀy = 0 (in float) and scaled into the box; the residual is paid for
+        y_val = np.zeros(d) if y.value is None else np.asarray(y.value, float)
+        if n_lamb:
+            y_val = y_val - lamb @ np.linalg.lstsq(lamb, y_val, rcond=None)[0]
+        y_val = np.clip(y_val / max(1.0, float(np.max(np.abs(y_val), initial=0.0))), -1.0, 1.0)
+        lower = _pop_certificate_lower(coeffs, coeff_err, y_val, traces)
+        lower = _down(lower - _pop_lamb_penalty(lamb, y_val, upper, coeffs, coeff_err, traces, sigma_min))
+        lower = max(0.0, lower) if np.isfinite(lower) else 0.0
+        if stored is None:
+            return lower, np.inf, None, 0.0
+        thetas = []  # coordinates on Ansatz.hamiltonian_basis of the Lamb shift Σ_j θ_j B_{h_j} / |a_{h_j}|
+        for b in range(len(ansatz.blocks)):
+            full = np.zeros(bounds[b + 1] - bounds[b])
+            sel = (lamb_idx >= bounds[b]) & (lamb_idx < bounds[b + 1])
+            full[lamb_idx[sel] - bounds[b]] = theta[sel] / lamb_size[sel]
+            thetas.append(full)
+        hams = tuple(np.tensordot(t, traceless_hermitian_basis(blk.dim), axes=1)
+                     for t, blk in zip(thetas, ansatz.blocks))
+        # first order in the data's rounding: Lemma 1's α for the populations/eigenbases, and the Lamb part
+        data_error = eta * (alpha + float(np.sum(np.abs(lamb) @ np.abs(theta))))
+        return lower, upper, LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas)), data_error
+
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
+    return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
+                     out.candidate,
+                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
+                      "eigenbasis": "published", "lamb_directions": int(n_lamb)},
                      reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
@@ -271,6 +471,29 @@ def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ..
 
 
 
+def all_sites_redfield(setup) -> Redfield:
+    """The Redfield equation of ``setup``'s chain with a bath on *every* site (β_L, γ, ω_c, s, μ of ``setup``).
+
+    The target of the published Fig. 4(b) (``target="published_all_baths"`` of :func:`tau_pop_coh`): same H_S,
+    hence the same computed energy basis (checked), so L2 of this equation acts on the setup's ρ0 directly.
+    """
+    from .chain import ChainSetup
+
+    if not isinstance(setup, ChainSetup):
+        raise ValueError("target='published_all_baths' needs a ChainSetup (it adds a bath on every site), "
+                         f"got {type(setup).__name__}")
+    if setup.n_right and setup.beta_right != setup.beta_left:
+        raise ValueError("target='published_all_baths' needs beta_right == beta_left (one temperature for the "
+                         f"baths on every site), got beta_left={setup.beta_left!r}, beta_right={setup.beta_right!r}")
+    if isinstance(setup.gamma, tuple) and len(set(setup.gamma)) > 1:
+        raise ValueError(f"target='published_all_baths' needs one gamma for every site, got gamma={setup.gamma!r}")
+    gamma = setup.gamma[0] if isinstance(setup.gamma, tuple) else setup.gamma
+    everywhere = setup.replace(n_left=setup.n_sites, n_middle=0, n_right=0, beta_right=None, gamma=gamma)
+    if not np.array_equal(everywhere.system.eigenvectors, setup.system.eigenvectors):
+        raise ValueError("the chain with a bath on every site has another computed energy basis")  # not expected
+    return everywhere.redfield
+
+
 def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: str = "physical", trace=1.0,
                 free_trace: bool = False, solver: str | None = None, symmetry: bool = True) -> TauResult:
     r"""τ^pop,coh_opt of Eq. (33), certified.
@@ -280,7 +503,10 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     problem_input : ChainSetup or Redfield
     blocks : "left,right" (default), "left", or a sequence of Block / site tuples
     norm : "spectral" (largest singular value; the published one), "frobenius" or "nuclear"
-    target : "physical" (T = L2(ρ0), default) or "published" (T = L2_eq40(ρ0) = −L2(ρ0); docs/conventions.md)
+    target : "physical" (T = L2(ρ0), default), "published" (T = L2_eq40(ρ0) = −L2(ρ0); docs/conventions.md) or
+        "published_all_baths" (T = L2_eq40(ρ0) of the chain with a Redfield bath at β_L on every site, ρ0 and the
+        ansatz unchanged: the published Fig. 4(b), "Published variants"; needs a ChainSetup, see
+        :func:`all_sites_redfield`)
     trace : float or sequence, Tr Γ_b (ignored with ``free_trace``)
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a
@@ -302,7 +528,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     traces = _as_tuple_of_traces(ansatz.blocks, trace)
     p = populations(red)
     rho0_e = np.diag(p).astype(complex)
-    t_phys = l2(red, rho0_e, basis="energy")
+    t_phys = l2(all_sites_redfield(problem_input) if target == "published_all_baths" else red, rho0_e, basis="energy")
     tmat = t_phys if target == "physical" else -t_phys
     d = red.dim
     structure = u1_structure(red.system) if symmetry else None

@@ -152,7 +152,9 @@ def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = Non
         for q in ([quantities] if isinstance(quantities, str) else quantities):
             opts = dict(options or {})
             if q == "tau_pop":
-                opts = {k: v for k, v in opts.items() if k in ("blocks", "trace", "symmetry", "solver")}
+                opts = {k: v for k, v in opts.items() if k in ("blocks", "trace", "symmetry", "solver", "eigenbasis")}
+            else:
+                opts.pop("eigenbasis", None)  # τ^pop only (the published variant of Figs. A1(c)/A2(c))
             points.append(SweepPoint(setup, q, opts, tag))
     return points
 

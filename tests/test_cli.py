@@ -138,7 +138,9 @@ def test_degenerate_spectrum_subprocess_has_no_traceback():
 @pytest.mark.parametrize("args, flag", [(with_flag(NESS, "--field", "x"), "--field"),
                                        (with_flag(NESS, "--g", "abc"), "--g"),
                                        (with_flag(TAU, "--blocks", "middle"), "--blocks"),
-                                       (TAU + ["--free-trace"], "--free-trace")])
+                                       (TAU + ["--free-trace"], "--free-trace"),
+                                       (["tau", "popcoh", *NESS[1:], "--eigenbasis", "published"], "--eigenbasis"),
+                                       (TAU + ["--eigenbasis", "computational"], "--eigenbasis")])
 def test_usage_errors_are_one_line(capsys, args, flag):
     code, out, err = run_main(capsys, *args)
     assert_one_line_error(code, err, flag)
@@ -234,3 +236,21 @@ def test_warnings_of_a_successful_run_are_still_shown(capsys, monkeypatch):
     with pytest.warns(RuntimeWarning, match="a harmless warning"):  # re-emitted after the run
         code, out, err = run_main(capsys, *NESS, "--json")
     assert code == 0 and json.loads(out)["populations"]
+
+
+# -- issue 12: the published eigenbasis of Figs. A1(c)/A2(c) ---------------------------------------------------
+
+def test_tau_pop_published_eigenbasis_flips_the_figa2c_verdict(capsys):
+    """Fig. A2(c) at g = 1e-3, β_R = 10: the published value ≈ 2e-4 (docs/conventions.md) with
+    ``--eigenbasis published``, 9.6e-7 < δ_tol in the energy basis (the default)."""
+    base = ["tau", "pop", "--n-left", "2", "--n-middle", "2", "--n-right", "2", "--g", "0.001", "--beta-left", "1",
+            "--beta-right", "10", "--bias", "0.01", "--json"]
+    runs = {}
+    for basis in ("energy", "published"):
+        code, out, err = run_main(capsys, *base, "--eigenbasis", basis)
+        assert code == 0, err
+        runs[basis] = json.loads(out)
+    assert runs["published"]["eigenbasis"] == "published"
+    assert runs["published"]["certified"] and runs["published"]["verdict"] == "impossible"
+    assert 1.5e-4 < runs["published"]["lower"] <= runs["published"]["upper"] < 2.5e-4
+    assert runs["energy"]["upper"] < 1e-6 and "eigenbasis" not in runs["energy"]

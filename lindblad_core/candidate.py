@@ -54,7 +54,40 @@ class LindbladCandidate:
                                 axes=1)
         system = self.ansatz.system
         h = np.asarray(self.hamiltonians[b], dtype=complex)
-        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.n_sites)[0])
+        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.dims)[0])
+
+    def to_qutip(self, epsilon: float = 1.0):
+        r"""The candidate's Liouvillian L0 + ε² L2' (Eqs. (18), (23)) as a ``qutip`` super-operator.
+
+        L0(ρ) = i[ρ, H_S]; L2' has the Lamb shifts H_LS and the dissipators of Γ = Σ_j w_j v_j v_j† with
+        jump operators L_j = Σ_α (v_j)_α F_α (``qutip.lindblad_dissipator`` weighted by w_j, so a Γ with
+        rounding-size negative eigenvalues is represented as it is). Computational basis, ``dims`` of the
+        system, QuTiP's column-stacking convention: ``qutip.steadystate`` and ``qutip.mesolve`` take it as is.
+
+        Parameters
+        ----------
+        epsilon : float
+            System–bath coupling ε > 0 (1: L0 + L2').
+        """
+        import qutip
+
+        epsilon = float(epsilon)
+        if not (np.isfinite(epsilon) and epsilon > 0):
+            raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+        system = self.ansatz.system
+        dims = [list(system.dims), list(system.dims)]
+        h = np.array(system.hamiltonian, dtype=complex)
+        sup = None
+        for b, (f, g) in enumerate(zip(self.ansatz.operators, self.gammas)):
+            h = h + epsilon**2 * system.to_computational_basis(self.lamb_shift_energy_basis(b))
+            w, v = np.linalg.eigh(0.5 * (g + g.conj().T))
+            jumps = system.to_computational_basis(np.tensordot(v.T, f, axes=(1, 0)))
+            for wj, lj in zip(w, jumps):
+                if wj != 0.0:
+                    term = epsilon**2 * wj * qutip.lindblad_dissipator(qutip.Qobj(lj, dims=dims))
+                    sup = term if sup is None else sup + term
+        liouvillian = qutip.liouvillian(qutip.Qobj(0.5 * (h + h.conj().T), dims=dims))
+        return liouvillian if sup is None else liouvillian + sup
 
 
 def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:

@@ -71,25 +71,51 @@ def _as_tuple_of_traces(blocks, trace) -> tuple[float, ...]:
 
 
 def _resolve(problem_input, blocks):
-    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks) or a (Redfield, blocks) pair."""
+    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks), an OpenSystem (blocks: site tuples or
+    Blocks; default one block per set of sites that couplings share) or a (Redfield, blocks) pair."""
     from .chain import ChainSetup
     from .ansatz import paper_blocks
+    from .redfield import redfield
+    from .system import OpenSystem
 
     named = blocks is None or isinstance(blocks, str)
     if isinstance(problem_input, ChainSetup):
         red = problem_input.redfield
         if named:
             blocks = paper_blocks(problem_input, blocks or "left,right")
+    elif isinstance(problem_input, OpenSystem):
+        red = redfield(problem_input)
+        if isinstance(blocks, str):
+            raise ValueError(f"blocks must be a sequence of site tuples for an OpenSystem, got blocks={blocks!r}")
+        if blocks is None:
+            blocks = _coupled_site_groups(problem_input)
+        named = False
     elif isinstance(problem_input, Redfield):
         red = problem_input
         if blocks is None or isinstance(blocks, str):
             raise ValueError("blocks must be a sequence of Block for a Redfield input")
     else:
-        raise ValueError(f"expected a ChainSetup or Redfield, got {type(problem_input).__name__}")
-    blocks = tuple(b if isinstance(b, Block) else Block(tuple(b)) for b in blocks)
+        raise ValueError(f"expected a ChainSetup, an OpenSystem or a Redfield, got {type(problem_input).__name__}")
+    try:
+        blocks = tuple(b if isinstance(b, Block) else Block((b,) if isinstance(b, (int, np.integer)) else tuple(b))
+                       for b in blocks)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"blocks must be a sequence of disjoint site tuples, got blocks={blocks!r} ({err})") from None
     # the paper's blocks by name may leave a bath without a Lindblad block ("left" with N_R > 0: a
     # published variant, docs/conventions.md); explicit Block sequences must cover every bath site
     return red, Ansatz(red.system, blocks, cover_baths=not named)
+
+
+def _coupled_site_groups(system) -> tuple[tuple[int, ...], ...]:
+    """The default blocks of an OpenSystem: the sites of its couplings, merged where couplings share sites."""
+    groups: list[set[int]] = []
+    for c in system.couplings:
+        merged = set(c.sites)
+        for g in [g for g in groups if g & merged]:
+            merged |= g
+            groups.remove(g)
+        groups.append(merged)
+    return tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
 
 
 # -- τ^pop ------------------------------------------------------------------------------------------------
@@ -176,7 +202,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     eta_p, eta_v = _data_rtol(red)
     # |Δτ^pop| ≤ α ‖δp‖₁ for a change δp of the populations (the argument of Lemma 1); the eigenbasis
     # enters the coefficients G twice
-    data_error = lemma1_alpha([b.sites for b in ansatz.blocks], traces) * (eta_p + 2 * eta_v)
+    data_error = lemma1_alpha(ansatz.blocks, traces) * (eta_p + 2 * eta_v)
 
     def certify():
         # lower: any |y| ≤ 1 gives Σ_b t_b λ_min(Σ_k y_k G^b_k) (exact in the clipped y)
@@ -206,7 +232,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
                      reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
@@ -336,7 +363,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
 
     eta_p, eta_v = _data_rtol(red)
     eta = eta_p + 2 * eta_v + 2 * published.eigenvector_error  # both eigenbases enter G twice
-    alpha = lemma1_alpha([b.sites for b in ansatz.blocks], traces)
+    alpha = lemma1_alpha(ansatz.blocks, traces)
     sigma_min = _sigma_min_lower(lamb) if n_lamb else 0.0
     bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
 
@@ -388,7 +415,8 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
                       "eigenbasis": "published", "lamb_directions": int(n_lamb)},
                      reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
@@ -694,9 +722,21 @@ def target_norm(tmat: np.ndarray, norm: str) -> float:
 
 # -- Lemma 1 ----------------------------------------------------------------------------------------------
 
+def _block_dim(block) -> int:
+    """d_b of a Block, of an int (d_b itself) or of a tuple of qubit sites."""
+    if isinstance(block, Block):
+        return block.dim
+    if isinstance(block, (int, np.integer)):
+        return int(block)
+    return 2 ** len(block)
+
+
 def lemma1_alpha(blocks, traces) -> float:
-    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks)."""
-    return 2.0 * sum(t * ((2 ** len(b)) ** 3 - 2 ** len(b)) for b, t in zip(blocks, traces))
+    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks).
+
+    ``blocks``: per block a :class:`~lindblad_core.ansatz.Block` (any local dimensions), its dimension d_b,
+    or a tuple of qubit sites."""
+    return 2.0 * sum(t * (_block_dim(b) ** 3 - _block_dim(b)) for b, t in zip(blocks, traces))
 
 
 def lemma1_bound(result: TauResult) -> float:
@@ -706,4 +746,5 @@ def lemma1_bound(result: TauResult) -> float:
     """
     if result.quantity != "tau_pop":
         raise ValueError("lemma1_bound needs a tau_pop result")
-    return result.lower / lemma1_alpha(result.options["blocks"], result.options["traces"])
+    blocks = result.options.get("block_dims") or result.options["blocks"]
+    return result.lower / lemma1_alpha(blocks, result.options["traces"])

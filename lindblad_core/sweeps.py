@@ -196,8 +196,9 @@ def evaluate(point: SweepPoint) -> dict:
             res = solve(point.setup, **dict(point.options))
             out = res.to_dict()
             out.pop("quantity")
-            for k in ("blocks", "traces"):
-                out[k] = json.dumps(out[k])
+            for k in ("blocks", "block_dims", "traces"):
+                if k in out:
+                    out[k] = json.dumps(out[k])
             row.update(out)
             row["ok"] = res.ok
     except ValueError as err:

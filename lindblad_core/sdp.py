@@ -43,7 +43,7 @@ from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh
                            _psd_project)
 from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
                            _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
-from .redfield import Redfield, l2, populations
+from .redfield import Redfield, l2, populations, rate_matrix
 from .solvers import (DELTA_TOL, INCONSISTENT, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
                       solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
@@ -51,7 +51,8 @@ from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
            "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
            "candidate_populations", "default_solver", "population_coefficients", "EIGENBASES",
-           "published_hamiltonian", "population_coefficients_in_basis", "all_sites_redfield"]
+           "published_hamiltonian", "population_coefficients_in_basis", "all_sites_redfield", "population_flux",
+           "target_norm"]
 
 NORMS = ("spectral", "frobenius", "nuclear")
 # T of Eq. (33): L2(ρ0), L2_eq40(ρ0) = −L2(ρ0), or (the published Fig. 4(b)) L2_eq40(ρ0) with a Redfield bath on
@@ -234,7 +235,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
                       "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
 # -- τ^pop in the published eigenbasis (Figs. A1(c), A2(c)) ----------------------------------------------
@@ -418,7 +419,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
                       "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
                       "eigenbasis": "published", "lamb_directions": int(n_lamb)},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
 # -- τ^pop,coh ------------------------------------------------------------------------------------------
@@ -537,8 +538,11 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     trace : float or sequence, Tr Γ_b (ignored with ``free_trace``)
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a
-        real restriction). The certified lower bound is then only non-trivial when the repaired dual
-        satisfies A_Γ^*(Z) ⪰ 0.
+        real restriction). The certified lower bound comes from the repaired dual of
+        :func:`~lindblad_core.certificates._free_trace_lower_bound` (face projection, then a shift along a
+        direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
+        much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
+        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
     solver, symmetry : as for :func:`tau_pop`
     """
     import cvxpy as cp
@@ -689,7 +693,30 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,
-                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error)
+                                     "free_trace": free_trace}, reason=out.reason, data_error=out.data_error,
+                     scale=target_norm(tmat, norm))
+
+
+def population_flux(red: Redfield, p: np.ndarray | None = None) -> float:
+    r"""The scale of τ^pop (``TauResult.scale``): the gross population flux of the Redfield NESS,
+
+    .. math:: s_{pop} = \sum_k p_k |W_{kk}| = \sum_k p_k \sum_{m \ne k} W_{mk},
+
+    W the population block of L2 (App. A, :func:`~lindblad_core.redfield.rate_matrix`), p the NESS
+    populations. It scales as γ under γ → cγ while τ^pop (Tr Γ fixed) does not change, so τ^pop / s_pop
+    scales as 1/c.
+    """
+    p = populations(red) if p is None else p
+    return float(np.sum(p * np.abs(np.diag(rate_matrix(red)))))
+
+
+def target_norm(tmat: np.ndarray, norm: str) -> float:
+    """The scale of τ^pop,coh (``TauResult.scale``): ‖T‖ in the objective's norm (spectral, Frobenius or
+    nuclear) for the Hermitian target T of Eq. (33); plain floating point."""
+    if norm == "frobenius":
+        return float(np.sqrt(np.sum(np.abs(tmat) ** 2)))
+    w = np.abs(np.linalg.eigvalsh(0.5 * (tmat + tmat.conj().T)))
+    return float(w.max(initial=0.0) if norm == "spectral" else w.sum())
 
 
 

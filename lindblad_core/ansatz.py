@@ -6,30 +6,35 @@ r"""The Lindblad ansatz of Eq. (23): dissipators and Lamb shifts acting on bath-
         + \sum_{\alpha\tilde\alpha} \Gamma^{(b)}_{\alpha\tilde\alpha}
           \big(F_{\tilde\alpha}\rho F_\alpha^\dagger - \tfrac12\{F_\alpha^\dagger F_{\tilde\alpha}, \rho\}\big)\Big),
 
-with F_α = f_α ⊗ I_rest / √d_rest, f_α running over the orthonormal products of
-``{−σz/√2, σ−, σ+, I/√2}`` (first qubit of the block slowest) without the last one, I/√(d_b) (docs/conventions.md).
+with F_α = f_α ⊗ I_rest / √d_rest, f_α running over the orthonormal products of one local basis per site of
+the block (first site slowest) without the last product, I/√(d_b) (docs/conventions.md). The local basis
+(:func:`local_operator_basis`) has the identity last: ``{−σz/√2, σ−, σ+, I/√2}`` on a qubit (the authors'
+order), the normalised matrix units |i><j| (i ≠ j), the generalised Gell-Mann diagonals and I/√k on a site
+of dimension k ≥ 3.
 Eq. (23) with these F obeys the local conservation laws of Eq. (22) by construction; Γ ⪰ 0 makes it a
 Lindbladian (Eq. (1)).
 
-Each basis operator changes the block's magnetisation by a definite amount (its *charge*
-q = #σ+ − #σ−); the SDPs use this to split Γ into independent blocks when the system has the U(1)
-structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and H_LS per block) is a
-:class:`~lindblad_core.candidate.LindbladCandidate`.
+Each basis operator changes the block's charge Q = Σ q_ℓ, q_ℓ = diag(0, −1, …), by a definite amount (its
+*charge*: q_i − q_j = j − i for |i><j|, so #σ+ − #σ− on qubits); the SDPs use this to split Γ into independent
+blocks when the system has the U(1) structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and
+H_LS per block) is a :class:`~lindblad_core.candidate.LindbladCandidate`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
+from .system import embed, site_charges
 
 __all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "paper_blocks", "local_hermitian_basis",
-           "traceless_hermitian_basis"]
+           "traceless_hermitian_basis", "local_operator_basis", "block_operator_basis"]
 
 QUBIT_BASIS = (-SIGMA_Z / np.sqrt(2.0), SIGMA_MINUS, SIGMA_PLUS, np.eye(2) / np.sqrt(2.0))
 QUBIT_CHARGES = (0, -1, 1, 0)  # change of σz-magnetisation (in units of one flip) caused by each f
@@ -37,10 +42,15 @@ QUBIT_CHARGES = (0, -1, 1, 0)  # change of σz-magnetisation (in units of one fl
 
 @dataclass(frozen=True)
 class Block:
-    """A set of sites carrying one Lindblad bath of Eq. (23) (``name`` is only a label)."""
+    """A set of sites carrying one Lindblad bath of Eq. (23) (``name`` is only a label).
+
+    ``dims`` are the local dimensions of ``sites`` (None: qubits); :class:`Ansatz` fills them in from its
+    system. They do not take part in comparisons (a block is its sites).
+    """
 
     sites: tuple[int, ...]
     name: str = ""
+    dims: tuple[int, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         sites = tuple(self.sites)
@@ -49,19 +59,29 @@ class Block:
         if len(set(sites)) != len(sites) or any(isinstance(s, bool) or int(s) != s or s < 0 for s in sites):
             raise ValueError(f"Block.sites must be distinct non-negative site indices, got {sites}")
         object.__setattr__(self, "sites", tuple(sorted(int(s) for s in sites)))
+        if self.dims is not None:
+            dims = tuple(int(k) for k in self.dims)
+            if len(dims) != len(sites) or any(k < 2 for k in dims):
+                raise ValueError(f"Block.dims must give one dimension >= 2 per site, got dims={self.dims!r}")
+            object.__setattr__(self, "dims", dims)
 
     @property
     def n_qubits(self) -> int:
+        """Number of sites of the block (qubits in the paper's chain)."""
         return len(self.sites)
 
     @property
+    def local_dims(self) -> tuple[int, ...]:
+        return self.dims if self.dims is not None else (2,) * len(self.sites)
+
+    @property
     def dim(self) -> int:
-        return 2**self.n_qubits
+        return math.prod(self.local_dims)
 
     @property
     def n_operators(self) -> int:
-        """Size of Γ: 4^n − 1."""
-        return 4**self.n_qubits - 1
+        """Size of Γ: d_b² − 1 (4^n − 1 for n qubits)."""
+        return self.dim**2 - 1
 
 
 def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
@@ -83,16 +103,54 @@ def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
     return tuple(out)
 
 
-def _block_basis(n_qubits: int):
-    """Products of QUBIT_BASIS over the block (first qubit slowest), without the final I/√d."""
+@functools.lru_cache(maxsize=16)
+def local_operator_basis(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """An orthonormal basis (Hilbert–Schmidt) of k×k operators, identity last, and the charge of each element.
+
+    k = 2: ``QUBIT_BASIS`` (−σz/√2, σ−, σ+, I/√2; the authors' order). k ≥ 3: the matrix units |i><j|,
+    i ≠ j, in row-major order (charge q_i − q_j = j − i), the generalised Gell-Mann diagonals
+    diag(1, …, 1, −l, 0, …)/√(l(l+1)), l = 1 … k − 1 (charge 0), and I/√k.
+    """
+    if k == 2:
+        return np.array(QUBIT_BASIS), np.array(QUBIT_CHARGES)
     ops, charges = [], []
-    for idx in itertools.product(range(4), repeat=n_qubits):
+    for i in range(k):
+        for j in range(k):
+            if i != j:
+                e = np.zeros((k, k))
+                e[i, j] = 1.0
+                ops.append(e)
+                charges.append(j - i)
+    for l in range(1, k):
+        h = np.zeros((k, k))
+        h[np.arange(l), np.arange(l)] = 1.0
+        h[l, l] = -float(l)
+        ops.append(h / np.sqrt(l * (l + 1)))
+        charges.append(0)
+    ops.append(np.eye(k) / np.sqrt(k))
+    charges.append(0)
+    return np.array(ops), np.array(charges)
+
+
+@functools.lru_cache(maxsize=16)
+def block_operator_basis(dims: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Products of :func:`local_operator_basis` over a block with local dimensions ``dims`` (first site
+    slowest), without the final I/√d_b: the f_α of Eq. (23), shape (d_b² − 1, d_b, d_b), and their charges."""
+    locals_ = [local_operator_basis(k) for k in dims]
+    ops, charges = [], []
+    for idx in itertools.product(*(range(k * k) for k in dims)):
         op = np.array([[1.0]])
-        for i in idx:
-            op = np.kron(op, QUBIT_BASIS[i])
+        for (basis, _), i in zip(locals_, idx):
+            op = np.kron(op, basis[i])
         ops.append(op)
-        charges.append(sum(QUBIT_CHARGES[i] for i in idx))
+        charges.append(sum(int(q[i]) for (_, q), i in zip(locals_, idx)))
     return np.array(ops[:-1]), np.array(charges[:-1])
+
+
+def _block_basis(block_or_n):
+    """:func:`block_operator_basis` of a :class:`Block` (its ``local_dims``) or of n qubits."""
+    dims = block_or_n.local_dims if isinstance(block_or_n, Block) else (2,) * int(block_or_n)
+    return block_operator_basis(tuple(dims))
 
 
 @functools.lru_cache(maxsize=8)
@@ -135,22 +193,20 @@ def traceless_hermitian_basis(k: int) -> np.ndarray:
     return np.array(off + gell_mann)
 
 
-def _traceless_charges(k: int, n_qubits: int) -> np.ndarray:
-    up = np.array([n_qubits - bin(i).count("1") for i in range(k)])  # number of |0> = up
-    off = [up[i] - up[j] for i in range(k) for j in range(k) if i != j]
+def _traceless_charges(dims: tuple[int, ...]) -> np.ndarray:
+    """Charge difference Q_i − Q_j labelling each off-diagonal element (i, j) of
+    :func:`traceless_hermitian_basis` on a block with local dimensions ``dims`` (0 for the diagonals)."""
+    q = site_charges(tuple(dims))
+    k = len(q)
+    off = [q[i] - q[j] for i in range(k) for j in range(k) if i != j]
     return np.array(off + [0] * (k - 1))
 
 
-def _embed(local: np.ndarray, sites: tuple[int, ...], n_sites: int) -> np.ndarray:
-    """Embed operators on ``sites`` (stack (m, 2^k, 2^k), first listed site slowest) into N qubits."""
-    rest = [s for s in range(n_sites) if s not in sites]
-    m = local.shape[0]
-    full = np.kron(local, np.eye(2 ** len(rest))[None])  # qubit order: sites…, rest…
-    order = list(sites) + rest
-    perm = np.argsort(order)  # axis of site s in the current order
-    t = full.reshape((m,) + (2,) * (2 * n_sites))
-    axes = [0] + [1 + int(p) for p in perm] + [1 + n_sites + int(p) for p in perm]
-    return t.transpose(axes).reshape(m, 2**n_sites, 2**n_sites)
+def _embed(local: np.ndarray, sites: tuple[int, ...], dims) -> np.ndarray:
+    """Embed a stack of operators on ``sites`` (first listed site slowest) into the system with local
+    dimensions ``dims`` (an int N: N qubits). See :func:`lindblad_core.system.embed`."""
+    dims = (2,) * dims if isinstance(dims, (int, np.integer)) else tuple(dims)
+    return embed(np.asarray(local)[None] if np.ndim(local) == 2 else local, tuple(sites), dims)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,8 +215,8 @@ class Ansatz:
 
     Attributes
     ----------
-    system : System
-    blocks : tuple of Block (disjoint), each made of bath sites
+    system : System or OpenSystem
+    blocks : tuple of Block (disjoint), each made of bath sites; their ``dims`` are set from the system
     cover_baths : bool
         Require every bath site to lie in a block (default). ``False`` admits the published variant with a
         Lindblad bath on the left block only although the Redfield equation has both baths (docs/conventions.md).
@@ -184,6 +240,8 @@ class Ansatz:
             if seen & set(b.sites):
                 raise ValueError(f"blocks overlap on sites {sorted(seen & set(b.sites))}")
             seen |= set(b.sites)
+        dims = tuple(self.system.dims)
+        blocks = tuple(replace(b, dims=tuple(dims[s] for s in b.sites)) for b in blocks)
         missing = set(self.system.bath_sites) - seen
         if missing and self.cover_baths:
             raise ValueError(f"blocks must cover every bath site; sites {sorted(missing)} are in none "
@@ -195,16 +253,16 @@ class Ansatz:
 
     @cached_property
     def charges(self) -> tuple[np.ndarray, ...]:
-        return tuple(_block_basis(b.n_qubits)[1] for b in self.blocks)
+        return tuple(_block_basis(b)[1] for b in self.blocks)
 
     @cached_property
     def operators(self) -> tuple[np.ndarray, ...]:
         """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d)."""
         out = []
-        n = self.system.n_sites
+        dims = self.system.dims
         for b in self.blocks:
-            local, _ = _block_basis(b.n_qubits)
-            f = _embed(local, b.sites, n) / np.sqrt(2 ** (n - b.n_qubits))
+            local, _ = _block_basis(b)
+            f = _embed(local, b.sites, dims) / np.sqrt(self.system.dim // b.dim)
             out.append(self.system.to_energy_basis(f))
         return tuple(out)
 
@@ -212,11 +270,11 @@ class Ansatz:
     def hamiltonian_basis(self) -> tuple[np.ndarray, ...]:
         """Orthonormal basis of the traceless H_LS per block (embedded as H ⊗ I, energy basis): (4^n − 1, d, d),
         in the order of :func:`traceless_hermitian_basis` (the identity part of H_LS drops out of Eq. (23))."""
-        n = self.system.n_sites
-        return tuple(self.system.to_energy_basis(_embed(traceless_hermitian_basis(b.dim), b.sites, n))
+        dims = self.system.dims
+        return tuple(self.system.to_energy_basis(_embed(traceless_hermitian_basis(b.dim), b.sites, dims))
                      for b in self.blocks)
 
     @cached_property
     def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:
         """Magnetisation change of each H_LS basis element (0 for sector-diagonal ones)."""
-        return tuple(_traceless_charges(b.dim, b.n_qubits) for b in self.blocks)
+        return tuple(_traceless_charges(b.local_dims) for b in self.blocks)

@@ -23,16 +23,26 @@ The principal values for all frequencies are computed at once (vectorised) by si
 on a composite Gauss–Legendre rule whose panels are graded geometrically towards x = 0 (where
 ω^s n(ω) ~ ω^{s−1}/β is not smooth) and always have ω as a breakpoint, so no node sits on the
 removable singularity. ``tests/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10.
+
+General baths (:class:`BosonicBath`) take any vectorised J(ω ≥ 0). The rule above then covers
+[0, X] with X = max(8 σ, 2 max|ω|) (σ the frequency scale of J), and the tail ∫_X^∞ f(x)/(x − ω) dx, regular
+there, is added by adaptive quadrature to infinity (``scipy.integrate.quad_vec``): a slowly decaying J (the
+1/ω tail of Drude–Lorentz) is integrated in full, not truncated. Only a J that declares its own
+truncation point (the Gaussian cut-off: ``pv_cutoff = 8 ω_c``, where the integrand is e^{−64} of its scale)
+skips the tail; the paper's :class:`Bath` is such a bath and its coefficients are bit-for-bit unchanged.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-__all__ = ["Bath", "spectral_density", "occupation", "coefficients", "principal_value", "PV_CUTOFF_MULT"]
+__all__ = ["Bath", "BosonicBath", "OhmicSpectralDensity", "DrudeLorentzSpectralDensity", "ohmic",
+           "drude_lorentz", "as_bosonic_bath", "spectral_density", "occupation", "coefficients",
+           "hermitian_coefficients", "zero_frequency_spectrum", "principal_value", "PV_CUTOFF_MULT"]
 
 # The integrand carries exp(−(x/ω_c)²): at x = 8 ω_c it is e^{−64} ≈ 1.6e−28 of its scale, so the
 # integral to ∞ equals the one to 8 ω_c far below double precision (the published data stopped at 5 ω_c,
@@ -94,12 +104,238 @@ class Bath:
             object.__setattr__(self, name, value)
 
 
-def spectral_density(omega, bath: Bath) -> np.ndarray:
-    """J(ω) of Eq. (42); zero for ω ≤ 0."""
+    def to_bosonic(self) -> "BosonicBath":
+        """The same bath as a :class:`BosonicBath` with the Ohmic–Gaussian preset (identical coefficients)."""
+        return BosonicBath(ohmic(gamma=self.gamma, omega_c=self.omega_c, s=self.s, cutoff="gaussian"),
+                           beta=self.beta, mu=self.mu)
+
+
+_CUTOFFS = ("gaussian", "exponential")
+# J is checked for finite, non-negative values on this grid of frequencies (geometric, 1e-8 … 1e8).
+_PROBE = np.geomspace(1e-8, 1e8, 321)
+# Generic J: its frequency scale σ is where J peaks on this grid (the rule on [0, 8σ] resolves that shape).
+_SCALE_PROBE = np.geomspace(1e-4, 1e4, 161)
+# Tail ∫_X^∞ f(x)/(x − ω) dx of a J without its own truncation point: relative tolerance of quad_vec.
+TAIL_RTOL = 1e-12
+# J'(0) of a generic callable: Richardson extrapolation of J(h)/h over h = σ · _SLOPE_H0 · 2^{−k},
+# k < _SLOPE_STEPS; accepted when the last two diagonal entries agree to _SLOPE_RTOL.
+_SLOPE_H0 = 1e-3
+_SLOPE_STEPS = 8
+_SLOPE_RTOL = 1e-8
+
+
+@dataclass(frozen=True)
+class OhmicSpectralDensity:
+    r"""J(ω) = γ ω^s e^{−(ω/ω_c)²} (``cutoff="gaussian"``, Eq. (42)) or γ ω^s e^{−ω/ω_c} (``"exponential"``),
+    zero for ω ≤ 0. Built by :func:`ohmic`."""
+
+    gamma: float = 1.0
+    omega_c: float = 10.0
+    s: float = 1.0
+    cutoff: str = "gaussian"
+
+    def __call__(self, omega) -> np.ndarray:
+        omega = np.asarray(omega, dtype=float)
+        pos = np.where(omega > 0, omega, 1.0)
+        power = pos if self.s == 1.0 else pos**self.s
+        decay = (pos / self.omega_c) ** 2 if self.cutoff == "gaussian" else pos / self.omega_c
+        return np.where(omega > 0, self.gamma * power * np.exp(-decay), 0.0)
+
+    @property
+    def scale(self) -> float:
+        return self.omega_c
+
+    @property
+    def pv_cutoff(self) -> float | None:
+        """Truncation of the principal values: 8 ω_c for the Gaussian (e^{−64} ≈ 1.6e−28), none otherwise."""
+        return PV_CUTOFF_MULT * self.omega_c if self.cutoff == "gaussian" else None
+
+    @property
+    def zero_frequency_slope(self) -> float:
+        """J'(0) = lim_{ω→0+} J(ω)/ω: γ for s = 1, 0 for s > 1, ∞ (sub-Ohmic) for s < 1."""
+        return self.gamma if self.s == 1.0 else (0.0 if self.s > 1.0 else math.inf)
+
+
+@dataclass(frozen=True)
+class DrudeLorentzSpectralDensity:
+    r"""J(ω) = 4 λ γ ω / (ω² + γ²) for ω > 0 (twice QuTiP's 2 λ γ ω / (ω² + γ²): see :func:`drude_lorentz`)."""
+
+    lam: float
+    gamma: float
+
+    def __call__(self, omega) -> np.ndarray:
+        omega = np.asarray(omega, dtype=float)
+        pos = np.where(omega > 0, omega, 0.0)
+        return 4.0 * self.lam * self.gamma * pos / (pos**2 + self.gamma**2)
+
+    @property
+    def scale(self) -> float:
+        return self.gamma
+
+    pv_cutoff = None  # the 1/ω tail is integrated to infinity
+
+    @property
+    def zero_frequency_slope(self) -> float:
+        return 4.0 * self.lam / self.gamma
+
+
+@dataclass(frozen=True)
+class _QutipSpectralDensity:
+    """J(ω) = 2 J_QuTiP(ω) of a QuTiP ``BosonicEnvironment`` (the convention of :func:`drude_lorentz`)."""
+
+    env: object
+
+    def __call__(self, omega) -> np.ndarray:
+        omega = np.asarray(omega, dtype=float)
+        pos = np.where(omega > 0, omega, 1.0)
+        return np.where(omega > 0, 2.0 * np.asarray(self.env.spectral_density(pos), dtype=float), 0.0)
+
+
+def _check_positive(where: str, name: str, value, allow_zero: bool = False) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}{name} must be a real number, got {name}={value!r}") from None
+    if not (math.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+        raise ValueError(f"{where}{name} must be finite and {'>= 0' if allow_zero else '> 0'}, "
+                         f"got {name}={value!r}")
+    return value
+
+
+def ohmic(gamma: float = 1.0, omega_c: float = 10.0, s: float = 1.0,
+          cutoff: str = "gaussian") -> OhmicSpectralDensity:
+    r"""The (sub/super-)Ohmic spectral density J(ω) = γ ω^s e^{−(ω/ω_c)²} (Eq. (42), ``cutoff="gaussian"``,
+    the paper's) or γ ω^s e^{−ω/ω_c} (``cutoff="exponential"``).
+
+    Parameters
+    ----------
+    gamma : float
+        Coupling strength γ ≥ 0 (J in the paper's convention J = 2π Σ_k |κ_k|² δ(ω − Ω_k), Eq. (36)).
+    omega_c : float
+        Cut-off ω_c > 0.
+    s : float
+        Ohmicity s > 0 (1: Ohmic). Bohr frequency 0 (Hermitian couplings) needs s ≥ 1.
+    cutoff : {"gaussian", "exponential"}
+    """
+    gamma = _check_positive("ohmic: ", "gamma", gamma, allow_zero=True)
+    omega_c = _check_positive("ohmic: ", "omega_c", omega_c)
+    s = _check_positive("ohmic: ", "s", s)
+    if cutoff not in _CUTOFFS:
+        raise ValueError(f"ohmic: cutoff must be one of {_CUTOFFS}, got cutoff={cutoff!r}")
+    return OhmicSpectralDensity(gamma=gamma, omega_c=omega_c, s=s, cutoff=cutoff)
+
+
+def drude_lorentz(lam: float, gamma: float) -> DrudeLorentzSpectralDensity:
+    r"""The Drude–Lorentz (overdamped) spectral density, in the paper's convention:
+
+    .. math::
+
+        \mathfrak J(\omega) = \frac{4\lambda\gamma\omega}{\omega^2 + \gamma^2}
+                            = 2\,J_{\rm QuTiP}(\omega), \qquad \omega > 0.
+
+    The paper's J (Eq. (36)) is J = 2π Σ_k |κ_k|² δ(ω − Ω_k) for B = Σ_k κ_k b_k; the golden-rule emission
+    rate of a Hermitian coupling S ⊗ (B + B†) is |S_αγ|² J(ω)(n(ω) + 1). QuTiP's environments describe a
+    coupling Q ⊗ X with the power spectrum S(ω) = 2 J_QuTiP(ω)(n(ω) + 1), so the same physical bath has
+    J = 2 J_QuTiP. With this factor, ``drude_lorentz(lam, gamma)`` coupled through ``form="hermitian"`` is
+    QuTiP's ``DrudeLorentzEnvironment(T, lam, gamma)`` coupled through Q, and λ keeps its meaning of
+    reorganisation energy: (1/2π) ∫_0^∞ J(ω)/ω dω = λ (``tests/test_baths.py`` checks both numerically).
+
+    Parameters
+    ----------
+    lam : float
+        Reorganisation energy λ ≥ 0.
+    gamma : float
+        Drude cut-off (inverse bath correlation time) γ > 0.
+    """
+    lam = _check_positive("drude_lorentz: ", "lam", lam, allow_zero=True)
+    gamma = _check_positive("drude_lorentz: ", "gamma", gamma)
+    return DrudeLorentzSpectralDensity(lam=lam, gamma=gamma)
+
+
+@dataclass(frozen=True)
+class BosonicBath:
+    r"""A bosonic bath at inverse temperature β and chemical potential μ with any spectral density J.
+
+    Parameters
+    ----------
+    spectral_density : callable
+        Vectorised J(ω) ≥ 0 for ω > 0 (values for ω ≤ 0 are never used), in the paper's convention
+        J = 2π Σ_k |κ_k|² δ(ω − Ω_k) (Eq. (36)); e.g. :func:`ohmic`, :func:`drude_lorentz`. Checked to be finite and
+        non-negative on a geometric grid 1e−8 … 1e8. Optional attributes used when present: ``scale``
+        (frequency scale σ), ``pv_cutoff`` (a point beyond which J is negligible) and
+        ``zero_frequency_slope`` (exact J'(0)).
+    beta : float
+        Inverse temperature β > 0.
+    mu : float
+        Chemical potential μ ≤ 0 (n(ω) = 1/(e^{β(ω−μ)} − 1) must be ≥ 0 for every mode ω > 0).
+
+    A QuTiP ``BosonicEnvironment`` is converted by :func:`as_bosonic_bath` (J = 2 J_QuTiP, β = 1/T).
+    """
+
+    spectral_density: Callable
+    beta: float
+    mu: float = 0.0
+
+    def __post_init__(self):
+        if not callable(self.spectral_density):
+            raise ValueError("BosonicBath.spectral_density must be a vectorised callable J(omega), got "
+                             f"spectral_density={self.spectral_density!r}")
+        try:
+            with np.errstate(all="ignore"):
+                values = np.asarray(self.spectral_density(_PROBE), dtype=float)
+        except Exception as err:  # noqa: BLE001 - any failure of the user's callable is an input error
+            raise ValueError("BosonicBath.spectral_density must accept an array of frequencies and return "
+                             f"an array of the same shape; calling it failed: {err!r}") from None
+        if values.shape != _PROBE.shape:
+            raise ValueError("BosonicBath.spectral_density must be vectorised (array in, array of the same "
+                             f"shape out), got shape {values.shape} for input shape {_PROBE.shape}")
+        bad = ~np.isfinite(values) | (values < 0)
+        if np.any(bad):
+            w = _PROBE[np.argmax(bad)]
+            raise ValueError("BosonicBath.spectral_density must be finite and >= 0 for omega > 0, got "
+                             f"J({w:.3g}) = {values[np.argmax(bad)]!r}")
+        object.__setattr__(self, "beta", _check_positive("BosonicBath.", "beta", self.beta))
+        try:
+            mu = float(self.mu)
+        except (TypeError, ValueError):
+            raise ValueError(f"BosonicBath.mu must be a real number, got mu={self.mu!r}") from None
+        if not (math.isfinite(mu) and mu <= 0):
+            raise ValueError(f"BosonicBath.mu must be finite and <= 0 (below the lowest bath mode), got mu={mu!r}")
+        object.__setattr__(self, "mu", mu)
+
+    @property
+    def scale(self) -> float:
+        """Frequency scale σ of J: its own ``scale`` attribute, else where J peaks on a geometric grid."""
+        own = getattr(self.spectral_density, "scale", None)
+        if own is not None:
+            return float(own)
+        with np.errstate(all="ignore"):
+            values = np.asarray(self.spectral_density(_SCALE_PROBE), dtype=float)
+        return float(_SCALE_PROBE[int(np.argmax(values))]) if np.max(values) > 0 else 1.0
+
+
+def as_bosonic_bath(bath, name: str = "bath") -> BosonicBath:
+    """A :class:`BosonicBath` from a BosonicBath, the paper's :class:`Bath`, or a QuTiP ``BosonicEnvironment``
+    (J = 2 × its ``spectral_density``, β = 1 / its ``T``; see :func:`drude_lorentz` for the factor 2)."""
+    if isinstance(bath, BosonicBath):
+        return bath
+    if isinstance(bath, Bath):
+        return bath.to_bosonic()
+    if callable(getattr(bath, "spectral_density", None)) and hasattr(bath, "T"):
+        temperature = getattr(bath, "T")
+        if temperature is None or not (math.isfinite(float(temperature)) and float(temperature) > 0):
+            raise ValueError(f"{name}: a QuTiP environment needs a finite temperature T > 0, got T={temperature!r}")
+        return BosonicBath(_QutipSpectralDensity(bath), beta=1.0 / float(temperature))
+    raise ValueError(f"{name} must be a BosonicBath, a Bath or a qutip BosonicEnvironment, "
+                     f"got {type(bath).__name__}")
+
+
+def spectral_density(omega, bath) -> np.ndarray:
+    """J(ω) of the bath (Eq. (42) for :class:`Bath`); zero for ω ≤ 0."""
+    if isinstance(bath, Bath):
+        bath = bath.to_bosonic()
     omega = np.asarray(omega, dtype=float)
-    pos = np.where(omega > 0, omega, 1.0)
-    power = pos if bath.s == 1.0 else pos**bath.s
-    return np.where(omega > 0, bath.gamma * power * np.exp(-((pos / bath.omega_c) ** 2)), 0.0)
+    return np.where(omega > 0, bath.spectral_density(np.where(omega > 0, omega, 1.0)), 0.0)
 
 
 def occupation(omega, bath: Bath) -> np.ndarray:
@@ -178,21 +414,48 @@ def _round_significant(x: np.ndarray, digits: int) -> np.ndarray:
     return np.round(x * scale) / scale
 
 
-def coefficients(omega, bath: Bath) -> tuple[np.ndarray, np.ndarray]:
+def _frequency_cutoff(bath: BosonicBath, omega_max: float) -> tuple[float, bool]:
+    """Upper end X of the composite rule and whether a tail ∫_X^∞ must be added."""
+    own = getattr(bath.spectral_density, "pv_cutoff", None)
+    if own is not None:
+        return max(float(own), 2.0 * omega_max), False
+    return max(PV_CUTOFF_MULT * bath.scale, 2.0 * omega_max), True
+
+
+def _principal_values(fs, omega: np.ndarray, bath: BosonicBath) -> list[np.ndarray]:
+    r"""P∫_0^∞ f(x)/(x − ω) dx for each f in ``fs`` and every ω (1-d array): the composite rule of
+    :func:`principal_value` on [0, X] plus, unless J declares a truncation point, the regular tail
+    ∫_X^∞ f(x)/(x − ω) dx (X ≥ 2 max|ω|) by adaptive quadrature on [X, ∞) to relative ``TAIL_RTOL``."""
+    from scipy.integrate import quad_vec
+
+    cutoff, tail = _frequency_cutoff(bath, float(np.max(np.abs(omega), initial=0.0)))
+    out = [principal_value(f, omega, cutoff) for f in fs]
+    if tail:
+        def integrand(x):
+            with np.errstate(over="ignore", invalid="ignore"):
+                return np.concatenate([f(np.array([x]))[0] / (x - omega) for f in fs])
+
+        values, _ = quad_vec(integrand, cutoff, np.inf, epsrel=TAIL_RTOL, epsabs=0.0, norm="max")
+        out = [o + v for o, v in zip(out, np.split(np.asarray(values, dtype=float), len(fs)))]
+    return out
+
+
+def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
     r"""The coefficients C(ω) and D(ω) of Eq. (41) (with the published 1/(2π), docs/conventions.md) for an array of ω.
 
     Parameters
     ----------
     omega : array_like of float
-        Bohr frequencies E_γ − E_α, any shape; none may be 0 (for σ− couplings ω = 0 never multiplies
-        a non-zero matrix element, and the principal value diverges there for s ≤ 1).
-    bath : Bath
+        Bohr frequencies E_γ − E_α, any shape; none may be 0 (the principal value of J n diverges there
+        for an Ohmic J; Hermitian couplings use :func:`hermitian_coefficients`, which is finite at 0).
+    bath : Bath or BosonicBath
 
     Returns
     -------
     C, D : complex arrays of the shape of ``omega``. Their real parts obey detailed balance,
         Re D(ω) = e^{β(ω−μ)} Re C(ω).
     """
+    bath = as_bosonic_bath(bath)
     omega = np.asarray(omega, dtype=float)
     if np.any(omega == 0.0):
         raise ValueError("coefficients: omega must be non-zero (the principal value diverges at 0)")
@@ -201,9 +464,8 @@ def coefficients(omega, bath: Bath) -> tuple[np.ndarray, np.ndarray]:
     flat = omega.ravel()
     # Deduplicate: many pairs (α, γ) share a Bohr frequency.
     uniq, inverse = np.unique(_round_significant(flat, _DEDUP_DIGITS), return_inverse=True)
-    cutoff = max(PV_CUTOFF_MULT * bath.omega_c, 2.0 * float(np.max(np.abs(uniq))))
-    pv_abs = principal_value(lambda x: _absorption(x, bath), uniq, cutoff)
-    pv_j = principal_value(lambda x: spectral_density(x, bath), uniq, cutoff)
+    pv_abs, pv_j = _principal_values([lambda x: _absorption(x, bath), lambda x: spectral_density(x, bath)],
+                                     uniq, bath)
     pv_em = pv_abs + pv_j  # J(n + 1) = J n + J
     # The golden-rule parts are closed forms, evaluated at every ω itself: the deduplication above would
     # change e^{-βω} by β·1e-12 relative (1e-10 at β = 100), and the populations depend on nothing else.
@@ -214,3 +476,77 @@ def coefficients(omega, bath: Bath) -> tuple[np.ndarray, np.ndarray]:
     c = 0.5 * re_abs - 1j * pv_abs[inverse] / (2 * np.pi)
     d = 0.5 * re_em - 1j * pv_em[inverse] / (2 * np.pi)
     return c.reshape(omega.shape), d.reshape(omega.shape)
+
+
+def _zero_frequency_slope(bath: BosonicBath) -> float:
+    """J'(0) = lim_{ω→0+} J(ω)/ω: the spectral density's own ``zero_frequency_slope`` when it has one, else
+    Richardson extrapolation of J(h)/h to h = 0 over h = σ · 1e−3 · 2^{−k} (k = 0 … 7; σ = ``bath.scale``),
+    which assumes J(h)/h smooth at 0 (J ∝ ω or ω^n, n ≥ 2 integer, near 0). Raises ValueError when the
+    extrapolation does not converge to ``_SLOPE_RTOL`` (sub-Ohmic or fractional-power J)."""
+    own = getattr(bath.spectral_density, "zero_frequency_slope", None)
+    if own is not None:
+        return float(own)
+    h = bath.scale * _SLOPE_H0 * 0.5 ** np.arange(_SLOPE_STEPS)
+    with np.errstate(all="ignore"):
+        r = np.asarray(bath.spectral_density(h), dtype=float) / h
+    table = [r.copy()]
+    for j in range(1, _SLOPE_STEPS):  # Neville–Richardson for an expansion in powers of h (ratio 2)
+        prev = table[-1]
+        table.append(prev[1:] + (prev[1:] - prev[:-1]) / (2.0**j - 1.0))
+    best, previous = table[-1][0], table[-2][-1]
+    size = float(np.max(np.abs(r)))
+    if not (np.isfinite(best) and abs(best - previous) <= _SLOPE_RTOL * max(size, np.finfo(float).tiny)):
+        raise ValueError(
+            "spectral_density: J'(0) = lim J(omega)/omega could not be extrapolated (J(h)/h = "
+            f"{r[0]:.3g} at h = {h[0]:.3g}, {r[-1]:.3g} at h = {h[-1]:.3g}); Bohr frequency 0 needs an Ohmic "
+            "or super-Ohmic J with J(omega)/omega smooth at 0 (or give the callable a zero_frequency_slope)")
+    return max(float(best), 0.0)
+
+
+def zero_frequency_spectrum(bath) -> float:
+    r"""S(0) = lim_{ω→0+} J(ω)(n(ω) + 1) = lim_{ω→0+} J(ω) n(ω): the golden-rule rate at Bohr frequency 0.
+
+    With μ = 0, n(ω) ≈ 1/(βω), so S(0) = J'(0)/β (γ/β for the Ohmic J of Eq. (42); QuTiP's 2 J'(0)/β in its
+    convention J_QuTiP = J/2). With μ < 0, n(0) is finite and S(0) = J(0⁺)(n(0) + 1) = 0 for any J with a
+    finite J'(0). J'(0) comes from :func:`_zero_frequency_slope`. Sub-Ohmic J (s < 1): ValueError (S(0) = ∞).
+    """
+    bath = as_bosonic_bath(bath)
+    slope = _zero_frequency_slope(bath)
+    if not math.isfinite(slope):
+        raise ValueError("spectral_density: J(omega)/omega diverges as omega -> 0 (sub-Ohmic, s < 1): the rate "
+                         "at Bohr frequency 0, lim J(omega)(n(omega) + 1), is infinite")
+    return slope / bath.beta if bath.mu == 0.0 else 0.0
+
+
+def hermitian_coefficients(omega, bath) -> np.ndarray:
+    r"""Γ(ω) = ∫_0^∞ e^{iωt} <X(t) X> dt / (its Eq. (41) normalisation) for a Hermitian coupling S ⊗ X,
+    X = B + B†, at every Bohr frequency ω = E_γ − E_α, **including ω = 0**:
+
+    .. math::
+
+        \Gamma(\omega) = D(\omega) + \overline{C(-\omega)}
+            = \frac{S(\omega)}{2} - \frac{i}{2\pi}\Big(\mathcal P\!\!\int_0^\infty
+              \frac{\mathfrak J(x)(n(x)+1)}{x-\omega}dx - \mathcal P\!\!\int_0^\infty
+              \frac{\mathfrak J(x)n(x)}{x+\omega}dx\Big),
+
+    S(ω) = J(ω)(n(ω)+1) for ω > 0, J(|ω|) n(|ω|) for ω < 0. At ω = 0 the two principal values diverge
+    separately (∫ J n / x for Ohmic J) but their difference is finite:
+    Γ(0) = S(0)/2 − (i/2π) ∫_0^∞ J(x)/x dx, with S(0) from :func:`zero_frequency_spectrum`.
+
+    The Hermitian-form Redfield dissipator is then −[S, Λρ] + [S, ρΛ†] + …, Λ = S ∘ Γ (``redfield.py``).
+    """
+    bath = as_bosonic_bath(bath)
+    omega = np.asarray(omega, dtype=float)
+    if np.any(~np.isfinite(omega)):
+        raise ValueError("hermitian_coefficients: omega must be finite")
+    flat = omega.ravel()
+    out = np.zeros(flat.shape, dtype=complex)
+    nz = flat != 0.0
+    if np.any(nz):
+        c, d = coefficients(np.concatenate([-flat[nz], flat[nz]]), bath)
+        k = int(np.sum(nz))
+        out[nz] = d[k:] + np.conj(c[:k])
+    if not np.all(nz):
+        (pv_j,) = _principal_values([lambda x: spectral_density(x, bath)], np.array([0.0]), bath)
+        out[~nz] = 0.5 * zero_frequency_spectrum(bath) - 1j * pv_j[0] / (2 * np.pi)
+    return out.reshape(omega.shape)

@@ -10,10 +10,11 @@ import numpy as np
 
 from .ansatz import Ansatz, _block_basis, _embed
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
-from .redfield import Redfield, populations, second_order_coherences
+from .redfield import Redfield, populations, second_order_coherences, stationary_populations
 
 __all__ = ["LindbladCandidate", "l2_prime", "lindblad_superoperator", "candidate_rate_matrix",
-           "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate"]
+           "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate",
+           "population_rates"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +55,40 @@ class LindbladCandidate:
                                 axes=1)
         system = self.ansatz.system
         h = np.asarray(self.hamiltonians[b], dtype=complex)
-        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.n_sites)[0])
+        return system.to_energy_basis(_embed(h[None], self.ansatz.blocks[b].sites, system.dims)[0])
+
+    def to_qutip(self, epsilon: float = 1.0):
+        r"""The candidate's Liouvillian L0 + ε² L2' (Eqs. (18), (23)) as a ``qutip`` super-operator.
+
+        L0(ρ) = i[ρ, H_S]; L2' has the Lamb shifts H_LS and the dissipators of Γ = Σ_j w_j v_j v_j† with
+        jump operators L_j = Σ_α (v_j)_α F_α (``qutip.lindblad_dissipator`` weighted by w_j, so a Γ with
+        rounding-size negative eigenvalues is represented as it is). Computational basis, ``dims`` of the
+        system, QuTiP's column-stacking convention: ``qutip.steadystate`` and ``qutip.mesolve`` take it as is.
+
+        Parameters
+        ----------
+        epsilon : float
+            System–bath coupling ε > 0 (1: L0 + L2').
+        """
+        import qutip
+
+        epsilon = float(epsilon)
+        if not (np.isfinite(epsilon) and epsilon > 0):
+            raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+        system = self.ansatz.system
+        dims = [list(system.dims), list(system.dims)]
+        h = np.array(system.hamiltonian, dtype=complex)
+        sup = None
+        for b, (f, g) in enumerate(zip(self.ansatz.operators, self.gammas)):
+            h = h + epsilon**2 * system.to_computational_basis(self.lamb_shift_energy_basis(b))
+            w, v = np.linalg.eigh(0.5 * (g + g.conj().T))
+            jumps = system.to_computational_basis(np.tensordot(v.T, f, axes=(1, 0)))
+            for wj, lj in zip(w, jumps):
+                if wj != 0.0:
+                    term = epsilon**2 * wj * qutip.lindblad_dissipator(qutip.Qobj(lj, dims=dims))
+                    sup = term if sup is None else sup + term
+        liouvillian = qutip.liouvillian(qutip.Qobj(0.5 * (h + h.conj().T), dims=dims))
+        return liouvillian if sup is None else liouvillian + sup
 
 
 def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
@@ -150,7 +184,8 @@ class CandidateCheck:
     finite_epsilon_population_l1 : the same for the exact steady state of L0 + ε² L2' at ``epsilon``.
     coherence_error : max |ρ̄_ε[α≠ν]/ε² − ρ2[α≠ν]| against Eq. (15), relative to max |ρ2|.
     min_gamma_eigenvalue : min over blocks of λ_min(Γ_b) (≥ 0: completely positive).
-    continuity_violation : max |Tr[O L2'(X)]| for σx, σy, σz on every site outside the blocks (Eq. (22)).
+    continuity_violation : max |Tr[O L2'(X)]| for O in a basis of the traceless observables of every site outside
+        the blocks (σx, σy, σz on a qubit; Eq. (22)).
     """
 
     population_l1: float
@@ -161,17 +196,33 @@ class CandidateCheck:
     epsilon: float
 
 
+# Off-diagonal entries of a candidate's population block are rates Σ_ab Γ_ab conj(F_a[k,m]) F_b[k,m] ≥ 0 for
+# Γ ⪰ 0; rounding can leave them this far (relative to the largest) below zero, and they are clipped there.
+RATE_ROUNDING_RTOL = 1e-12
+
+
+def population_rates(rate_matrix: np.ndarray) -> np.ndarray:
+    """The transition rates (off-diagonal part, ≥ 0) of a population block W; ValueError if an off-diagonal
+    entry is negative beyond rounding (not the population block of a completely positive generator)."""
+    r = np.array(rate_matrix, dtype=float)
+    np.fill_diagonal(r, 0.0)
+    top = np.max(np.abs(r), initial=0.0)
+    if np.min(r, initial=0.0) < -RATE_ROUNDING_RTOL * top:
+        raise ValueError(f"rate_matrix has a negative transition rate {np.min(r):.3g} (largest {top:.3g}): "
+                         "not the population block of a completely positive generator")
+    return np.clip(r, 0.0, None)
+
+
 def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
-    """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8))."""
-    w, v = np.linalg.eig(candidate_rate_matrix(candidate))
-    i = int(np.argmin(np.abs(w)))
-    pvec = np.real(v[:, i])
-    return pvec / pvec.sum()
+    """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8)), by the GTH solver of the Redfield populations
+    (:func:`~lindblad_core.redfield.stationary_populations`)."""
+    return stationary_populations(population_rates(candidate_rate_matrix(candidate)))
 
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:
     """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS (issue #3)."""
-    from .model import SIGMA_X, SIGMA_Y, SIGMA_Z, site_operator
+    from .ansatz import traceless_hermitian_basis
+    from .system import embed
 
     system = red.system
     d = system.dim
@@ -195,8 +246,9 @@ def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: flo
     for site in range(system.n_sites):
         if site in block_sites:
             continue
-        for op in (SIGMA_X, SIGMA_Y, SIGMA_Z):
-            o = system.to_energy_basis(site_operator(op, site, system.n_sites))
+        # a basis of the site's traceless observables (σx, σy, σz up to normalisation on a qubit)
+        local = traceless_hermitian_basis(system.dims[site]) * np.sqrt(2.0)
+        for o in system.to_energy_basis(embed(local, (site,), tuple(system.dims))):
             viol = max(viol, abs(np.trace(o @ x)))
     return CandidateCheck(
         population_l1=float(np.sum(np.abs(p_bar - p))),

@@ -1,20 +1,26 @@
 r"""The paper's setting in one serialisable record: an XXZ chain with left/middle/right parts and its baths.
 
 ``ChainSetup`` holds only scalars (and a per-site γ tuple), so ``dataclasses.asdict`` of it is stored next to
-every result and keys the sweep cache. Site layout (Fig. 1, Eq. (35)): sites ``0 … N_L−1`` couple to the left
-bath(s) at β_L, the last ``N_R`` sites to the right bath(s) at β_R, the ``N_M`` sites between to none.
+every result and keys the sweep cache. It is a pure record: the derived ``System``/``Redfield`` are cached
+outside it (``functools.lru_cache`` keyed by the frozen, hashable record). Site layout (Fig. 1, Eq. (35)):
+sites ``0 … N_L−1`` couple to the left bath(s) at β_L, the last ``N_R`` sites to the right bath(s) at β_R, the
+``N_M`` sites between to none.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, fields, replace
-from dataclasses import field as dataclass_field
 
 from .baths import Bath
-from .model import FIELDS, System, xxz_hamiltonian
+from .model import FIELDS, SIGMA_MINUS, System, xxz_hamiltonian
 from .redfield import Redfield, redfield
+from .system import Coupling, OpenSystem
+
+# Derived objects of the most recently used setups (a sweep asks each setup for its Redfield several times).
+_DERIVED_CACHE_SIZE = 8
 
 __all__ = ["ChainSetup", "xxz_chain"]
 
@@ -51,7 +57,6 @@ class ChainSetup:
     omega_c: float = 10.0
     s: float = 1.0
     mu: float = 0.0
-    _cache: dict = dataclass_field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         for name, minimum in (("n_left", 1), ("n_middle", 0), ("n_right", 0)):
@@ -123,24 +128,40 @@ class ChainSetup:
 
     @property
     def system(self) -> System:
-        if "system" not in self._cache:
-            self._cache["system"] = System(self.hamiltonian(), self.bath_sites)
-        return self._cache["system"]
+        """The paper's :class:`System` (cached per setup value)."""
+        return _system(self)
 
     @property
     def redfield(self) -> Redfield:
-        if "redfield" not in self._cache:
-            self._cache["redfield"] = redfield(self.system, self.baths)
-        return self._cache["redfield"]
+        """:func:`redfield` of ``system`` with ``baths`` (cached per setup value)."""
+        return _redfield(self)
+
+    def open_system(self) -> OpenSystem:
+        """The same model as an :class:`OpenSystem`: one exchange coupling σ− ⊗ B† + σ+ ⊗ B per bath site
+        (Eq. (35)) to the paper's Ohmic–Gaussian bath of that site. ``redfield(setup.open_system())`` equals
+        ``setup.redfield`` (``tests/test_open_system.py``)."""
+        couplings = [Coupling(SIGMA_MINUS, (site,), bath.to_bosonic(), form="exchange")
+                     for site, bath in zip(self.bath_sites, self.baths)]
+        return OpenSystem(self.hamiltonian(), couplings, dims=(2,) * self.n_sites)
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         if isinstance(d["gamma"], tuple):
             d["gamma"] = list(d["gamma"])
         return d
 
     def replace(self, **changes) -> "ChainSetup":
         return replace(self, **changes)
+
+
+@functools.lru_cache(maxsize=_DERIVED_CACHE_SIZE)
+def _system(setup: ChainSetup) -> System:
+    return System(setup.hamiltonian(), setup.bath_sites)
+
+
+@functools.lru_cache(maxsize=_DERIVED_CACHE_SIZE)
+def _redfield(setup: ChainSetup) -> Redfield:
+    return redfield(_system(setup), setup.baths)
 
 
 def xxz_chain(**kwargs) -> ChainSetup:

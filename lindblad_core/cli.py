@@ -332,3 +332,7 @@ def main(argv=None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -255,7 +255,8 @@ class ConicProblem:
 # methods of SDPT3 / SeDuMi were made for: the Newton system is m × m (m variables), assembled block by block
 # from n×n complex products, never larger than the blocks themselves.
 
-IPM_TOL = 1e-9  # relative duality gap of "optimal" …
+IPM_TOL = 1e-9  # duality gap of "optimal": at most IPM_TOL_ABS + IPM_TOL·|objective| (a tenth of what a tight
+IPM_TOL_ABS = 1e-10  # certified interval may span, solvers.CERT_ATOL + CERT_RTOL·|τ|) …
 IPM_RES_TOL = 1e-8  # … with relative primal and dual residuals below this (near the optimum the primal
 # residual of the HKM step stalls at ~1e-9 … 1e-8 as S⁻¹ grows; the certificates repair the multipliers)
 IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
@@ -312,8 +313,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
     SDPT3). The multipliers X_k ⪰ 0 satisfy Σ_k Re Tr(L_kj X_k) = c_j − (Eᵀu)_j at the optimum (the same
     convention as Clarabel's duals through :func:`hermitian_dual`); the dual objective is
-    −Σ_k Re Tr(C_k X_k) + fᵀu. Returns (status, y, [X_k], iterations); status "optimal" when the relative
-    gap is below ``IPM_TOL`` and the residuals below ``IPM_RES_TOL``, "optimal_inaccurate" within
+    −Σ_k Re Tr(C_k X_k) + fᵀu. Returns (status, y, [X_k], iterations); status "optimal" when the gap is
+    below ``IPM_TOL_ABS + IPM_TOL·|cᵀy|`` and the residuals below ``IPM_RES_TOL``, "optimal_inaccurate" within
     ``IPM_INACCURATE`` of both (the best iterate when progress stalls), else "solver_error". Nothing here is trusted: the callers certify.
     """
     m, ne = len(c), len(f)
@@ -353,8 +354,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         mu = gap / n_total
         res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
         res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d)) / norm_b
-        merit = max(abs(pobj - dobj) / (1.0 + abs(pobj) + abs(dobj)) / IPM_TOL, gap / (1.0 + abs(pobj)) / IPM_TOL,
-                    res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
+        gap_tol = IPM_TOL_ABS + IPM_TOL * abs(pobj)
+        merit = max(abs(pobj - dobj) / gap_tol, gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
         log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e", it, pobj, dobj, gap, res_p, res_d)
         if merit < best_merit:
             best, best_merit, since = (y.copy(), [x.copy() for x in x_mat]), merit, 0

@@ -75,10 +75,10 @@ import numpy as np
 
 from .baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, principal_value, spectral_density
 from .ansatz import Ansatz, paper_blocks
-from .candidate import LindbladCandidate, l2_prime, local_lindblad_candidate
+from .candidate import LindbladCandidate, l2_prime, local_lindblad_candidate, population_rates
 from .model import SIGMA_X, SIGMA_Y, SIGMA_Z, System, site_operator
 from .redfield import (COUPLING_ATOL, SUPEROPERATOR_MAX_DIM, Redfield, l2, l2_superoperator, populations,
-                       rate_matrix)
+                       rate_matrix, stationary_populations)
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +123,6 @@ PAPER_EPSILON = 0.01
 SECULAR_RTOL = 1e-9
 # Kossakowski eigenvalues above −KOSSAKOWSKI_RTOL · (largest |eigenvalue|) count as non-negative (rounding).
 KOSSAKOWSKI_RTOL = 1e-12
-# The zeroth-order NESS must be unique: the second-smallest singular value of the population block must
-# exceed this fraction of the largest one (as in redfield.UNIQUENESS_RTOL).
-UNIQUENESS_RTOL = 1e-13
 # A jump with n non-zero elements is applied through its n² element pairs when SPARSE_JUMP_FACTOR n² < d³
 # (two dense d×d products cost ~d³ each, a gathered pair ~SPARSE_JUMP_FACTOR/2 times a BLAS multiply-add).
 SPARSE_JUMP_FACTOR = 8.0
@@ -748,13 +745,10 @@ def zeroth_order_populations(generator) -> np.ndarray:
     r"""Zeroth-order NESS populations p' of L2' (App. A, B): W' p' = 0, Σ p' = 1, with W' the population block
     (Eq. (B5)). Raises ValueError if the kernel of W' is not one-dimensional."""
     gen = _as_generator(generator)
-    w = gen.rate_matrix()
-    _, sv, vh = np.linalg.svd(w)
-    if sv.size > 1 and sv[-2] < UNIQUENESS_RTOL * sv[0]:
-        raise ValueError(f"{gen.name}: the zeroth-order NESS is not unique (population block has a kernel of "
-                         "dimension > 1)")
-    p = np.real(vh[-1].conj())
-    return p / p.sum()
+    try:
+        return stationary_populations(population_rates(gen.rate_matrix()))
+    except ValueError as err:
+        raise ValueError(f"{gen.name}: {err}") from err
 
 
 def kossakowski_min_eigenvalue(generator) -> float:

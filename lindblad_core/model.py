@@ -21,6 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .system import DEGENERACY_ATOL, HERMITICITY_ATOL, EnergyBasis, validated_hamiltonian
+
 __all__ = [
     "SIGMA_MINUS",
     "SIGMA_PLUS",
@@ -41,13 +43,6 @@ SIGMA_X = np.array([[0.0, 1.0], [1.0, 0.0]])
 SIGMA_Y = np.array([[0.0, -1j], [1j, 0.0]])
 PROJECTOR_UP = np.diag([1.0, 0.0])  # |0><0| = (1 + σz)/2
 FIELDS = {"projector": PROJECTOR_UP, "sigma_z": SIGMA_Z}
-
-# Two eigenvalues closer than this (relative to max(1, ‖H‖)) count as degenerate: the theory of Sec. II.B
-# (coherences of Eq. (15) divide by E_α − E_ν) does not apply there.
-DEGENERACY_ATOL = 1e-9
-# Largest |H − H†| accepted as rounding noise in a user-supplied Hamiltonian.
-HERMITICITY_ATOL = 1e-12
-
 
 def site_operator(op: np.ndarray, site: int, n_sites: int) -> np.ndarray:
     """``I ⊗ … ⊗ op ⊗ … ⊗ I`` with ``op`` on ``site`` (0-based, site 0 the slowest factor)."""
@@ -117,8 +112,12 @@ def xxz_hamiltonian(
 
 
 @dataclass(frozen=True, eq=False)
-class System:
+class System(EnergyBasis):
     r"""A system Hamiltonian H_S on N qubits and the sites that couple to baths through σ−.
+
+    The paper's special case of :class:`~lindblad_core.system.OpenSystem` without the baths (they are passed
+    to :func:`~lindblad_core.redfield.redfield` separately); the energy basis is the shared implementation of
+    :class:`~lindblad_core.system.EnergyBasis` (sector-wise diagonalisation by magnetisation).
 
     Parameters
     ----------
@@ -148,16 +147,7 @@ class System:
         n_sites = d.bit_length() - 1
         if d < 2 or 2**n_sites != d:
             raise ValueError(f"hamiltonian must have size 2^N x 2^N for N >= 1 qubits, got {d} x {d}")
-        if not np.all(np.isfinite(h)):
-            raise ValueError("hamiltonian must be finite")
-        asym = np.max(np.abs(h - h.conj().T))
-        if asym > HERMITICITY_ATOL * max(1.0, np.max(np.abs(h))):
-            raise ValueError(f"hamiltonian must be Hermitian, got max|H - H^dagger| = {asym:.3g}")
-        h = 0.5 * (h + h.conj().T)
-        if not np.iscomplexobj(h) or np.max(np.abs(h.imag)) == 0.0:
-            h = np.real(h).astype(float)
-        h.setflags(write=False)
-        object.__setattr__(self, "hamiltonian", h)
+        object.__setattr__(self, "hamiltonian", validated_hamiltonian(h))
         sites = tuple(self.bath_sites)
         if len(sites) == 0:
             raise ValueError("bath_sites must name at least one site")
@@ -167,88 +157,15 @@ class System:
         if len(set(sites)) != len(sites):
             raise ValueError(f"bath_sites must not repeat a site, got {sites}")
         object.__setattr__(self, "bath_sites", tuple(int(s) for s in sites))
-        if not self.allow_degenerate:
-            gaps = np.diff(self.energies)
-            tol = DEGENERACY_ATOL * max(1.0, float(np.max(np.abs(self.energies))))
-            if gaps.size and gaps.min() < tol:
-                i = int(np.argmin(gaps))
-                raise ValueError(
-                    f"hamiltonian is degenerate within {tol:.1e}: E[{i}] = {self.energies[i]:.12g} and "
-                    f"E[{i + 1}] = {self.energies[i + 1]:.12g}; the theory of Sec. II.B needs a "
-                    "non-degenerate H_S (pass allow_degenerate=True to inspect it anyway)"
-                )
+        self._check_nondegenerate()
 
     @property
-    def dim(self) -> int:
-        return self.hamiltonian.shape[0]
+    def dims(self) -> tuple[int, ...]:
+        return (2,) * (self.dim.bit_length() - 1)
 
     @property
-    def n_sites(self) -> int:
-        return self.dim.bit_length() - 1
-
-    @cached_property
-    def _eigh(self):
-        """Eigen-decomposition, ascending. When H_S has exact zeros between different magnetisation sectors
-        (the XXZ chain, built from exact Kronecker products, does), each sector is diagonalised on its own, so
-        that every eigenvector lies exactly in one sector: the U(1) selection rules the SDPs rely on
-        (``symmetry.py``) then hold exactly in the computed data, not only up to the ~1e-16 mixing a dense
-        ``eigh`` leaves between sectors."""
-        h = self.hamiltonian
-        m = np.rint(np.real(np.diag(self.magnetisation))).astype(int)
-        labels = None
-        if np.any(h[m[:, None] != m[None, :]] != 0):
-            energies, vectors = np.linalg.eigh(h)  # no exact sector structure: one dense solve
-        else:
-            energies = np.empty(self.dim)
-            vectors = np.zeros((self.dim, self.dim), dtype=h.dtype)
-            start = 0
-            for value in np.unique(m):
-                idx = np.flatnonzero(m == value)
-                w, v = np.linalg.eigh(h[np.ix_(idx, idx)])
-                cols = slice(start, start + len(idx))
-                energies[cols] = w
-                vectors[np.ix_(idx, np.arange(start, start + len(idx)))] = v
-                start += len(idx)
-            order = np.argsort(energies, kind="stable")
-            energies, vectors = energies[order], vectors[:, order]
-            labels = np.repeat(np.unique(m), [np.sum(m == v) for v in np.unique(m)])[order]
-        energies.setflags(write=False)
-        vectors.setflags(write=False)
-        return energies, vectors, labels
-
-    @cached_property
-    def eigenvector_error(self) -> float:
-        """First-order estimate of the rounding error of the computed eigenvectors: max_j ‖δv_j‖ ≈
-        d u ‖H‖₂ / gap_j (Davis–Kahan for a backward-stable eigensolver), gap_j being the distance to the
-        nearest other eigenvalue of the same magnetisation sector when sectors are diagonalised separately
-        (vectors of different sectors cannot mix: their overlaps are exact zeros)."""
-        e, _, labels = self._eigh
-        groups = [np.arange(self.dim)] if labels is None else [np.flatnonzero(labels == v) for v in np.unique(labels)]
-        gap = np.inf
-        for idx in groups:
-            if len(idx) > 1:
-                gap = min(gap, float(np.min(np.diff(np.sort(e[idx])))))
-        if gap == np.inf:
-            return float(self.dim * np.finfo(float).eps)
-        scale = max(float(np.max(np.abs(e))), np.finfo(float).tiny)
-        return float(self.dim * np.finfo(float).eps / 2 * scale / max(gap, np.finfo(float).tiny))
-
-    @property
-    def energies(self) -> np.ndarray:
-        return self._eigh[0]
-
-    @property
-    def eigenvectors(self) -> np.ndarray:
-        return self._eigh[1]
-
-    def to_energy_basis(self, op: np.ndarray) -> np.ndarray:
-        """``<E_α| op |E_β>`` for an operator (or a stack of them) in the computational basis."""
-        v = self.eigenvectors
-        return v.conj().T @ op @ v
-
-    def to_computational_basis(self, op: np.ndarray) -> np.ndarray:
-        v = self.eigenvectors
-        return v @ op @ v.conj().T
+    def forms(self) -> tuple[str, ...]:
+        return ("exchange",) * len(self.bath_sites)
 
     @cached_property
     def coupling_operators(self) -> np.ndarray:

@@ -13,11 +13,12 @@ import numpy as np
 from . import reference
 from .chain import ChainSetup
 from .solvers import DELTA_TOL, RESULT_STATUSES
-from .sweeps import four_panel_points, run_sweep
+from .sweeps import four_panel_points, grid, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
     "table_columns", "paper_tables", "lemma1_table", "FIG4B_PUBLISHED_G", "fig4b_published_points",
+    "FREE_TRACE_COLUMN", "FIGURE_ROWS", "free_trace_points", "free_trace_column",
 ]
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
@@ -26,6 +27,10 @@ PAPER_TABLES = {
     ("II", 1): ("Impossible", "Impossible"), ("II", 2): ("Maybe possible", "Impossible"),
 }
 TABLE_BIAS = {"I": 0.0, "II": 0.01}
+# The figure behind each table row: (table, N_L = N_R) → figure.
+FIGURE_ROWS = {("I", 1): "Fig. 2", ("I", 2): "Fig. 3", ("II", 1): "Fig. A1", ("II", 2): "Fig. A2"}
+# Beyond the paper (issue 12): the coherence column with Tr Γ_b free (tau_pop_coh(..., free_trace=True)).
+FREE_TRACE_COLUMN = "correct coherences (free trace)"
 
 
 def _decided(table) -> np.ndarray:
@@ -160,10 +165,33 @@ def table_columns(table) -> dict:
     return out
 
 
-def paper_tables(*, beta_right, beta_left_grid, g_grid, g_fixed=0.01, beta_left_fixed=1.0, progress=None):
+def free_trace_points(base: ChainSetup, *, beta_right, g_grid, beta_left_fixed=1.0, target="published"):
+    """The points of panel (d) (τ^pop,coh versus g at β_L = ``beta_left_fixed``, one curve per β_R) with
+    Tr Γ_b free (issue 12), tagged "vs_g_free"."""
+    return grid(base.replace(beta_left=float(beta_left_fixed)), "tau_pop_coh",
+                {"target": target, "free_trace": True}, tag="vs_g_free", beta_right=beta_right, g=g_grid)
+
+
+def free_trace_column(table) -> str:
+    """The free-trace coherence column from a :func:`free_trace_points` sweep, by the rule of
+    :func:`table_columns`: "Impossible" when every non-equilibrium, non-degenerate point is decided
+    impossible (its certified lower bound ≥ δ_tol), "Maybe possible" when one is certified possible,
+    otherwise "Inconclusive"."""
+    rows = table[~np.isclose(table["beta_left"], table["beta_right"]) & (table["status"] != "degenerate")]
+    decided = rows[_decided(rows)]
+    label = _column(decided["verdict"])
+    if label == "Impossible" and len(decided) < len(rows):
+        label = "Inconclusive"
+    return label
+
+
+def paper_tables(*, beta_right, beta_left_grid, g_grid, g_fixed=0.01, beta_left_fixed=1.0, progress=None,
+                 free_trace: bool = False):
     """Tables I (ε0 = 0) and II (ε0 = 0.01) from the certified four-panel sweeps of Figs. 2, 3, A1, A2
     (read from the result cache when the figure notebooks have run). One row per (table, N_L = N_R) with
-    the two verdict columns, the paper's entry and whether they match."""
+    the two verdict columns, the paper's entry and whether they match. With ``free_trace`` a column
+    ``FREE_TRACE_COLUMN`` is added, from the panel-(d) points with Tr Γ_b free (:func:`free_trace_points`,
+    cached by notebook 10); it is not part of "matches paper"."""
     import pandas as pd
 
     rows = []
@@ -173,6 +201,10 @@ def paper_tables(*, beta_right, beta_left_grid, g_grid, g_fixed=0.01, beta_left_
                                    g_fixed=g_fixed, beta_left_fixed=beta_left_fixed,
                                    options={"target": "published"})
         cols = table_columns(run_sweep(points, progress=progress))
+        if free_trace:
+            free = run_sweep(free_trace_points(base, beta_right=beta_right, g_grid=g_grid,
+                                               beta_left_fixed=beta_left_fixed), progress=progress)
+            cols[FREE_TRACE_COLUMN] = free_trace_column(free)
         rows.append({"table": name, "N_L = N_R": n_lr, **cols, "paper": " / ".join(expected),
                      "matches paper": (cols["correct populations"], cols["correct coherences"]) == expected})
     return pd.DataFrame(rows)

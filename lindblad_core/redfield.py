@@ -13,6 +13,18 @@ physical one,
 (B_ℓ likewise with D_ℓ), so that dρ/dt = i[ρ, H_S] + ε² L2(ρ) is the Redfield equation. "h.c." is read
 so that the map is linear and Hermiticity preserving for any argument: L2(X)† = L2(X†).
 
+Hermitian couplings S ⊗ (B + B†), S = S† (:class:`~lindblad_core.system.Coupling` with ``form="hermitian"``, or
+an exchange coupling whose S happens to be Hermitian: the same operator) are written in the same frame with
+A_ℓ = 0 and B_ℓ = Λ_ℓ = S_ℓ ∘ Γ_ℓ, Γ(ω) = D(ω) + conj(C(−ω)) (:func:`~lindblad_core.baths.hermitian_coefficients`):
+
+.. math::
+
+    \mathcal L_2(\rho) = -[S, \Lambda\rho] + [S, \rho\Lambda^\dagger],
+
+the standard non-secular Bloch–Redfield form, equal to the exchange expression with A = S ∘ C, B = S ∘ D
+(B + A† = Λ) wherever both are defined, and finite at Bohr frequency 0 (the diagonal elements of S, where
+C(0) and D(0) diverge separately for an Ohmic J but Γ(0) = S(0)/2 − (i/2π)∫J/x does not).
+
 All arrays are in the energy eigenbasis internally; the public functions take ``basis="computational"``
 (default) or ``"energy"``.
 """
@@ -23,12 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baths import Bath, coefficients
+from .baths import Bath, coefficients, hermitian_coefficients
 from .model import System
+from .system import OpenSystem
 
 __all__ = [
     "Redfield",
     "redfield",
+    "stationary_populations",
     "l2",
     "l2_superoperator",
     "rate_matrix",
@@ -57,17 +71,20 @@ class Redfield:
 
     Attributes
     ----------
-    system : System
-    baths : tuple of Bath, one per ``system.bath_sites`` entry.
-    coupling : (n_baths, d, d) array, S_ℓ = σ−^(ℓ).
-    a_ops, b_ops : (n_baths, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise).
+    system : System or OpenSystem
+    baths : tuple of Bath or BosonicBath, one per coupling (per ``system.bath_sites`` entry for a System).
+    coupling : (n_couplings, d, d) array, S_ℓ (σ−^(ℓ) for a System).
+    a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
+        Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
+    forms : tuple of str, ``"exchange"`` or ``"hermitian"`` per coupling.
     """
 
-    system: System
-    baths: tuple[Bath, ...]
+    system: System | OpenSystem
+    baths: tuple
     coupling: np.ndarray
     a_ops: np.ndarray
     b_ops: np.ndarray
+    forms: tuple[str, ...] = ()
 
     @property
     def dim(self) -> int:
@@ -78,15 +95,32 @@ class Redfield:
         return self.system.energies
 
 
-def redfield(system: System, baths) -> Redfield:
-    """Assemble the Redfield operators A_ℓ, B_ℓ of Eq. (40) for ``system`` coupled to ``baths``.
+def redfield(system, baths=None) -> Redfield:
+    """Assemble the Redfield operators A_ℓ, B_ℓ of Eq. (40).
 
     Parameters
     ----------
-    system : System
-    baths : Bath or sequence of Bath
+    system : OpenSystem, ChainSetup or System
+        An :class:`~lindblad_core.system.OpenSystem` carries its couplings and baths (``baths`` must be
+        omitted); a :class:`~lindblad_core.chain.ChainSetup` gives its (cached) ``setup.redfield``; the paper's
+        :class:`~lindblad_core.model.System` couples each bath site through σ− to ``baths``.
+    baths : Bath or sequence of Bath, only with a System
         One bath per entry of ``system.bath_sites`` (a single Bath is used for every site).
     """
+    from .chain import ChainSetup
+
+    if isinstance(system, ChainSetup):
+        if baths is not None:
+            raise ValueError("baths must be omitted for a ChainSetup (it defines its own baths)")
+        return system.redfield
+    if isinstance(system, OpenSystem):
+        if baths is not None:
+            raise ValueError("baths must be omitted for an OpenSystem (each Coupling carries its bath)")
+        return _assemble(system, system.baths, system.forms)
+    if not isinstance(system, System):
+        raise ValueError(f"system must be an OpenSystem, a ChainSetup or a System, got {type(system).__name__}")
+    if baths is None:
+        raise ValueError("baths must be given for a System (one Bath per bath site)")
     if isinstance(baths, Bath):
         baths = (baths,) * len(system.bath_sites)
     baths = tuple(baths)
@@ -95,27 +129,41 @@ def redfield(system: System, baths) -> Redfield:
     for b in baths:
         if not isinstance(b, Bath):
             raise ValueError(f"baths must hold Bath objects, got {type(b).__name__}")
+    return _assemble(system, baths, system.forms)
+
+
+def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     s_e = system.to_energy_basis(system.coupling_operators)
     e = system.energies
     omega = e[None, :] - e[:, None]  # ω[α, γ] = E_γ − E_α
     a_ops = np.zeros(s_e.shape, dtype=complex)
     b_ops = np.zeros(s_e.shape, dtype=complex)
     masks = np.abs(s_e) > COUPLING_ATOL
-    for ell in range(len(baths)):
-        if np.any(np.abs(omega[masks[ell]]) < 1e-12 * max(1.0, np.max(np.abs(e)))):
+    zero = np.abs(omega) < 1e-12 * max(1.0, np.max(np.abs(e)))
+    for ell, form in enumerate(forms):
+        if form == "exchange" and np.any(zero[masks[ell]]):
+            sites = getattr(system, "couplings", None)
+            where = f"coupling {ell} (sites {sites[ell].sites})" if sites else f"bath site {system.bath_sites[ell]}"
             raise ValueError(
-                f"bath site {system.bath_sites[ell]} couples levels with Bohr frequency 0; the Redfield "
-                "coefficients of Eq. (41) diverge there for s <= 1 (docs/conventions.md)"
+                f"{where} couples levels with Bohr frequency 0 through a non-Hermitian S; the principal values "
+                "of Eq. (41) diverge there for an Ohmic J (docs/conventions.md); a Hermitian S "
+                "(form='hermitian') is finite at 0"
             )
-    for bath in dict.fromkeys(baths):  # sites with identical baths share one set of coefficients
-        sites = [ell for ell, b in enumerate(baths) if b == bath]
-        union = np.any(masks[sites], axis=0)
-        c_mat = np.zeros(omega.shape, dtype=complex)
-        d_mat = np.zeros(omega.shape, dtype=complex)
-        c_mat[union], d_mat[union] = coefficients(omega[union], bath)
-        a_ops[sites] = s_e[sites] * c_mat
-        b_ops[sites] = s_e[sites] * d_mat
-    return Redfield(system=system, baths=baths, coupling=s_e, a_ops=a_ops, b_ops=b_ops)
+    # couplings with identical baths and forms share one set of coefficients
+    for bath, form in dict.fromkeys(zip(baths, forms)):
+        group = [ell for ell, key in enumerate(zip(baths, forms)) if key == (bath, form)]
+        union = np.any(masks[group], axis=0)
+        if form == "hermitian":
+            lam = np.zeros(omega.shape, dtype=complex)
+            lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
+            b_ops[group] = s_e[group] * lam
+        else:
+            c_mat = np.zeros(omega.shape, dtype=complex)
+            d_mat = np.zeros(omega.shape, dtype=complex)
+            c_mat[union], d_mat[union] = coefficients(omega[union], bath)
+            a_ops[group] = s_e[group] * c_mat
+            b_ops[group] = s_e[group] * d_mat
+    return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms))
 
 
 def _to_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
@@ -202,6 +250,10 @@ def rate_matrix(red: Redfield) -> np.ndarray:
 
 
 def _no_rates_error(red: Redfield) -> ValueError:
+    if not all(isinstance(b, Bath) for b in red.baths):
+        return ValueError("every transition rate of App. A vanishes (J(ω)(n(ω)+1) = 0 at every Bohr frequency "
+                          "the couplings connect): the zeroth-order NESS is undefined; check each bath's "
+                          "spectral_density and the coupling operators")
     gammas = sorted({b.gamma for b in red.baths})
     if all(g == 0.0 for g in gammas):
         return ValueError(f"gamma must be > 0 on at least one bath: every transition rate of App. A vanishes "
@@ -232,15 +284,21 @@ def _gth(p_out: np.ndarray, dtype=float) -> np.ndarray:
     return pi / pi.sum()
 
 
-def populations(red: Redfield) -> np.ndarray:
-    r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)).
+def stationary_populations(rates: np.ndarray) -> np.ndarray:
+    r"""The stationary distribution p of the rate matrix W = R − diag(Σ_k R[k, ·]): W p = 0, Σ p = 1.
 
-    Solved scale-free and without cancellation by the GTH algorithm (state reduction on the transition
-    rates, which are ≥ 0), so the result does not depend on the overall rate scale (γ, ω_c) and every
-    population, however small (e^{−100} at low temperature), comes out with a small *relative* error.
+    Parameters
+    ----------
+    rates : (d, d) array
+        R[k, m] ≥ 0, the rate of the transition m → k (the diagonal is ignored), e.g. the off-diagonal part of
+        the population block of L2 (App. A) or of a Lindbladian's L2' (Eq. (B5)).
 
-    Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
-    not one-dimensional (more than one closed class of levels: the NESS is not unique).
+    Solved scale-free and without cancellation by the GTH algorithm (state reduction on the rates, which are
+    ≥ 0), so the result does not depend on the overall rate scale and every population, however small
+    (e^{−100} at low temperature), comes out with a small *relative* error.
+
+    Raises ValueError when a rate is negative or not finite, when every rate vanishes, or when the kernel of W
+    is not one-dimensional (more than one closed class of levels: the stationary state is not unique).
 
     Notes
     -----
@@ -258,7 +316,7 @@ def populations(red: Redfield) -> np.ndarray:
     C. A. O'Cinneide, "Entrywise perturbation theory and error analysis for Markov chains",
     Numer. Math. 65, 109 (1993).
     """
-    rates, keep = _closed_class(red)
+    rates, keep = _closed_class(_checked_rates(rates))
     p = np.zeros(rates.shape[0])
     p[keep] = _gth(rates.T[np.ix_(keep, keep)])
     w = rates - np.diag(rates.sum(axis=0))
@@ -269,28 +327,56 @@ def populations(red: Redfield) -> np.ndarray:
     return p
 
 
+def _checked_rates(rates: np.ndarray) -> np.ndarray:
+    r = np.array(rates, dtype=float)
+    if r.ndim != 2 or r.shape[0] != r.shape[1]:
+        raise ValueError(f"rates must be a square matrix, got shape {r.shape}")
+    np.fill_diagonal(r, 0.0)
+    if not np.all(np.isfinite(r)) or np.any(r < 0.0):
+        raise ValueError("rates must be finite and >= 0 off the diagonal, got min "
+                         f"{np.min(r):.3g}, max {np.max(r):.3g}")
+    if not r.max(initial=0.0) > 0.0:
+        raise ValueError("every rate vanishes: the stationary state is undefined")
+    return r
+
+
+def populations(red: Redfield) -> np.ndarray:
+    r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)),
+    W the population block of L2 (:func:`rate_matrix`), by :func:`stationary_populations` (GTH).
+
+    Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
+    not one-dimensional (more than one closed class of levels: the NESS is not unique).
+    """
+    return stationary_populations(_rates_of(red))
+
+
 def population_rounding_error(red: Redfield) -> float:
     """max_a |p_a − p̂_a| / p̂_a between :func:`populations` and the same GTH solve in extended precision
     (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself."""
-    rates, keep = _closed_class(red)
+    rates, keep = _closed_class(_checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
     p, p_ext = _gth(sub), _gth(sub, np.longdouble)
     nz = p_ext > 0
     return float(np.max(np.abs(p[nz] - p_ext[nz]) / p_ext[nz], initial=0.0))
 
 
-def _closed_class(red: Redfield):
-    """The rates (normalised by the largest) and the levels of the single closed class (see populations)."""
-    from scipy.sparse.csgraph import connected_components
-
+def _rates_of(red: Redfield) -> np.ndarray:
+    """The transition rates of App. A, with errors that name the bath parameters."""
     rates = _transition_rates(red)
     if not np.all(np.isfinite(rates)):
         raise ValueError("the transition rates of App. A overflow: the bath parameters are out of range "
-                         f"(gamma={red.baths[0].gamma!r})")
-    top = rates.max(initial=0.0)
-    if not top > 0.0:
+                         f"(gamma={getattr(red.baths[0], 'gamma', None)!r})")
+    if not rates.max(initial=0.0) > 0.0:
         raise _no_rates_error(red)
-    rates = rates / top
+    return rates
+
+
+def _closed_class(rates: np.ndarray):
+    """The rates (normalised by the largest) and the levels of the single closed class
+    (see :func:`stationary_populations`)."""
+    from scipy.sparse.csgraph import connected_components
+
+    rates = rates / rates.max()
     out_edges = rates.T > 0.0  # [i, j]: i → j
     n_classes, labels = connected_components(out_edges, directed=True, connection="strong")
     leaves = out_edges & (labels[:, None] != labels[None, :])  # edges leaving a class

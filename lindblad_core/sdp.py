@@ -52,15 +52,16 @@ from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh
                            _psd_project)
 from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
                            _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
-from .redfield import Redfield, l2, populations
-from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult, default_solver,
-                      solve_with_certificates)
+from .redfield import Redfield, l2, populations, rate_matrix
+from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult,
+                      default_solver, solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
            "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
            "candidate_populations", "default_solver", "population_coefficients", "EIGENBASES",
-           "published_hamiltonian", "population_coefficients_in_basis", "all_sites_redfield"]
+           "published_hamiltonian", "population_coefficients_in_basis", "all_sites_redfield", "population_flux",
+           "target_norm"]
 
 NORMS = ("spectral", "frobenius", "nuclear")
 # T of Eq. (33): L2(ρ0), L2_eq40(ρ0) = −L2(ρ0), or (the published Fig. 4(b)) L2_eq40(ρ0) with a Redfield bath on
@@ -79,25 +80,51 @@ def _as_tuple_of_traces(blocks, trace) -> tuple[float, ...]:
 
 
 def _resolve(problem_input, blocks):
-    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks) or a (Redfield, blocks) pair."""
+    """Accept a ChainSetup (blocks "left,right" / "left" / Blocks), an OpenSystem (blocks: site tuples or
+    Blocks; default one block per set of sites that couplings share) or a (Redfield, blocks) pair."""
     from .chain import ChainSetup
     from .ansatz import paper_blocks
+    from .redfield import redfield
+    from .system import OpenSystem
 
     named = blocks is None or isinstance(blocks, str)
     if isinstance(problem_input, ChainSetup):
         red = problem_input.redfield
         if named:
             blocks = paper_blocks(problem_input, blocks or "left,right")
+    elif isinstance(problem_input, OpenSystem):
+        red = redfield(problem_input)
+        if isinstance(blocks, str):
+            raise ValueError(f"blocks must be a sequence of site tuples for an OpenSystem, got blocks={blocks!r}")
+        if blocks is None:
+            blocks = _coupled_site_groups(problem_input)
+        named = False
     elif isinstance(problem_input, Redfield):
         red = problem_input
         if blocks is None or isinstance(blocks, str):
             raise ValueError("blocks must be a sequence of Block for a Redfield input")
     else:
-        raise ValueError(f"expected a ChainSetup or Redfield, got {type(problem_input).__name__}")
-    blocks = tuple(b if isinstance(b, Block) else Block(tuple(b)) for b in blocks)
+        raise ValueError(f"expected a ChainSetup, an OpenSystem or a Redfield, got {type(problem_input).__name__}")
+    try:
+        blocks = tuple(b if isinstance(b, Block) else Block((b,) if isinstance(b, (int, np.integer)) else tuple(b))
+                       for b in blocks)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"blocks must be a sequence of disjoint site tuples, got blocks={blocks!r} ({err})") from None
     # the paper's blocks by name may leave a bath without a Lindblad block ("left" with N_R > 0: a
     # published variant, docs/conventions.md); explicit Block sequences must cover every bath site
     return red, Ansatz(red.system, blocks, cover_baths=not named)
+
+
+def _coupled_site_groups(system) -> tuple[tuple[int, ...], ...]:
+    """The default blocks of an OpenSystem: the sites of its couplings, merged where couplings share sites."""
+    groups: list[set[int]] = []
+    for c in system.couplings:
+        merged = set(c.sites)
+        for g in [g for g in groups if g & merged]:
+            merged |= g
+            groups.remove(g)
+        groups.append(merged)
+    return tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
 
 
 # -- τ^pop ------------------------------------------------------------------------------------------------
@@ -184,7 +211,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     eta_p, eta_v = _data_rtol(red)
     # |Δτ^pop| ≤ α ‖δp‖₁ for a change δp of the populations (the argument of Lemma 1); the eigenbasis
     # enters the coefficients G twice
-    data_error = lemma1_alpha([b.sites for b in ansatz.blocks], traces) * (eta_p + 2 * eta_v)
+    data_error = lemma1_alpha(ansatz.blocks, traces) * (eta_p + 2 * eta_v)
 
     def certify():
         # lower: any |y| ≤ 1 gives Σ_b t_b λ_min(Σ_k y_k G^b_k) (exact in the clipped y)
@@ -214,9 +241,10 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
 # -- τ^pop in the published eigenbasis (Figs. A1(c), A2(c)) ----------------------------------------------
@@ -344,7 +372,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
 
     eta_p, eta_v = _data_rtol(red)
     eta = eta_p + 2 * eta_v + 2 * published.eigenvector_error  # both eigenbases enter G twice
-    alpha = lemma1_alpha([b.sites for b in ansatz.blocks], traces)
+    alpha = lemma1_alpha(ansatz.blocks, traces)
     sigma_min = _sigma_min_lower(lamb) if n_lamb else 0.0
     bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
 
@@ -396,10 +424,11 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces), "symmetry": symmetry,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
                       "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
                       "eigenbasis": "published", "lamb_directions": int(n_lamb)},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
 
 
 # -- τ^pop,coh ------------------------------------------------------------------------------------------
@@ -814,8 +843,11 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     trace : float or sequence, Tr Γ_b (ignored with ``free_trace``)
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a
-        real restriction). The certified lower bound is then only non-trivial when the repaired dual
-        satisfies A_Γ^*(Z) ⪰ 0.
+        real restriction). The certified lower bound comes from the repaired dual of
+        :func:`~lindblad_core.certificates._free_trace_lower_bound` (face projection, then a shift along a
+        direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
+        much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
+        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
     solver, symmetry : as for :func:`tau_pop`
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
@@ -875,14 +907,49 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,
                                      "free_trace": free_trace, "formulation": formulation},
-                     reason=out.reason, data_error=out.data_error)
+                     reason=out.reason, data_error=out.data_error, scale=target_norm(tmat, norm))
+
+
+def population_flux(red: Redfield, p: np.ndarray | None = None) -> float:
+    r"""The scale of τ^pop (``TauResult.scale``): the gross population flux of the Redfield NESS,
+
+    .. math:: s_{pop} = \sum_k p_k |W_{kk}| = \sum_k p_k \sum_{m \ne k} W_{mk},
+
+    W the population block of L2 (App. A, :func:`~lindblad_core.redfield.rate_matrix`), p the NESS
+    populations. It scales as γ under γ → cγ while τ^pop (Tr Γ fixed) does not change, so τ^pop / s_pop
+    scales as 1/c.
+    """
+    p = populations(red) if p is None else p
+    return float(np.sum(p * np.abs(np.diag(rate_matrix(red)))))
+
+
+def target_norm(tmat: np.ndarray, norm: str) -> float:
+    """The scale of τ^pop,coh (``TauResult.scale``): ‖T‖ in the objective's norm (spectral, Frobenius or
+    nuclear) for the Hermitian target T of Eq. (33); plain floating point."""
+    if norm == "frobenius":
+        return float(np.sqrt(np.sum(np.abs(tmat) ** 2)))
+    w = np.abs(np.linalg.eigvalsh(0.5 * (tmat + tmat.conj().T)))
+    return float(w.max(initial=0.0) if norm == "spectral" else w.sum())
+
 
 
 # -- Lemma 1 ----------------------------------------------------------------------------------------------
 
+def _block_dim(block) -> int:
+    """d_b of a Block, of an int (d_b itself) or of a tuple of qubit sites."""
+    if isinstance(block, Block):
+        return block.dim
+    if isinstance(block, (int, np.integer)):
+        return int(block)
+    return 2 ** len(block)
+
+
 def lemma1_alpha(blocks, traces) -> float:
-    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks)."""
-    return 2.0 * sum(t * ((2 ** len(b)) ** 3 - 2 ** len(b)) for b, t in zip(blocks, traces))
+    r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks).
+
+    ``blocks``: per block a :class:`~lindblad_core.ansatz.Block` (any local dimensions), its dimension d_b,
+    or a tuple of qubit sites."""
+    return 2.0 * sum(t * (_block_dim(b) ** 3 - _block_dim(b)) for b, t in zip(blocks, traces))
 
 
 def lemma1_bound(result: TauResult) -> float:
@@ -892,4 +959,5 @@ def lemma1_bound(result: TauResult) -> float:
     """
     if result.quantity != "tau_pop":
         raise ValueError("lemma1_bound needs a tau_pop result")
-    return result.lower / lemma1_alpha(result.options["blocks"], result.options["traces"])
+    blocks = result.options.get("block_dims") or result.options["blocks"]
+    return result.lower / lemma1_alpha(blocks, result.options["traces"])

@@ -94,6 +94,14 @@ class TauResult:
     data_error : float
         First-order estimate of how far the rounding of the computed data (populations, eigenbasis,
         principal values) can move the optimum (module docstring); the verdict holds only beyond it.
+    scale : float
+        The problem's own scale, so that τ can be read against it (``relative``; δ_tol is absolute while
+        the targets shrink with g). τ^pop,coh: ‖T‖ in the objective's norm, T the target of Eq. (33)
+        (‖L2(ρ0)‖; the published target −L2(ρ0) has the same norm). τ^pop: the Redfield NESS's gross
+        population flux s = Σ_k p_k |W_kk| = Σ_k p_k Σ_{m≠k} W_mk, W the population block of L2
+        (:func:`~lindblad_core.redfield.rate_matrix`, App. A), i.e. the total rate at which population
+        leaves the energy levels at ρ0. Plain floating point (a reporting scale, not a certified number);
+        NaN when unknown.
     """
 
     quantity: str
@@ -108,6 +116,15 @@ class TauResult:
     options: dict = field(default_factory=dict)
     reason: str | None = None
     data_error: float = 0.0
+    scale: float = float("nan")
+
+    @property
+    def relative(self) -> tuple[float, float]:
+        """The certified interval divided by ``scale``: (lower / scale, upper / scale); NaNs without a
+        positive finite scale."""
+        if not (np.isfinite(self.scale) and self.scale > 0):
+            return float("nan"), float("nan")
+        return self.lower / self.scale, self.upper / self.scale
 
     @property
     def ok(self) -> bool:
@@ -171,7 +188,9 @@ class TauResult:
             "quantity": self.quantity, "value": self.value, "lower": self.lower, "upper": self.upper,
             "status": self.status, "certified": self.certified, "verdict": self.verdict(), "solver": self.solver,
             "solve_seconds": self.solve_seconds, "setup_seconds": self.setup_seconds,
-            "reason": self.explain(), "data_error": self.data_error, "is_result": self.is_result, **self.options,
+            "reason": self.explain(), "data_error": self.data_error, "is_result": self.is_result,
+            "scale": self.scale, "relative_lower": self.relative[0], "relative_upper": self.relative[1],
+            **self.options,
         }
 
     def __str__(self) -> str:

@@ -60,7 +60,8 @@ COMPUTED = "computed"  # status of a master-equation record whose metrics were e
 # Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
 # 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
 # 5: quantity "master_equation".
-RECORD_FORMAT = 5
+# 6: SDP records carry "scale", "relative_lower", "relative_upper" (TauResult.scale).
+RECORD_FORMAT = 6
 _PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "ansatz.py", "candidate.py",
                     "master_equations.py", "symmetry.py", "certificates.py", "solvers.py", "sdp.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
@@ -195,8 +196,9 @@ def evaluate(point: SweepPoint) -> dict:
             res = solve(point.setup, **dict(point.options))
             out = res.to_dict()
             out.pop("quantity")
-            for k in ("blocks", "traces"):
-                out[k] = json.dumps(out[k])
+            for k in ("blocks", "block_dims", "traces"):
+                if k in out:
+                    out[k] = json.dumps(out[k])
             row.update(out)
             row["ok"] = res.ok
     except ValueError as err:

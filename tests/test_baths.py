@@ -79,3 +79,110 @@ def test_zero_frequency_is_refused():
 def test_bad_bath_parameters_are_named(kwargs, name):
     with pytest.raises(ValueError, match=rf"Bath\.{name} must be"):
         Bath(**kwargs)
+
+
+# -- general baths (issue 9) ----------------------------------------------------------------------------
+
+from lindblad_core.baths import (BosonicBath, as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
+                                 ohmic, zero_frequency_spectrum)
+
+OMEGAS = np.array([-3.0, -0.5, 0.37, 1.0, 2.5, 7.0, 60.0])
+
+
+def _dl_pv_closed_form(lam, gamma, w):
+    """P∫_0^∞ J(x)/(x − ω) dx for J = 4λγx/(x² + γ²), by partial fractions."""
+    return 4 * lam * gamma * (w * np.log(gamma / np.abs(w)) + np.pi * gamma / 2) / (w**2 + gamma**2)
+
+
+@pytest.mark.parametrize("bath", [Bath(beta=1.0), Bath(beta=0.3, gamma=2.0, s=2.0, mu=-0.1)])
+def test_paper_bath_is_the_ohmic_gaussian_bosonic_bath_bit_for_bit(bath):
+    c0, d0 = coefficients(OMEGAS, bath)
+    c1, d1 = coefficients(OMEGAS, BosonicBath(ohmic(bath.gamma, bath.omega_c, bath.s), beta=bath.beta, mu=bath.mu))
+    assert np.array_equal(c0, c1) and np.array_equal(d0, d1)
+
+
+@pytest.mark.parametrize("lam, gamma, beta", [(0.1, 5.0, 2.0), (0.3, 0.5, 0.2), (1.0, 50.0, 10.0)])
+def test_drude_lorentz_principal_values_closed_form(lam, gamma, beta):
+    """The 1/ω tail is integrated to infinity: P∫ J/(x − ω) (= PV of J(n+1) − J n) against partial fractions."""
+    c, d = coefficients(OMEGAS, BosonicBath(drude_lorentz(lam, gamma), beta=beta))
+    np.testing.assert_allclose(-2 * np.pi * (d.imag - c.imag), _dl_pv_closed_form(lam, gamma, OMEGAS),
+                               rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("sd", [drude_lorentz(0.2, 3.0), ohmic(1.0, 2.0, 1.0, cutoff="exponential"),
+                                ohmic(0.5, 4.0, 3.0, cutoff="exponential")])
+def test_slowly_decaying_principal_values_match_quadpack(sd):
+    bath = BosonicBath(sd, beta=0.7)
+    c, d = coefficients(OMEGAS, bath)
+    for w, cw in zip(OMEGAS, c):
+        f = lambda x: sd(x) * occupation(x, bath)
+        ref = _pv_quadpack(f, w, 100.0) + quad(lambda x: f(x) / (x - w), 100.0, np.inf, epsabs=1e-15,
+                                               epsrel=1e-13, limit=500)[0]
+        np.testing.assert_allclose(-2 * np.pi * cw.imag, ref, rtol=1e-9, atol=1e-13)
+
+
+def test_drude_lorentz_convention_against_qutip_environment():
+    """QuTiP's power spectrum S(ω) = 2 J_QuTiP (n + 1) equals the library's golden-rule rates J(n+1) (ω > 0),
+    J(|ω|) n(|ω|) (ω < 0) and S(0) = J'(0)/β: J = 2 J_QuTiP; a converted environment gives the same bath."""
+    env_mod = pytest.importorskip("qutip.core.environment")
+    lam, gamma, temperature = 0.1, 5.0, 0.5
+    env = env_mod.DrudeLorentzEnvironment(T=temperature, lam=lam, gamma=gamma)
+    bath = BosonicBath(drude_lorentz(lam, gamma), beta=1 / temperature)
+    w = np.array([0.3, 1.0, 4.0])
+    j, n = spectral_density(w, bath), occupation(w, bath)
+    np.testing.assert_allclose(env.power_spectrum(w), j * (n + 1), rtol=1e-12)
+    np.testing.assert_allclose(env.power_spectrum(-w), j * n, rtol=1e-12)
+    np.testing.assert_allclose(env.power_spectrum(np.array([0.0]))[0], zero_frequency_spectrum(bath), rtol=1e-12)
+    converted = as_bosonic_bath(env)
+    assert converted.beta == pytest.approx(1 / temperature)
+    np.testing.assert_allclose(hermitian_coefficients(OMEGAS, converted), hermitian_coefficients(OMEGAS, bath),
+                               rtol=1e-9, atol=1e-14)
+
+
+def test_reorganisation_energy_and_zero_frequency_coefficient():
+    """Γ(0) = S(0)/2 − (i/2π) ∫ J/x: for Drude–Lorentz S(0) = 4λ/(γβ) and (1/2π) ∫ J/x = λ."""
+    lam, gamma, beta = 0.25, 2.0, 3.0
+    g0 = hermitian_coefficients(np.array([0.0]), BosonicBath(drude_lorentz(lam, gamma), beta=beta))[0]
+    np.testing.assert_allclose([g0.real, g0.imag], [2 * lam / (gamma * beta), -lam], rtol=1e-10)
+
+
+@pytest.mark.parametrize("bath", [BosonicBath(drude_lorentz(0.1, 1.0), beta=1.5), Bath(beta=2.0).to_bosonic()])
+def test_hermitian_coefficient_is_continuous_at_zero(bath):
+    g = hermitian_coefficients(np.array([-1e-6, 0.0, 1e-6]), bath)
+    np.testing.assert_allclose(g[[0, 2]], [g[1], g[1]], rtol=1e-4)
+
+
+def test_zero_frequency_limit_of_a_generic_callable_by_extrapolation():
+    """J given as a bare lambda (no slope attribute): J'(0) is extrapolated (Ohmic: γ, DL: 4λ/γ)."""
+    for sd, slope in ((lambda x: 1.5 * x * np.exp(-(x / 3.0) ** 2), 1.5),
+                      (lambda x: 4 * 0.2 * 0.7 * x / (x**2 + 0.49), 4 * 0.2 / 0.7),
+                      (lambda x: x**3 * np.exp(-x), 0.0)):
+        np.testing.assert_allclose(zero_frequency_spectrum(BosonicBath(sd, beta=2.0)), slope / 2.0,
+                                   rtol=1e-8, atol=1e-14)
+    assert zero_frequency_spectrum(BosonicBath(ohmic(), beta=1.0, mu=-0.5)) == 0.0
+    with pytest.raises(ValueError, match="spectral_density"):
+        zero_frequency_spectrum(BosonicBath(ohmic(s=0.5), beta=1.0))
+    with pytest.raises(ValueError, match="spectral_density"):
+        zero_frequency_spectrum(BosonicBath(lambda x: np.sqrt(x) * x * np.exp(-x), beta=1.0))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(spectral_density=lambda x: -x, beta=1.0), "spectral_density"),
+    (dict(spectral_density=lambda x: np.where(x > 1e3, np.nan, x), beta=1.0), "spectral_density"),
+    (dict(spectral_density=lambda x: 1.0, beta=1.0), "spectral_density"),
+    (dict(spectral_density="ohmic", beta=1.0), "spectral_density"),
+    (dict(spectral_density=ohmic(), beta=0.0), "beta"), (dict(spectral_density=ohmic(), beta=np.inf), "beta"),
+    (dict(spectral_density=ohmic(), beta=1.0, mu=0.1), "mu"),
+])
+def test_bad_bosonic_bath_is_named(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        BosonicBath(**kwargs)
+
+
+@pytest.mark.parametrize("call, name", [(lambda: ohmic(cutoff="lorentz"), "cutoff"), (lambda: ohmic(s=0), "s"),
+                                        (lambda: drude_lorentz(0.1, 0.0), "gamma"),
+                                        (lambda: drude_lorentz(-0.1, 1.0), "lam"),
+                                        (lambda: as_bosonic_bath(3.0), "bath")])
+def test_bad_presets_are_named(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -278,3 +278,122 @@ def test_paper_point_keeps_its_certified_verdict_and_reports_no_reason():
     assert res.certified and res.is_result and res.verdict() == "impossible" and res.explain() is None
     assert res.data_error < 1e-8 and res.to_dict()["reason"] is None
     assert res.lower <= res.upper and res.upper - res.lower < 1e-9
+
+
+# -- Issue 12: the free-trace τ^pop,coh, certified; τ relative to the problem's scale ---------------------
+
+FREE_POINT = dict(n_left=1, n_middle=2, n_right=1, g=0.001, beta_left=1.0, beta_right=10.0)  # the CLI acceptance point
+
+
+@pytest.fixture(scope="module")
+def free_pair():
+    setup = ChainSetup(**FREE_POINT)
+    return setup, tau_pop_coh(setup, free_trace=True), tau_pop_coh(setup)
+
+
+def test_free_trace_lower_bound_is_positive_and_tight_where_the_solver_converged(free_pair):
+    _, free, _ = free_pair
+    assert free.status == "optimal"
+    assert 0 < free.lower <= free.upper
+    assert free.certified and free.verdict() == "impossible"
+    assert free.upper - free.lower <= 1e-6 * free.upper
+
+
+def test_free_trace_optimum_lies_below_the_fixed_trace_one(free_pair):
+    """Tr Γ = 1 is one of the free-trace feasible points: the free optimum (≥ its certified lower bound) is at
+    most the fixed-trace optimum (≤ its certified upper bound); here far below it (issue 12: 9.6e-2 vs 1.4e-4)."""
+    _, free, fixed = free_pair
+    assert free.lower <= fixed.upper
+    assert free.upper <= fixed.upper
+    assert free.upper < 1e-2 * fixed.lower
+
+
+def test_free_trace_weak_duality_at_feasible_points_near_the_optimum(free_pair):
+    """Weak duality against an independent numpy evaluation (tests/_lindblad_reference.py, computational
+    basis): any Γ ⪰ 0 of any trace and any H_LS has objective ≥ lower. Besides random points, the optimal
+    candidate with its Γ rescaled (free traces), mixed with random Γ and with perturbed Lamb shifts, so
+    that some points lie within ~1e-6 of the optimum where a wrong bound would show."""
+    from tests._lindblad_reference import Reference
+
+    setup, free, _ = free_pair
+    ref = Reference(setup)
+    rng = np.random.default_rng(12)
+    cand = free.candidate
+    points = [ref.random_candidate(rng) for _ in range(5)]
+    for scale in (1.0, 0.9999, 1.0001, 0.5, 3.0):
+        points.append(([scale * g for g in cand.gammas], list(cand.hamiltonians)))
+    for t in (1e-6, 1e-3):
+        rg, rh = ref.random_candidate(rng)
+        points.append(([(1 - t) * g + t * r for g, r in zip(cand.gammas, rg)],
+                       [h + t * r for h, r in zip(cand.hamiltonians, rh)]))
+    values = []
+    for gammas, hams in points:
+        # published = physical up to the sign of the target; this solve used the physical one
+        value = ref.tau_pop_coh(gammas, hams)
+        slack = ref.eval_slack(gammas, hams, with_target=True) + free.data_error
+        assert free.lower <= value + slack, (free.lower, value)
+        values.append(value)
+    assert values[5] <= free.upper * (1 + 1e-6)  # the candidate itself attains upper
+    assert values[10] <= free.upper * (1 + 1e-2)  # mixed with 1e-6 of a random point: close to the optimum
+
+
+def test_free_trace_two_qubit_blocks_get_a_decisive_lower_bound():
+    """Fig. 3 type (N_L = N_R = 2): nearly-null dissipators make the repair loose, but the bound still
+    decides the verdict (before issue 12 it was 0 at 38 of 44 points of Fig. 3(d))."""
+    res = tau_pop_coh(ChainSetup(n_left=2, n_middle=2, n_right=2, g=0.01, beta_left=1.0, beta_right=5.0),
+                      free_trace=True, target="published")
+    assert 1e-6 < res.lower <= res.upper
+    assert res.verdict() == "impossible"
+
+
+@pytest.mark.parametrize("c", [10.0, 0.1])
+def test_relative_free_trace_tau_pop_coh_is_invariant_under_coupling_rescaling(c):
+    """γ → cγ multiplies L2 (so T) by c and, with a free trace, the optimum too (Γ → cΓ, H_LS → cH_LS):
+    τ^pop,coh / ‖T‖ does not change. Both results are certified, so their relative intervals must overlap."""
+    base = ChainSetup(**FREE_POINT)
+    a = tau_pop_coh(base, free_trace=True)
+    b = tau_pop_coh(base.replace(gamma=c * base.gamma), free_trace=True)
+    np.testing.assert_allclose(b.scale, c * a.scale, rtol=1e-9)
+    ra, rb = a.relative, b.relative
+    assert a.certified and b.certified
+    assert ra[0] <= rb[1] * (1 + 1e-9) and rb[0] <= ra[1] * (1 + 1e-9)
+    np.testing.assert_allclose(rb, ra, rtol=1e-6)
+
+
+@pytest.mark.parametrize("c", [10.0, 0.1])
+def test_relative_tau_pop_scales_inversely_with_the_couplings(c):
+    """τ^pop with Tr Γ = 1 does not depend on γ (the populations do not: test_populations_do_not_depend_on_the_rate_scale),
+    while the population flux s_pop ∝ γ: relative τ^pop scales as 1/c under γ → cγ."""
+    base = ChainSetup(**FREE_POINT)
+    a = tau_pop(base)
+    b = tau_pop(base.replace(gamma=c * base.gamma))
+    np.testing.assert_allclose(b.scale, c * a.scale, rtol=1e-9)
+    np.testing.assert_allclose(np.array(b.relative) * c, a.relative, rtol=1e-6)
+
+
+def test_population_flux_against_the_redfield_map():
+    """s_pop = Σ_k p_k |<k|L2(|k><k|)|k>|, here from L2 applied to each level (not from rate_matrix)."""
+    from lindblad_core.redfield import l2
+
+    setup = ChainSetup(**FREE_POINT)
+    red = setup.redfield
+    p = populations(red)
+    d = red.dim
+    out = 0.0
+    for k in range(d):
+        e = np.zeros((d, d), dtype=complex)
+        e[k, k] = 1.0
+        out += p[k] * abs(np.real(l2(red, e, basis="energy")[k, k]))
+    np.testing.assert_allclose(tau_pop(setup).scale, out, rtol=1e-10)
+
+
+@pytest.mark.parametrize("norm, order", [("spectral", 2), ("frobenius", "fro"), ("nuclear", "nuc")])
+def test_tau_pop_coh_scale_is_the_norm_of_the_target(norm, order):
+    from lindblad_core.redfield import l2
+
+    setup = ChainSetup(**FREE_POINT)
+    red = setup.redfield
+    target = l2(red, np.diag(populations(red)).astype(complex), basis="energy")
+    res = tau_pop_coh(setup, norm=norm)
+    np.testing.assert_allclose(res.scale, np.linalg.norm(target, order), rtol=1e-10)
+    assert res.to_dict()["relative_upper"] == res.upper / res.scale

@@ -77,3 +77,16 @@ def test_degenerate_spectrum_is_refused_unless_opted_in():
 def test_bad_setup_is_named(kwargs, name):
     with pytest.raises(ValueError, match=name):
         ChainSetup(**kwargs)
+
+
+def test_chain_setup_is_a_pure_record():
+    """No cached System/Redfield inside the record: equal setups compare, hash and pickle as values, and share
+    their derived objects through the cache outside the dataclass."""
+    import dataclasses
+    import pickle
+
+    a, b = ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05), ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05)
+    assert all(f.init for f in dataclasses.fields(ChainSetup))
+    assert a == b and hash(a) == hash(b) and pickle.loads(pickle.dumps(a)) == a
+    assert a.redfield is b.redfield and a.system is b.system
+    assert dataclasses.asdict(a) == a.to_dict()

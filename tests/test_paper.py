@@ -108,3 +108,37 @@ def test_failed_rows_are_the_failed_solves_only():
     ])
     assert list(paper.failed(table).index) == [2, 3]
     assert list(paper.unresolved(table).index) == [1, 2, 3]
+
+
+def test_free_trace_column_follows_the_tables_rule():
+    """Issue 12: the same rule as the fixed-trace columns; equilibrium, degenerate and failed points."""
+    eq = dict(beta_left=5.0, beta_right=5.0)
+    impossible = [_row("tau_pop_coh", verdict="impossible"), _row("tau_pop_coh", verdict="impossible", **eq),
+                  _row("tau_pop_coh", status="degenerate", certified=False, verdict="inconclusive")]
+    assert paper.free_trace_column(pd.DataFrame(impossible)) == "Impossible"
+    # an undecided (solved, not tight, interval across δ_tol) point blocks "Impossible"
+    undecided = impossible + [_row("tau_pop_coh", certified=False, status="optimal_inaccurate", verdict="inconclusive")]
+    assert paper.free_trace_column(pd.DataFrame(undecided)) == "Inconclusive"
+    possible = impossible + [_row("tau_pop_coh", verdict="possible")]
+    assert paper.free_trace_column(pd.DataFrame(possible)) == "Maybe possible"
+    # only equilibrium points possible: they do not count
+    assert paper.free_trace_column(pd.DataFrame(impossible + [_row("tau_pop_coh", verdict="possible", **eq)])) \
+        == "Impossible"
+
+
+def test_free_trace_points_are_panel_d_with_a_free_trace():
+    base = ChainSetup(n_left=1, n_middle=2, n_right=1)
+    pts = paper.free_trace_points(base, beta_right=[10.0, 0.5], g_grid=[0.001, 0.1])
+    assert len(pts) == 4
+    assert all(p.quantity == "tau_pop_coh" and dict(p.options)["free_trace"] and dict(p.options)["target"] == "published"
+               and p.setup.beta_left == 1.0 for p in pts)
+    assert sorted({(p.setup.beta_right, p.setup.g) for p in pts}) == [(0.5, 0.001), (0.5, 0.1), (10.0, 0.001),
+                                                                     (10.0, 0.1)]
+
+
+def test_free_trace_column_on_a_solved_point(tmp_path):
+    """One real solve: the acceptance point of issue 12 is certified impossible with a free trace."""
+    base = ChainSetup(n_left=1, n_middle=2, n_right=1, beta_right=10.0)
+    table = run_sweep(paper.free_trace_points(base, beta_right=[10.0], g_grid=[0.001]), cache_dir=tmp_path, n_jobs=1)
+    assert bool(table["certified"].iloc[0]) and table["lower"].iloc[0] > 0
+    assert paper.free_trace_column(table) == "Impossible"

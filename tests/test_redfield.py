@@ -149,3 +149,31 @@ def test_populations_agree_with_qutip_bloch_redfield(sizes, betas):
     np.testing.assert_allclose(populations(setup.redfield), pq, atol=1e-5)
     finite = np.real(np.diag(steady_state(setup.redfield, eps, basis="energy")))
     np.testing.assert_allclose(finite, pq, atol=1e-5)
+
+
+def test_stationary_populations_of_a_detailed_balance_chain_are_gibbs():
+    """Rates obeying detailed balance R[k, m] / R[m, k] = e^{−β(E_k − E_m)} have the Gibbs state as their
+    unique stationary distribution, whatever the (random) symmetric parts; spread over 40 decades."""
+    from lindblad_core.redfield import stationary_populations
+
+    rng = np.random.default_rng(3)
+    e = np.sort(rng.uniform(0, 1, 6))
+    beta = 90.0
+    sym = rng.uniform(0.1, 1.0, (6, 6))
+    sym = sym + sym.T
+    rates = sym * np.exp(-beta * (e[:, None] - e[None, :]) / 2)
+    gibbs = np.exp(-beta * (e - e[0]))
+    gibbs /= gibbs.sum()
+    np.testing.assert_allclose(stationary_populations(rates), gibbs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("rates, match", [
+    (np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]), "not unique"),  # level 2 decoupled
+    (np.array([[0.0, -1.0], [1.0, 0.0]]), "rates must be finite and >= 0"),
+    (np.zeros((2, 2)), "every rate vanishes"),
+])
+def test_stationary_populations_refuses_what_has_no_unique_answer(rates, match):
+    from lindblad_core.redfield import stationary_populations
+
+    with pytest.raises(ValueError, match=match):
+        stationary_populations(rates)

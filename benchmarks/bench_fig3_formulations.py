@@ -5,7 +5,10 @@ Writes ``benchmarks/results/fig3_formulations.csv`` (one row per point and formu
 verdict, certified, seconds) and prints the number of points whose verdicts differ (must be 0) and the
 total time of each formulation. Nothing here asserts a timing.
 
-Run:  .venv/bin/python benchmarks/bench_fig3_formulations.py [--threads 1] [--quick]
+``--conic-only`` re-solves with the default formulation only and compares with the "cvxpy" rows of the
+existing CSV (same points), writing ``fig3_formulations_conic_rerun.csv``.
+
+Run:  .venv/bin/python benchmarks/bench_fig3_formulations.py [--threads 1] [--quick] [--conic-only]
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def main() -> int:
     from lindblad_core.sweeps import four_panel_points
 
     quick = "--quick" in sys.argv
+    conic_only = "--conic-only" in sys.argv
+    forms = ("conic",) if conic_only else ("cvxpy", "conic")
     base = ChainSetup(n_left=2, n_middle=2, n_right=2)
     # the grids of notebooks/02_fig3_two_qubits_per_bath.ipynb
     beta_right = [5.0] if quick else [10.0, 5.0, 1.0, 0.5]
@@ -45,7 +50,7 @@ def main() -> int:
     rows = []
     for i, pt in enumerate(points):
         setup = pt.setup
-        for formulation in ("cvxpy", "conic"):
+        for formulation in forms:
             t0 = time.perf_counter()
             try:
                 r = tau_pop_coh(setup, target="published", formulation=formulation)
@@ -55,13 +60,18 @@ def main() -> int:
                 row = dict(lower=np.nan, upper=np.nan, verdict=f"error: {err}"[:60], certified=False, status="error")
             rows.append(dict(point=i, beta_left=setup.beta_left, beta_right=setup.beta_right, g=setup.g,
                              formulation=formulation, seconds=time.perf_counter() - t0, **row))
-        a, b = rows[-2], rows[-1]
-        print(f"  {i:3d} bL={setup.beta_left:.3g} bR={setup.beta_right:.3g} g={setup.g:.3g}: cvxpy {a['verdict']} "
-              f"{a['seconds']:.2f} s | conic {b['verdict']} {b['seconds']:.2f} s", flush=True)
+        print(f"  {i:3d} bL={setup.beta_left:.3g} bR={setup.beta_right:.3g} g={setup.g:.3g}: "
+              + " | ".join(f"{r['formulation']} {r['verdict']} {r['seconds']:.2f} s" for r in rows[-len(forms):]), flush=True)
     table = pd.DataFrame(rows)
     RESULTS.mkdir(exist_ok=True)
     name = "fig3_formulations_quick.csv" if quick else "fig3_formulations.csv"
-    table.to_csv(RESULTS / name, index=False)
+    if conic_only:
+        earlier = pd.read_csv(RESULTS / name)
+        name = name.replace(".csv", "_conic_rerun.csv")
+        table.to_csv(RESULTS / name, index=False)
+        table = pd.concat([earlier[earlier.formulation == "cvxpy"], table])
+    else:
+        table.to_csv(RESULTS / name, index=False)
     wide = table.pivot(index="point", columns="formulation", values="verdict")
     differ = int((wide["cvxpy"] != wide["conic"]).sum())
     secs = table.groupby("formulation")["seconds"].sum()

@@ -261,7 +261,7 @@ IPM_RES_TOL = 1e-8  # … with relative primal and dual residuals below this (ne
 # residual of the HKM step stalls at ~1e-9 … 1e-8 as S⁻¹ grows; the certificates repair the multipliers)
 IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
 IPM_MAX_ITER = 60
-IPM_STALL = 4  # iterations without improving the best iterate before stopping
+IPM_STALL = 2  # iterations without improving the best iterate before stopping
 IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
 
 

@@ -191,8 +191,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     for b, g in enumerate(coeffs):
         m = g.shape[1]
         scale = np.max(np.abs(g))
-        groups = (gamma_groups(ansatz.charges[b] if structure else None,
-                               np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)) if symmetry
+        pattern = np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)
+        groups = (gamma_groups(ansatz.charges[b], pattern, by_charge=structure is not None) if symmetry
                   else [np.arange(m)])
         for idx in groups:
             sub = g[:, idx][:, :, idx]
@@ -352,8 +352,8 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     for b, g in enumerate(coeffs):
         m = g.shape[1]
         scale = np.max(np.abs(g))
-        groups = (gamma_groups(ansatz.charges[b] if structure else None,
-                               np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)) if symmetry
+        pattern = np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)
+        groups = (gamma_groups(ansatz.charges[b], pattern, by_charge=structure is not None) if symmetry
                   else [np.arange(m)])
         for idx in groups:
             sub = g[:, idx][:, :, idx]
@@ -571,7 +571,8 @@ def _coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool
     rho0 = np.diag(p).astype(complex)
     out = []
     for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
-        groups = gamma_groups(charges if structure else None) if symmetry else [np.arange(f.shape[0])]
+        groups = (gamma_groups(charges, by_charge=structure is not None) if symmetry
+                  else [np.arange(f.shape[0])])
         hq = ansatz.hamiltonian_charges[b]
         keep = np.flatnonzero(selection[b] & (hq == 0)) if structure else np.flatnonzero(selection[b])
         comm = 1j * (rho0[None] @ hb[keep] - hb[keep] @ rho0[None])

@@ -95,14 +95,16 @@ def u1_structure(system) -> U1Structure | None:
     return U1Structure(labels)
 
 
-def gamma_groups(charges: np.ndarray | None, pattern: np.ndarray | None = None) -> list[np.ndarray]:
+def gamma_groups(charges: np.ndarray, pattern: np.ndarray | None = None, *, by_charge: bool = True) -> list[np.ndarray]:
     """Index sets on which a Γ of Eq. (23) decouples, shared by both SDPs.
 
     Parameters
     ----------
-    charges : (m,) int array or None
-        Charge of each block operator F_α when the system has the U(1) structure (:func:`u1_structure`);
-        Γ_αβ with different charges is then zero at an optimum. None: no splitting by charge.
+    charges : (m,) int array
+        Charge of each block operator F_α (``Ansatz.charges``).
+    by_charge : bool
+        Split by charge: only when the system has the U(1) structure (:func:`u1_structure`); Γ_αβ with
+        different charges is then zero at an optimum.
     pattern : (m, m) bool array or None
         Which Γ_αβ enter the objective at all (e.g. the non-zero pattern of the coefficients of Eq. (29));
         the groups are refined into the connected components of ``pattern``, since Γ entries that couple
@@ -110,9 +112,9 @@ def gamma_groups(charges: np.ndarray | None, pattern: np.ndarray | None = None) 
     """
     from scipy.sparse.csgraph import connected_components
 
-    m = len(charges) if charges is not None else pattern.shape[0]
+    m = len(charges)
     adjacency = np.ones((m, m), dtype=bool) if pattern is None else np.asarray(pattern, dtype=bool).copy()
-    if charges is not None:
+    if by_charge:
         adjacency &= np.asarray(charges)[:, None] == np.asarray(charges)[None, :]
     n, labels = connected_components(adjacency, directed=False)
     return [np.flatnonzero(labels == i) for i in range(n)]

@@ -351,11 +351,14 @@ def test_hermitian_couplings_without_u1_structure_reach_both_sdps():
     assert coh.lower <= coh.upper and coh.upper > 1e-6
 
 
-@pytest.mark.xfail(reason="sdp.tau_pop_coh calls symmetry.gamma_groups(None) without a pattern when the system "
-                          "has no U(1) structure (reported to the lead); symmetry=False works", strict=False)
 def test_tau_pop_coh_default_options_without_u1_structure():
-    res = tau_pop_coh(_hermitian_qutrit_qubit(), blocks=[(0,), (1,)])
-    assert res.lower <= res.upper
+    """No U(1) structure (Hermitian couplings): the default (symmetry=True) solves the unreduced problem, the
+    same as symmetry=False."""
+    system = _hermitian_qutrit_qubit()
+    res = tau_pop_coh(system, blocks=[(0,), (1,)])
+    ref = tau_pop_coh(system, blocks=[(0,), (1,)], symmetry=False)
+    assert res.lower <= res.upper and res.verdict() == ref.verdict()
+    assert res.lower <= ref.upper and ref.lower <= res.upper
 
 
 def test_package_redfield_is_the_module_and_callable():

@@ -6,7 +6,7 @@ original), measured in one run, and the scaling of both SDPs with d.
    the default chain (the library's interior-point method on the directly assembled problem first),
    "cvxpy" the original formulation with Clarabel.
 2. Scaling: one solve per (quantity, formulation, chain) in a fresh, memory-capped child process
-   (bench_scaling.measure): d = 16 … 256 and the issue's targets N = 8 (2+4+2, 3+2+3) for tau_pop,coh and
+   (capped child processes): d = 16 … 256 and the issue's targets N = 8 (2+4+2, 3+2+3) for tau_pop,coh and
    N = 10 (2+6+2) for tau_pop. Table, fitted exponents and a log-log plot go to
    ``benchmarks/results/speed.{csv,md,png}``.
 The machine these numbers come from is shared: timings are noisy. Nothing here asserts a timing.

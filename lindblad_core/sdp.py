@@ -151,6 +151,46 @@ def _real_rep(h: np.ndarray) -> np.ndarray:
     return np.block([[h.real, -h.imag], [h.imag, h.real]])
 
 
+def _pop_dual_lmis(coeffs, charges, structure, symmetry: bool, real: bool, y, lam):
+    """The LMIs Σ_k y_k G^b_k − λ_b I ⪰ 0 of the dual of Eq. (29), one per group of :func:`gamma_groups`
+    (split by charge only under the U(1) structure); real symmetric when every G is real.
+
+    Returns the constraints and ``pieces`` (block, Γ indices, constraint) for :func:`_pop_multipliers`."""
+    import cvxpy as cp
+
+    d = coeffs[0].shape[0]
+    constraints, pieces = [], []
+    for b, g in enumerate(coeffs):
+        m = g.shape[1]
+        pattern = np.any(np.abs(g) > STRUCTURE_RTOL * np.max(np.abs(g)), axis=0)
+        groups = (gamma_groups(charges[b], pattern, by_charge=structure is not None) if symmetry
+                  else [np.arange(m)])
+        for idx in groups:
+            sub = g[:, idx][:, :, idx]
+            mats = sub.real if real else np.stack([_real_rep(s) for s in sub])
+            s = mats.shape[1]
+            expr = cp.reshape(mats.reshape(d, s * s).T @ y, (s, s), order="C")
+            con = expr - lam[b] * np.eye(s) >> 0
+            constraints.append(con)
+            pieces.append((b, idx, con))
+    return constraints, pieces
+
+
+def _pop_multipliers(coeffs, pieces, real: bool) -> list[np.ndarray]:
+    """Γ_b of Eq. (29) from the multipliers of :func:`_pop_dual_lmis` (zero where a solver returned none)."""
+    gammas = [np.zeros((g.shape[1], g.shape[1]), dtype=complex) for g in coeffs]
+    for b, idx, con in pieces:
+        z = con.dual_value
+        if z is None:
+            continue
+        z = 0.5 * (z + z.T)
+        if not real:
+            s = len(idx)
+            z = (z[:s, :s] + z[s:, s:]) + 1j * (z[s:, :s] - z[:s, s:])
+        gammas[b][np.ix_(idx, idx)] = z
+    return gammas
+
+
 def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
             symmetry: bool = True, eigenbasis: str = "energy") -> TauResult:
     r"""τ^pop_opt of Eq. (29), certified.
@@ -187,21 +227,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
     structure = u1_structure(red.system) if symmetry else None
     y = cp.Variable(d)
     lam = cp.Variable(len(coeffs))
-    constraints, pieces = [], []
-    for b, g in enumerate(coeffs):
-        m = g.shape[1]
-        scale = np.max(np.abs(g))
-        pattern = np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)
-        groups = (gamma_groups(ansatz.charges[b], pattern, by_charge=structure is not None) if symmetry
-                  else [np.arange(m)])
-        for idx in groups:
-            sub = g[:, idx][:, :, idx]
-            mats = sub.real if real else np.stack([_real_rep(s) for s in sub])
-            s = mats.shape[1]
-            expr = cp.reshape(mats.reshape(d, s * s).T @ y, (s, s), order="C")
-            con = expr - lam[b] * np.eye(s) >> 0
-            constraints.append(con)
-            pieces.append((b, idx, con))
+    constraints, pieces = _pop_dual_lmis(coeffs, ansatz.charges, structure, symmetry, real, y, lam)
     constraints += [y <= 1, y >= -1]
     problem = cp.Problem(cp.Maximize(cp.sum(cp.multiply(np.array(traces), lam))), constraints)
     setup_s = time.perf_counter() - t_start
@@ -218,16 +244,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
         y_val = np.zeros(d) if y.value is None else np.clip(np.asarray(y.value, float), -1.0, 1.0)
         lower = _pop_certificate_lower(coeffs, coeff_err, y_val, traces)
         # upper: the multipliers of the LMIs are Γ; project onto the feasible set and evaluate rigorously
-        gammas = [np.zeros((g.shape[1], g.shape[1]), dtype=complex) for g in coeffs]
-        for b, idx, con in pieces:
-            z = con.dual_value
-            if z is None:
-                continue
-            z = 0.5 * (z + z.T)
-            if not real:
-                s = len(idx)
-                z = (z[:s, :s] + z[s:, s:]) + 1j * (z[s:, :s] - z[:s, s:])
-            gammas[b][np.ix_(idx, idx)] = z
+        gammas = _pop_multipliers(coeffs, pieces, real)
         best = (np.inf, None)
         for variant in (gammas, [g.conj() for g in gammas]):  # the multiplier's complex orientation
             proj = [_psd_project(g, t) for g, t in zip(variant, traces)]
@@ -348,21 +365,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     structure = (u1_structure(red.system) and u1_structure(published)) if symmetry else None
     y = cp.Variable(d)
     lam = cp.Variable(len(coeffs))
-    constraints, pieces = [], []
-    for b, g in enumerate(coeffs):
-        m = g.shape[1]
-        scale = np.max(np.abs(g))
-        pattern = np.any(np.abs(g) > STRUCTURE_RTOL * scale, axis=0)
-        groups = (gamma_groups(ansatz.charges[b], pattern, by_charge=structure is not None) if symmetry
-                  else [np.arange(m)])
-        for idx in groups:
-            sub = g[:, idx][:, :, idx]
-            mats = sub.real if real else np.stack([_real_rep(s) for s in sub])
-            s = mats.shape[1]
-            expr = cp.reshape(mats.reshape(d, s * s).T @ y, (s, s), order="C")
-            con = expr - lam[b] * np.eye(s) >> 0
-            constraints.append(con)
-            pieces.append((b, idx, con))
+    constraints, pieces = _pop_dual_lmis(coeffs, ansatz.charges, structure, symmetry, real, y, lam)
     constraints += [y <= 1, y >= -1]
     lamb_con = lamb.T @ y == 0 if n_lamb else None  # θ is free: Σ_k y_k <w_k|i[ρ0, B_h]|w_k> = 0
     if lamb_con is not None:
@@ -377,16 +380,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
     bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
 
     def certify():
-        gammas = [np.zeros((g.shape[1], g.shape[1]), dtype=complex) for g in coeffs]
-        for b, idx, con in pieces:
-            z = con.dual_value
-            if z is None:
-                continue
-            z = 0.5 * (z + z.T)
-            if not real:
-                s = len(idx)
-                z = (z[:s, :s] + z[s:, s:]) + 1j * (z[s:, :s] - z[:s, s:])
-            gammas[b][np.ix_(idx, idx)] = z
+        gammas = _pop_multipliers(coeffs, pieces, real)
         theta0 = np.zeros(n_lamb)
         if lamb_con is not None and lamb_con.dual_value is not None:
             theta0 = np.asarray(lamb_con.dual_value, float).reshape(n_lamb)

@@ -52,15 +52,19 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer kille
 # by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time``):
 #   ness N=9 (1,7,1) bias 0.37: 2.5 GB measured, 3.3 GB estimated; N=9 (4,1,4): 2.6 vs 3.5 GB;
 #   ness N=10 (1,8,1) g=0.01: 2.5 GB measured (degenerate Bohr frequencies are merged), 12.3 GB estimated;
-#   tau popcoh N=7 (2,3,2): 2.5 vs 2.9 GB; N=6 (3,0,3): 1.2 vs 1.5 GB; N=6 (2,2,2): 0.3 vs 0.5 GB;
-#   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB.
-# With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness`` and ``tau pop`` and
-# N <= 7 for ``tau popcoh`` (N = 8 would need ~30 GB for Clarabel's dense PSD-cone blocks).
+#   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB;
+#   tau popcoh with the default formulation="conic" (benchmarks/results/speed.md, peak RSS of a child process):
+#   N=8 (2,4,2): 1.3 GB measured, 1.5 GB estimated; N=10 (2,6,2): 6.2 GB measured, 20 GB estimated (refused:
+#   the principal-value term assumes all C(2N, N−1) Bohr frequencies distinct; the library itself solves it).
+# With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness``, ``tau pop`` and ``tau popcoh``
+# (N = 11 is refused for the principal-value quadrature of its ~6.5e5 Bohr frequencies).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 _BASE_BYTES = 150 * 2**20  # interpreter with numpy, scipy and cvxpy imported (~130 MiB measured)
 _PV_NODES = 1760  # nodes of the composite rule of baths.principal_value (20 Gauss nodes on 88 panels)
 _PV_ARRAYS = 5  # (Bohr frequencies × nodes) float64 temporaries alive at once in principal_value
 _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabel's KKT system (calibrated above)
+_MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
+_CERT_COPIES = 8  # complex d² arrays per Lamb-shift basis element in the certificates (calibrated above)
 _NNZ_BYTES = 64  # bytes per non-zero of the SDP's constraint matrix through cvxpy and the solver (calibrated)
 _KINDS = ("ness", "pop", "popcoh")
 
@@ -86,9 +90,10 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
       ``_PV_NODES`` × ``_PV_ARRAYS`` float64.
     * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
-    * ``popcoh``, per block: F_α and the Lamb-shift basis, 3 × 16 (m + 4^k) d²; per magnetisation sector
-      of n = C(N, M) states two real LMIs of size 2n (``_CONE_COPIES`` × 8 svec(2n)² each) and 8 n² rows
-      of non-zeros for each real coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)).
+    * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
+      F_α and the Lamb-shift basis, 3 × 16 (m + 4^k) d²; the sector maps, ``_MAP_COPIES`` × 16 n² per real
+      coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² =
+      C(2N, N)); the certificates' Lamb-shift directions, ``_CERT_COPIES`` × 16 · 4^k d².
 
     ``MEMORY_LIMIT_BYTES`` documents how the estimate compares with measured peaks (conservative, up to ~5×
     above for chains whose Bohr frequencies are degenerate). The SDP terms assume Clarabel, the default.
@@ -111,10 +116,8 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
         else:
             total += 3 * 16 * (m + 4**k) * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
-            total += _NNZ_BYTES * 8 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
-            total += 4 * 16 * m * m * math.comb(n, n // 2) ** 2  # the largest sector's dissipator stack
-    if kind == "popcoh":
-        total += sum(_CONE_COPIES * 8 * 2 * _svec(2 * math.comb(n, mag)) ** 2 for mag in range(n + 1))
+            total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
+            total += _CERT_COPIES * 16 * 4**k * d * d
     return total
 
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STRUCTURE_RTOL", "U1Structure", "local_charge", "charge_diagonal", "operator_charge",
-           "u1_structure", "gamma_groups"]
+__all__ = ["STRUCTURE_RTOL", "U1Structure", "operator_charge", "u1_structure", "gamma_groups"]
 
 # Matrix entries below this (relative to the largest) are treated as structural zeros when splitting Γ into
 # independent blocks; the certified bounds never rely on it.
@@ -32,19 +31,6 @@ STRUCTURE_RTOL = 1e-11
 # An eigenvector's expected charge <E|Q|E> must be within this of an integer to have a definite charge
 # (the sector-wise diagonalisation of ``model.System`` makes them exact; a dense eigh leaves ~1e-15).
 CHARGE_ATOL = 1e-8
-
-
-def local_charge(k: int) -> np.ndarray:
-    """Diagonal of the local charge q = diag(0, −1, …, −(k−1)) of a site of dimension k."""
-    return -np.arange(k, dtype=float)
-
-
-def charge_diagonal(dims) -> np.ndarray:
-    """Diagonal of Q = Σ_ℓ q_ℓ in the computational basis (first site slowest), shape (prod(dims),)."""
-    q = np.zeros(1)
-    for k in dims:
-        q = (q[:, None] + local_charge(k)[None, :]).ravel()
-    return q
 
 
 def operator_charge(op: np.ndarray, q: np.ndarray, rtol: float = STRUCTURE_RTOL) -> int | None:
@@ -69,21 +55,14 @@ class U1Structure:
         return [np.flatnonzero(self.state_charges == v) for v in np.unique(self.state_charges)]
 
 
-def _dims(system) -> tuple[int, ...]:
-    dims = getattr(system, "dims", None)
-    return tuple(dims) if dims is not None else (2,) * system.n_sites
-
-
 def u1_structure(system) -> U1Structure | None:
     """The U(1) structure of ``system`` (module docstring), or None when any of its three conditions fails.
 
-    ``system`` needs ``hamiltonian``, ``coupling_operators`` (full space, computational basis),
-    ``eigenvectors`` and ``dims`` (default: all qubits).
+    ``system``: an :class:`~lindblad_core.system.OpenSystem` or the paper's
+    :class:`~lindblad_core.model.System` (both carry ``charge``, the diagonal of Q, and ``conserves_charge``).
     """
-    q = charge_diagonal(_dims(system))
-    h = np.asarray(system.hamiltonian)
-    mixing = np.abs(h[q[:, None] != q[None, :]])
-    if np.max(mixing, initial=0.0) > STRUCTURE_RTOL * max(float(np.max(np.abs(h))), 1e-300):
+    q = system.charge
+    if not system.conserves_charge(STRUCTURE_RTOL):
         return None
     if any(operator_charge(s, q) is None for s in system.coupling_operators):
         return None

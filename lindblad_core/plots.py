@@ -39,12 +39,17 @@ def drawn_solid(df) -> np.ndarray:
                     rule)
 
 
-def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, label_fmt="{name} = {value:g}"):
-    """One panel: τ (``quantity``) against column ``x``, one curve per value of column ``curve``."""
+def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, label_fmt="{name} = {value:g}",
+                ls: str = "-", marker: str | None = None, reference_line: bool = True):
+    """One panel: τ (``quantity``) against column ``x``, one curve per value of column ``curve``.
+
+    Results (:func:`drawn_solid`) are joined by a line (``ls``); anything else is drawn hollow, from its
+    certified interval only. ``marker`` overrides the per-curve markers (e.g. "x" for an overlaid variant);
+    ``reference_line`` draws δ_tol."""
     sub = df[df["quantity"] == quantity]
     for i, (value, part) in enumerate(sub.groupby(curve, sort=False)):
         part = part.sort_values(x)
-        marker = MARKERS[i % len(MARKERS)]
+        mk = marker or MARKERS[i % len(MARKERS)]
         color = f"C{i}"
         at_value = (part["status"].astype(str) == "optimal").to_numpy() & part["value"].notna().to_numpy()
         y = np.where(at_value, part["value"].astype(float).to_numpy(), part["upper"].astype(float).to_numpy())
@@ -55,15 +60,16 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
         xs = part[x].astype(float).to_numpy()
         name = LABELS.get(curve, curve)
         ax.errorbar(xs[ok], y[ok], yerr=[np.maximum(y[ok] - lo[ok], 0), np.maximum(hi[ok] - y[ok], 0)],
-                    marker=marker, color=color, ls="-", ms=5, capsize=2,
+                    marker=mk, color=color, ls=ls, ms=5, capsize=2,
                     label=label_fmt.format(name=name, value=value))
         bounded = ~ok & np.isfinite(hi)  # not a result, but a certified interval exists
         if np.any(bounded):
             mid = np.sqrt(lo[bounded] * hi[bounded])
-            ax.errorbar(xs[bounded], mid, yerr=[mid - lo[bounded], hi[bounded] - mid], marker=marker, mfc="none",
+            ax.errorbar(xs[bounded], mid, yerr=[mid - lo[bounded], hi[bounded] - mid], marker=mk, mfc="none",
                         color=color, ls="none", ms=7, capsize=2,
                         label=f"{label_fmt.format(name=name, value=value)}: certified interval only")
-    ax.axhline(DELTA_TOL, color="k", ls="--", lw=1, label=r"$\delta_{\rm tol}$")
+    if reference_line:
+        ax.axhline(DELTA_TOL, color="k", ls="--", lw=1, label=r"$\delta_{\rm tol}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(LABELS.get(x, x))

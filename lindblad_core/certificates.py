@@ -47,6 +47,7 @@ along a direction W with A_H^*(W) = 0 and A_Γb^*(W) ≻ 0, every piece enclosed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -190,10 +191,20 @@ def _exact_sum_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _psd_project(gamma: np.ndarray, trace: float | None) -> np.ndarray:
-    """Nearest PSD matrix (eigenvalue clipping), rescaled to ``trace`` when given."""
+    """Nearest PSD matrix (eigenvalue clipping), rescaled to ``trace`` when given. Block by block on the
+    connected components of the non-zero pattern (the symmetry groups of Γ): the same projection, with the
+    zeros between blocks kept exact (the certificates then evaluate A(Γ) block by block)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     g = 0.5 * (gamma + gamma.conj().T)
-    w, v = np.linalg.eigh(g)
-    g = (v * np.clip(w, 0.0, None)) @ v.conj().T
+    n_comp, labels = connected_components(csr_matrix(g != 0), directed=False)
+    out = np.zeros_like(g)
+    for c in range(n_comp):
+        idx = np.flatnonzero(labels == c)
+        w, v = np.linalg.eigh(g[np.ix_(idx, idx)])
+        out[np.ix_(idx, idx)] = (v * np.clip(w, 0.0, None)) @ v.conj().T
+    g = out
     if trace is not None:
         tr = np.real(np.trace(g))
         g = g * (trace / tr) if tr > 0 else np.eye(g.shape[0]) * trace / g.shape[0]
@@ -351,9 +362,81 @@ def _pop_objective(coeffs, gammas) -> float:
 
 
 
-def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray):
-    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding."""
+@dataclass(frozen=True, eq=False)
+class _OperatorBlocks:
+    r"""The operators F_α of one block cut into their non-zero blocks over a partition of the energy basis
+    into sectors S_I (the U(1) sectors of :mod:`lindblad_core.symmetry`).
+
+    Per group of operators (the charge groups of Γ) the blocks F_α[S_I, S_J] that hold a non-zero entry of
+    some F_α of the group form a one-to-one map J ↦ I (the charge shift), and no two groups share a block.
+    Both facts are read off the float data (exact zeros), not assumed, so a product evaluated block by block
+    is the full product with exact zeros left out: the same exact value, and the rounding bounds below stay
+    valid (their sums only get shorter). Then the dissipator of a group maps sector-block-diagonal matrices
+    to sector-block-diagonal ones, A^*(Z)_αβ = 0 for α, β in different groups when Z is sector-block-diagonal,
+    and A(Γ) is sector-block-diagonal when Γ is zero between groups.
+    """
+
+    sectors: tuple  # energy-basis indices of each sector
+    groups: tuple  # operator indices of each group
+    maps: tuple  # per group: the (I, J) sector pairs of its blocks
+    blocks: tuple  # per group: the (k, n_I, n_J) arrays F_α[S_I, S_J], α in the group, aligned with maps
+    m: int
+    d: int
+
+    def sources(self, g: int) -> dict:
+        """Target sector I ↦ (source sector J, block) of group g."""
+        return {i: (j, blk) for (i, j), blk in zip(self.maps[g], self.blocks[g])}
+
+    def targets(self, g: int) -> dict:
+        """Source sector J ↦ (target sector I, block) of group g."""
+        return {j: (i, blk) for (i, j), blk in zip(self.maps[g], self.blocks[g])}
+
+    def block_diagonal(self, z: np.ndarray) -> bool:
+        """Whether the d×d matrix z is exactly zero outside the diagonal sector blocks."""
+        total = sum(np.count_nonzero(z[np.ix_(sec, sec)]) for sec in self.sectors)
+        return total == np.count_nonzero(z)
+
+    def group_diagonal(self, gamma: np.ndarray) -> bool:
+        """Whether the m×m matrix gamma is exactly zero between groups."""
+        total = sum(np.count_nonzero(gamma[np.ix_(idx, idx)]) for idx in self.groups)
+        return total == np.count_nonzero(gamma)
+
+
+def _operator_blocks(f: np.ndarray, groups, sectors) -> _OperatorBlocks | None:
+    """The :class:`_OperatorBlocks` of the stack ``f`` (m, d, d) for the given operator groups and sectors, or
+    None when the data do not have that structure (or there is only one sector: nothing to gain)."""
     m, d = f.shape[0], f.shape[1]
+    sectors = tuple(np.asarray(sec) for sec in sectors)
+    if len(sectors) < 2 or sum(len(sec) for sec in sectors) != d:
+        return None
+    label = np.empty(d, dtype=int)
+    for i, sec in enumerate(sectors):
+        label[sec] = i
+    nonzero = f != 0
+    used, maps, blocks = set(), [], []
+    for idx in groups:
+        rows, cols = np.nonzero(np.any(nonzero[idx], axis=0))
+        pattern = np.zeros((len(sectors), len(sectors)), dtype=bool)
+        pattern[label[rows], label[cols]] = True
+        if np.any(pattern.sum(axis=0) > 1) or np.any(pattern.sum(axis=1) > 1):
+            return None  # not a one-to-one map of sectors
+        pairs = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(pattern)))
+        if used & set(pairs):
+            return None  # two groups share a block: A^*(Z) would couple them
+        used |= set(pairs)
+        maps.append(pairs)
+        blocks.append(tuple(f[np.ix_(idx, sectors[i], sectors[j])] for i, j in pairs))
+    return _OperatorBlocks(sectors, tuple(np.asarray(idx) for idx in groups), tuple(maps), tuple(blocks), m, d)
+
+
+def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray, blocks: _OperatorBlocks | None = None):
+    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding.
+
+    With ``blocks`` (:class:`_OperatorBlocks` of ``f``) and Γ exactly zero between its groups, A(Γ) is
+    evaluated block by block (sector-block-diagonal; the same exact value and bound)."""
+    m, d = f.shape[0], f.shape[1]
+    if blocks is not None and blocks.group_diagonal(gamma):
+        return _dissipator_blocks_with_bound(blocks, gamma, p, 2 * m + 2 * d + 16)
     fd = np.conj(np.swapaxes(f, 1, 2))
     g_ops = np.tensordot(gamma, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
     sandwich = np.sum((g_ops * p[None, None, :]) @ fd, axis=0)
@@ -367,9 +450,42 @@ def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray):
     return value, _bound(2 * m + 2 * d + 16, mag)
 
 
-def _dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray):
-    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound."""
+def _dissipator_blocks_with_bound(blocks: _OperatorBlocks, gamma: np.ndarray, p: np.ndarray, depth: int):
+    """:func:`_dissipator_with_bound` block by block (Γ zero between groups): per group and block
+    F[S_I, S_J], G_a[S_I, S_J] = Σ_b Γ_ab F_b[S_I, S_J] adds G_a ρ0 F_a† to the (I, I) block of the sandwich
+    and F_a†G_a to the (J, J) block of the anticommutator; every other block is an exact zero."""
+    d = blocks.d
+    sandwich = np.zeros((d, d), dtype=complex)
+    anti = np.zeros((d, d), dtype=complex)
+    mag_s = np.zeros((d, d))
+    mag_a = np.zeros((d, d))
+    for idx, maps, blks in zip(blocks.groups, blocks.maps, blocks.blocks):
+        gam = gamma[np.ix_(idx, idx)]
+        agam = np.abs(gam)
+        for (i, j), fb in zip(maps, blks):
+            si, sj = blocks.sectors[i], blocks.sectors[j]
+            fbd = np.conj(np.swapaxes(fb, 1, 2))
+            g_ops = np.tensordot(gam, fb, axes=(1, 0))
+            sandwich[np.ix_(si, si)] += np.sum((g_ops * p[sj][None, None, :]) @ fbd, axis=0)
+            anti[np.ix_(sj, sj)] += np.sum(fbd @ g_ops, axis=0)
+            af = np.abs(fb)
+            afd = np.swapaxes(af, 1, 2)
+            ag = np.tensordot(agam, af, axes=(1, 0))
+            mag_s[np.ix_(si, si)] += np.sum((ag * p[sj][None, None, :]) @ afd, axis=0)
+            mag_a[np.ix_(sj, sj)] += np.sum(afd @ ag, axis=0)
+    value = sandwich - 0.5 * (anti * p[None, :] + p[:, None] * anti)
+    mag = mag_s + 0.5 * (mag_a * p[None, :] + p[:, None] * mag_a)
+    return value, _bound(depth, mag)
+
+
+def _dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: _OperatorBlocks | None = None):
+    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound.
+
+    With ``blocks`` (:class:`_OperatorBlocks` of ``f``) and Z exactly sector-block-diagonal, S is evaluated
+    group by group (zero between groups; the same exact value and bound)."""
     m, d = f.shape[0], f.shape[1]
+    if blocks is not None and blocks.block_diagonal(z):
+        return _dual_map_blocks_with_bound(blocks, z, p, d * d + 2 * d + 16)
     fc = f.conj().reshape(m, d * d)
     zd = z.conj().T
     q1 = fc @ ((zd @ f) * p[None, None, :]).reshape(m, d * d).T
@@ -383,6 +499,119 @@ def _dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray):
     m2 = afr @ (af @ (p[:, None] * az + az * p[None, :])).reshape(m, d * d).T
     mag = m1 + 0.5 * m2
     return value, _bound(d * d + 2 * d + 16, 0.5 * (mag + mag.T))
+
+
+def _dual_map_blocks_with_bound(blocks: _OperatorBlocks, z: np.ndarray, p: np.ndarray, depth: int):
+    """:func:`_dual_map_with_bound` for a sector-block-diagonal Z, group by group: with F[S_I, S_J] the
+    blocks of a group, (Z†F_b ρ0)[S_I, S_J] = Z†[S_I, S_I] F_b[S_I, S_J] ρ0[S_J] and
+    (F_b (ρ0 Z† + Z† ρ0))[S_I, S_J] = F_b[S_I, S_J] (ρ0 Z† + Z† ρ0)[S_J, S_J]."""
+    m = blocks.m
+    zd = z.conj().T
+    az = np.abs(z).T
+    q = np.zeros((m, m), dtype=complex)
+    mag = np.zeros((m, m))
+    for idx, maps, blks in zip(blocks.groups, blocks.maps, blocks.blocks):
+        k = len(idx)
+        q_g = np.zeros((k, k), dtype=complex)
+        m_g = np.zeros((k, k))
+        for (i, j), fb in zip(maps, blks):
+            si, sj = blocks.sectors[i], blocks.sectors[j]
+            pj = p[sj]
+            fc = fb.conj().reshape(k, -1)
+            zii, zjj = zd[np.ix_(si, si)], zd[np.ix_(sj, sj)]
+            q1 = fc @ ((zii @ fb) * pj[None, None, :]).reshape(k, -1).T
+            q2 = fc @ (fb @ (pj[:, None] * zjj + zjj * pj[None, :])).reshape(k, -1).T
+            q_g += q1 - 0.5 * q2
+            af = np.abs(fb)
+            afr = af.reshape(k, -1)
+            aii, ajj = az[np.ix_(si, si)], az[np.ix_(sj, sj)]
+            m1 = afr @ ((aii @ af) * pj[None, None, :]).reshape(k, -1).T
+            m2 = afr @ (af @ (pj[:, None] * ajj + ajj * pj[None, :])).reshape(k, -1).T
+            m_g += m1 + 0.5 * m2
+        q[np.ix_(idx, idx)] = q_g
+        mag[np.ix_(idx, idx)] = m_g
+    return _hermitian_part(q), _bound(depth, 0.5 * (mag + mag.T))
+
+
+@dataclass(frozen=True, eq=False)
+class _LambDirections:
+    r"""The Lamb-shift directions i[ρ0, B_h] = i D∘B_h of Eq. (33) (D_jk = p_j − p_k) as real unit vectors
+    K_h = fl(i D∘B_h / s_h) (Re, Im of the d×d matrix, row-major), computed once per solve for the choice
+    of directions (``sdp._lamb_shift_selection``) and the certificates (:func:`_coh_data`).
+
+    ``components`` groups the directions so that directions of different components have disjoint supports
+    (read off the float data: under the U(1) symmetry, by the charge the B_h change); their Gram matrix and
+    an orthonormal basis of their span are computed per component, on its support only (exact zeros
+    elsewhere: the same exact Gram matrix).
+    """
+
+    basis: np.ndarray  # every block's traceless basis B_h (energy basis), stacked
+    index: np.ndarray  # h of each direction (ascending)
+    rows: np.ndarray  # (n, 2d²) K_h
+    scale: np.ndarray  # s_h
+    components: tuple  # index arrays into rows
+    supports: tuple  # per component: the coordinates (into 2d²) where its rows are non-zero
+
+    def subset(self, keep: np.ndarray) -> "_LambDirections":
+        """The directions ``keep`` (a boolean mask over rows)."""
+        new = np.cumsum(keep) - 1
+        comps, sups = [], []
+        for c in self.components:
+            c = c[keep[c]]
+            if len(c):
+                comps.append(new[c])
+                sups.append(np.flatnonzero(np.any(self.rows[c] != 0, axis=0)))
+        return _LambDirections(self.basis, self.index[keep], self.rows[keep], self.scale[keep], tuple(comps),
+                               tuple(sups))
+
+    def _per_component(self, fn, shape) -> np.ndarray:
+        out = np.zeros(shape)
+        for c, sup in zip(self.components, self.supports):
+            fn(out, c, self.rows[np.ix_(c, sup)], sup)
+        return out
+
+    def _gram(self, absolute: bool) -> np.ndarray:
+        def fill(out, c, r, _):
+            r = np.abs(r) if absolute else r
+            out[np.ix_(c, c)] = r @ r.T
+        return self._per_component(fill, (len(self.rows), len(self.rows)))
+
+    @cached_property
+    def gram(self) -> np.ndarray:
+        """K Kᵀ, n×n, exact zeros between components."""
+        return self._gram(False)
+
+    @cached_property
+    def abs_gram(self) -> np.ndarray:
+        """|K| |K|ᵀ, n×n, exact zeros between components."""
+        return self._gram(True)
+
+    def orthonormal_basis(self) -> np.ndarray:
+        """(2d², n): an orthonormal basis of the span of the directions (float), one QR per component."""
+        def fill(out, c, r, sup):
+            out[np.ix_(sup, c)] = np.linalg.qr(r.T)[0]
+        return self._per_component(fill, (self.rows.shape[1], len(self.rows)))
+
+
+def _lamb_directions(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> _LambDirections:
+    """:class:`_LambDirections` of the basis elements ``basis[index]``."""
+    from scipy.sparse import bmat, csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    dirs = 1j * dmat[None] * basis[index]
+    rows = np.concatenate([dirs.real.reshape(len(index), -1), dirs.imag.reshape(len(index), -1)], axis=1)
+    del dirs
+    scale = np.sqrt(np.sum(rows**2, axis=1))
+    rows /= scale[:, None]
+    n = len(index)
+    if n == 0:
+        return _LambDirections(basis, index, rows, scale, (), ())
+    pattern = csr_matrix(rows != 0)
+    # directions and coordinates as one bipartite graph: its components are those of the directions
+    _, labels = connected_components(bmat([[None, pattern], [pattern.T, None]]), directed=False)
+    comps = [np.flatnonzero(labels[:n] == v) for v in np.unique(labels[:n])]
+    sups = [np.unique(pattern[c].indices) for c in comps]
+    return _LambDirections(basis, np.asarray(index), rows, scale, tuple(comps), tuple(sups))
 
 
 @dataclass(frozen=True, eq=False)
@@ -399,6 +628,7 @@ class _CohData:
     dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
     lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
     k_rows: np.ndarray  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im)
+    gram: np.ndarray  # K Kᵀ (float)
     dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
     dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
     d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
@@ -418,30 +648,35 @@ class _CohData:
     a_perp: np.ndarray | None = None
     a_offsets: tuple = ()
     w_dir: np.ndarray | None = None
+    # per block the :class:`_OperatorBlocks` of its operators over the U(1) sectors (None: dense evaluation)
+    op_blocks: tuple = ()
+
+    def blocks(self, b: int) -> _OperatorBlocks | None:
+        return self.op_blocks[b] if self.op_blocks else None
 
 
-def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, selection) -> _CohData:
+def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: _LambDirections,
+              op_blocks: tuple = ()) -> _CohData:
+    """The data of the certificates of Eq. (33). ``lamb``: the problem's Lamb-shift directions (the ones
+    ``sdp._lamb_shift_selection`` kept); ``op_blocks``: per block the :class:`_OperatorBlocks` of its
+    operators or None."""
     d = len(p)
     ops = ansatz.operators
     rho_norm = _fro_upper(p)
     lips = tuple(_up(2.0 * f.shape[0] * rho_norm * max(_fro_upper(fa) for fa in f) ** 2, 8) for f in ops)
     dmat = p[:, None] - p[None, :]
-    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    basis = lamb.basis
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
-    dir_basis = basis[np.concatenate(selection)]
-    dirs = 1j * dmat[None] * dir_basis
-    rows = np.concatenate([dirs.real.reshape(len(dirs), -1), dirs.imag.reshape(len(dirs), -1)], axis=1)
-    scale = np.sqrt(np.sum(rows**2, axis=1))
-    k_rows = rows / scale[:, None]
+    dir_basis = basis[lamb.index]
+    k_rows, scale = lamb.rows, lamb.scale
     n = len(k_rows)
-    q, minv, k_norm, e_gram = None, np.inf, 0.0, np.inf
+    q, minv, k_norm, e_gram, m_t = None, np.inf, 0.0, np.inf, np.zeros((0, 0))
     if n:
-        q = np.linalg.qr(k_rows.T)[0]
+        q = lamb.orthonormal_basis()
         k_norm = max(_fro_upper(r) for r in k_rows)
-        ak = np.abs(k_rows)
-        m_t = k_rows @ k_rows.T
-        e_m = _bound(2 * d * d + 10, ak @ ak.T)  # covers |K − i D∘B/s| (a few roundings) and the products
-        e_gram = _fro_upper(_bound(6, ak @ ak.T))  # Gram(K) − M = Re<K_i − N̂_i, K_j>, |K − N̂| ≤ γ_5 |K|
+        m_t, ak_gram = lamb.gram, lamb.abs_gram
+        e_m = _bound(2 * d * d + 10, ak_gram)  # covers |K − i D∘B/s| (a few roundings) and the products
+        e_gram = _fro_upper(_bound(6, ak_gram))  # Gram(K) − M = Re<K_i − N̂_i, K_j>, |K − N̂| ≤ γ_5 |K|
         try:
             r_inv = np.linalg.inv(m_t)
             resid = r_inv @ m_t
@@ -465,9 +700,9 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, selection)
     if free_trace:
         a_perp, offsets = _dissipator_matrix(ops, p, q)
         w_dir = _psd_direction(a_perp, offsets, d)
-    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, dir_basis, scale, d_hi,
-                    d_lo, e_gram, support, q, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v,
-                    a_perp, offsets, w_dir)
+    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, m_t, dir_basis, scale,
+                    d_hi, d_lo, e_gram, support, q, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v,
+                    a_perp, offsets, w_dir, tuple(op_blocks))
 
 
 def _as_matrix(v: np.ndarray, d: int) -> np.ndarray:
@@ -549,30 +784,57 @@ EXACT_CHUNK_TERMS = 2**24
 def _exact_residuals(data: _CohData, parts):
     """Re<N̂_i, Σ parts> (float) and an upper bound on its absolute value, N̂_i = i (p_j − p_k) B_i / s_i: the
     population differences are split exactly (TwoSum), every product is error-free (TwoProduct) and each sum
-    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms. Directions
-    are processed in chunks of at most ``EXACT_CHUNK_TERMS`` terms.
+    summed by an error-free cascade (:func:`_cascaded_sum`), so the bound is ~1e-30 of the terms. Only the
+    entries where some part is non-zero enter (the others contribute exact zeros: for a sector-block-diagonal
+    Z, none of the directions that change the charge). Directions are processed in chunks of at most
+    ``EXACT_CHUNK_TERMS`` terms.
     """
     n = len(data.dir_basis)
-    step = max(1, EXACT_CHUNK_TERMS // max(1, 16 * len(parts) * data.support.shape[1]))
-    out = [_exact_residuals_rows(data, parts, np.arange(a, min(n, a + step))) for a in range(0, n, step)]
-    if not out:
-        return np.zeros(0), np.zeros(0)
-    return np.concatenate([v for v, _ in out]), np.concatenate([b for _, b in out])
+    live = np.zeros(data.dmat.size, dtype=bool)
+    for z in parts:
+        live |= np.asarray(z).ravel() != 0
+    keep = live[data.support] & (data.support != 0)  # index 0, the entry (0, 0) where D = 0, is the padding
+    counts = np.sum(keep, axis=1)
+    active = np.flatnonzero(counts)  # the other directions meet only zeros: residual and bound exactly 0
+    values, bounds = np.zeros(n), np.zeros(n)
+    if not len(active):
+        return values, bounds
+    width = int(np.max(counts))
+    # the live entries of each row first (stable), then padding by the entry (0, 0), where D = 0 (exact zeros)
+    order = np.argsort(~keep[active], axis=1, kind="stable")[:, :width]
+    support = np.where(np.take_along_axis(keep[active], order, axis=1),
+                       np.take_along_axis(data.support[active], order, axis=1), 0)
+    # directions whose B is real (or imaginary) in the energy basis have the other half of the terms exactly zero:
+    # they are processed apart, without it
+    flat = data.dir_basis.reshape(n, -1)
+    kinds = [(bool(np.any(flat[i].real != 0)), bool(np.any(flat[i].imag != 0))) for i in active]
+    for kind in sorted(set(kinds)):
+        members = np.flatnonzero([k == kind for k in kinds])
+        n_terms = 8 * len(parts) * sum(kind)
+        step = max(1, EXACT_CHUNK_TERMS // max(1, n_terms * width))
+        for a in range(0, len(members), step):
+            rows = members[a:a + step]
+            values[active[rows]], bounds[active[rows]] = _exact_residuals_rows(data, parts, active[rows],
+                                                                               support[rows], *kind)
+    return values, bounds
 
 
-def _exact_residuals_rows(data: _CohData, parts, idx: np.ndarray):
-    """:func:`_exact_residuals` for the directions ``idx``."""
-    support = data.support[idx]
+def _exact_residuals_rows(data: _CohData, parts, idx: np.ndarray, support: np.ndarray, real: bool = True,
+                          imag: bool = True):
+    """:func:`_exact_residuals` for the directions ``idx`` on the entries ``support`` (one row per direction);
+    ``real``/``imag``: whether Re B/Im B of these directions has a non-zero entry (else its terms are left out)."""
     rows_i = np.arange(len(idx))[:, None]
-    br = data.dir_basis[idx].real.reshape(len(idx), -1)[rows_i, support]
-    bi = data.dir_basis[idx].imag.reshape(len(idx), -1)[rows_i, support]
+    b = data.dir_basis.reshape(len(data.dir_basis), -1)[idx][rows_i, support]
     d_hi, d_lo = data.d_hi.ravel()[support], data.d_lo.ravel()[support]
     pieces = []
     for z in parts:
-        a1, a2 = _two_product(br, z.imag.ravel()[support])
-        b1, b2 = _two_product(bi, -z.real.ravel()[support])
+        products = []
+        if real:
+            products += _two_product(b.real, z.imag.ravel()[support])
+        if imag:
+            products += _two_product(b.imag, -z.real.ravel()[support])
         for dd in (d_hi, d_lo):
-            for w in (a1, a2, b1, b2):
+            for w in products:
                 pieces += list(_two_product(dd, w))
     rows = np.concatenate(pieces, axis=1)
     sums, err = _cascaded_sum(rows)
@@ -598,8 +860,8 @@ def _coh_dual_estimate(z: np.ndarray, data: _CohData) -> float:
         v = v - data.q @ (data.q.T @ v)
         z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
     value = -float(np.real(np.vdot(z, data.tmat)))
-    for f, t in zip(data.operators, data.traces):
-        lam = float(np.linalg.eigvalsh(_dual_map_with_bound(f, z, data.p)[0])[0])
+    for b, (f, t) in enumerate(zip(data.operators, data.traces)):
+        lam = float(np.linalg.eigvalsh(_dual_map_with_bound(f, z, data.p, data.blocks(b))[0])[0])
         if data.free_trace and lam < 0:
             return 0.0
         value += 0.0 if data.free_trace else t * lam
@@ -648,7 +910,7 @@ def _coh_dual_parts(z: np.ndarray, data: _CohData) -> _DualParts | None:
     dz = 0.0
     if verified:
         r, _ = _exact_residuals(data, [z])
-        c = np.linalg.solve(data.k_rows @ data.k_rows.T, -r)
+        c = np.linalg.solve(data.gram, -r)
         dvec = data.k_rows.T @ c
         delta = _hermitian_part((dvec[: d * d] + 1j * dvec[d * d:]).reshape(d, d))
         _, r2 = _exact_residuals(data, [z, delta])
@@ -656,9 +918,9 @@ def _coh_dual_parts(z: np.ndarray, data: _CohData) -> _DualParts | None:
     value = -float(np.real(np.vdot(z, data.tmat))) - float(np.real(np.vdot(delta, data.tmat)))
     value = _down(value - _bound(d * d + 8, float(np.sum((np.abs(z) + np.abs(delta)) * np.abs(data.tmat)))))
     lams = []
-    for f in data.operators:
-        s_z, err_z = _dual_map_with_bound(f, z, data.p)
-        s_d, err_d = _dual_map_with_bound(f, delta, data.p)
+    for b, f in enumerate(data.operators):
+        s_z, err_z = _dual_map_with_bound(f, z, data.p, data.blocks(b))
+        s_d, err_d = _dual_map_with_bound(f, delta, data.p, data.blocks(b))
         s_b = s_z + s_d
         lam, _, _ = _hermitian_enclosure(s_b, _fro_upper(err_z + err_d + _bound(1, np.abs(s_b))))
         lams.append(lam)
@@ -776,9 +1038,9 @@ def _face_projection(z: np.ndarray, data: _CohData, threshold: float) -> np.ndar
     z = z / max(np.sum(np.abs(np.linalg.eigvalsh(z))), 1e-300)
     bounds = list(data.a_offsets) + [data.a_perp.shape[1]]
     images = []
-    for f, lo, hi in zip(data.operators, bounds[:-1], bounds[1:]):
+    for b, (f, lo, hi) in enumerate(zip(data.operators, bounds[:-1], bounds[1:])):
         m = f.shape[0]
-        w, vecs = np.linalg.eigh(_dual_map_with_bound(f, z, data.p)[0])
+        w, vecs = np.linalg.eigh(_dual_map_with_bound(f, z, data.p, data.blocks(b))[0])
         cut = -threshold * min(w[0], 0.0) if np.isfinite(threshold) else np.inf
         face = vecs[:, w <= cut]
         r = face.shape[1]
@@ -822,8 +1084,9 @@ def _coh_upper_bound(gammas, thetas, data: _CohData):
     theta = np.concatenate(thetas)
     if not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > 1e150:
         return np.inf, None, np.inf
-    yr, er = _dot2(theta, data.lamb_basis.real)
-    yi, ei = _dot2(theta, data.lamb_basis.imag)
+    live = np.flatnonzero(theta)  # zero coordinates contribute exact zeros to Dot2
+    yr, er = _dot2(theta[live], data.lamb_basis[live].real)
+    yi, ei = _dot2(theta[live], data.lamb_basis[live].imag)
     y = yr + 1j * yi
     ad = np.abs(data.dmat)
     lamb = 1j * (data.dmat * y)
@@ -832,8 +1095,8 @@ def _coh_upper_bound(gammas, thetas, data: _CohData):
     err = err_l.copy()
     mag = np.abs(lamb) + np.abs(data.tmat)
     dist_term = 0.0
-    for f, fe, lip in zip(data.operators, feas, data.lips):
-        a_val, a_err = _dissipator_with_bound(f, fe.base, data.p)
+    for b, (f, fe, lip) in enumerate(zip(data.operators, feas, data.lips)):
+        a_val, a_err = _dissipator_with_bound(f, fe.base, data.p, data.blocks(b))
         x = x + a_val
         err = err + a_err
         mag = mag + np.abs(a_val)

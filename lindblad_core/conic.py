@@ -158,7 +158,11 @@ class ConicProblem:
         for name, const, linear in self.lmis:
             n = int(round(np.sqrt(const.size)))
             cols = np.flatnonzero(np.any(linear != 0, axis=0))
-            lin = np.ascontiguousarray(linear[:, cols].T).reshape(len(cols), n, n)
+            # (variables, n²); a read-only view of ``linear`` when it was assembled transposed and every variable
+            # enters (sdp._CohConic's large blocks), else one copy
+            rows = linear.T if len(cols) == linear.shape[1] else linear.T[cols]
+            lin = np.ascontiguousarray(rows).reshape(len(cols), n, n).view()
+            lin.flags.writeable = False
             lmis.append(_Lmi(name, const.reshape(n, n).astype(complex), cols, lin))
         e = np.vstack(e_rows) if e_rows else np.zeros((0, self.n_variables))
         f = np.concatenate(f_rows) if f_rows else np.zeros(0)

@@ -40,6 +40,7 @@ always evaluated on the full, unreduced problem (:mod:`lindblad_core.certificate
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -48,8 +49,8 @@ import numpy as np
 from .ansatz import Ansatz, Block, local_hermitian_basis, traceless_hermitian_basis
 from .candidate import CandidateCheck, LindbladCandidate, candidate_populations, check_candidate
 from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
-                           _pop_certificate_lower, _pop_certificate_upper, _population_coefficient_errors,
-                           _psd_project)
+                           _lamb_directions, _operator_blocks, _pop_certificate_lower, _pop_certificate_upper,
+                           _population_coefficient_errors, _psd_project)
 from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
                            _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
 from .redfield import Redfield, l2, populations, rate_matrix
@@ -440,6 +441,47 @@ def _dissipator_sector(f: np.ndarray, p: np.ndarray, sec: np.ndarray) -> np.ndar
     return out
 
 
+def _dissipator_sector_groups(blk: "_CohBlock", p: np.ndarray, i: int, sec: np.ndarray) -> list:
+    """M_ab of :func:`_dissipator_sector` for a, b in each Γ group of ``blk``, on the rows/columns of sector i:
+    one (k, k, n, n) array per group, None where it vanishes (exactly zero by the U(1) symmetry: below
+    ``STRUCTURE_RTOL`` of the sector's largest entry).
+
+    With the block's :class:`~lindblad_core.certificates._OperatorBlocks` (the U(1) structure, read off the
+    data) only the group's own blocks enter: F_b ρ0 F_a† on sector i contracts over the one sector that the
+    group maps onto i, F_a†F_b over the one sector it maps i onto (F of charge q maps sector M to M + q); the
+    terms left out are exact zeros. Otherwise the full tensor of :func:`_dissipator_sector` is sliced.
+    """
+    ob = blk.op_blocks
+    if ob is None:
+        msec = _dissipator_sector(blk.operators, p, sec)
+        subs = [msec[np.ix_(idx, idx)] for idx in blk.groups]
+        big = np.max(np.abs(msec), initial=0.0)
+    else:
+        subs = [_group_dissipator_sector(ob, g, p, i) for g in range(len(blk.groups))]
+        big = max((np.max(np.abs(sub)) for sub in subs if sub is not None), default=0.0)
+    return [None if sub is None or np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * big else sub for sub in subs]
+
+
+def _group_dissipator_sector(ob, g: int, p: np.ndarray, i: int) -> np.ndarray | None:
+    """M_ab for a, b in group g of ``ob`` on sector i, from the group's blocks (None: no block touches i)."""
+    sec = ob.sectors[i]
+    src, dst = ob.sources(g).get(i), ob.targets(g).get(i)
+    if src is None and dst is None:
+        return None
+    k, n = len(ob.groups[g]), len(sec)
+    out = np.zeros((k, k, n, n), dtype=complex)
+    if src is not None:  # F_b[S_i, S_j] ρ0 F_a[S_i, S_j]†
+        j, fb = src
+        sandwich = np.tensordot(fb * p[ob.sectors[j]][None, None, :], fb.conj(), axes=([2], [2]))  # (b, i, a, l)
+        out += sandwich.transpose(2, 0, 1, 3)
+    if dst is not None:  # F_a[S_t, S_i]† F_b[S_t, S_i]
+        fb = dst[1]
+        prod = np.tensordot(fb.conj(), fb, axes=([1], [1]))  # (a, i, b, l)
+        ps = p[sec]
+        out -= 0.5 * prod.transpose(0, 2, 1, 3) * (ps[None, None, None, :] + ps[None, None, :, None])
+    return out
+
+
 def _hermitian_psd(m):
     """M ⪰ 0 for a complex Hermitian expression, written as its real representation
     [[Re M, −Im M], [Im M, Re M]] ⪰ 0 (cvxpy's duals of complex PSD constraints are not reliable)."""
@@ -480,25 +522,39 @@ def _resolved_lamb_shift(basis: np.ndarray, dmat: np.ndarray) -> np.ndarray:
 LAMB_RANK_RTOL = 1e-6
 
 
-def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per block, which Lamb-shift basis elements span the problem's Lamb-shift directions (see above)."""
+# The pivoted QR of the directions is skipped when it would keep them all: every |R_kk| is at least their
+# smallest singular value, so when that exceeds LAMB_GRAM_MARGIN · LAMB_RANK_RTOL (from the Gram matrix, whose
+# rounding is ~1e-12 here) every direction passes the test above.
+LAMB_GRAM_MARGIN = 100.0
+
+
+def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray):
+    """Per block, which Lamb-shift basis elements span the problem's Lamb-shift directions (see above), and
+    those directions (:class:`~lindblad_core.certificates._LambDirections`, for the certificates).
+
+    The kept directions are those of a pivoted QR of the normalised directions whose R diagonal exceeds
+    ``LAMB_RANK_RTOL`` (relative); when the smallest singular value already does (``LAMB_GRAM_MARGIN``), all of
+    them, without the QR. The singular values come from the Gram matrix per group of directions with disjoint
+    supports (different charge changes), on their supports only.
+    """
     from scipy.linalg import qr
 
     dmat = p[:, None] - p[None, :]
     basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
     keep = _resolved_lamb_shift(basis, dmat)
     idx = np.flatnonzero(keep)
-    if len(idx):
-        dirs = 1j * dmat[None] * basis[idx]
-        rows = np.concatenate([dirs.real.reshape(len(idx), -1), dirs.imag.reshape(len(idx), -1)], axis=1)
-        rows /= np.sqrt(np.sum(rows**2, axis=1))[:, None]
-        r, piv = qr(rows.T, mode="r", pivoting=True)
+    dirs = _lamb_directions(basis, dmat, idx)
+    floor = (LAMB_GRAM_MARGIN * LAMB_RANK_RTOL) ** 2
+    if len(idx) and not all(np.linalg.eigvalsh(dirs.gram[np.ix_(c, c)])[0] > floor for c in dirs.components):
+        r, piv = qr(dirs.rows.T, mode="r", pivoting=True)
         diag = np.abs(np.diag(r))
-        strong = piv[: int(np.sum(diag > LAMB_RANK_RTOL * diag[0]))]
+        strong = np.zeros(len(idx), dtype=bool)
+        strong[piv[: int(np.sum(diag > LAMB_RANK_RTOL * diag[0]))]] = True
         keep = np.zeros(len(basis), dtype=bool)
         keep[idx[strong]] = True
+        dirs = dirs.subset(strong)
     bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
-    return tuple(keep[a:b] for a, b in zip(bounds[:-1], bounds[1:]))
+    return tuple(keep[a:b] for a, b in zip(bounds[:-1], bounds[1:])), dirs
 
 
 
@@ -559,18 +615,20 @@ class _CohBlock:
     keep: np.ndarray
     comm: np.ndarray
     coords: np.ndarray
+    op_blocks: object = None  # certificates._OperatorBlocks of the operators over the sectors, or None
 
 
 def _coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool) -> list[_CohBlock]:
-    rho0 = np.diag(p).astype(complex)
     out = []
     for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
         groups = (gamma_groups(charges, by_charge=structure is not None) if symmetry
                   else [np.arange(f.shape[0])])
         hq = ansatz.hamiltonian_charges[b]
         keep = np.flatnonzero(selection[b] & (hq == 0)) if structure else np.flatnonzero(selection[b])
-        comm = 1j * (rho0[None] @ hb[keep] - hb[keep] @ rho0[None])
-        out.append(_CohBlock(f, groups, keep, comm, _lamb_coordinates(comm, sectors)))
+        h = hb[keep]
+        comm = 1j * (p[None, :, None] * h - h * p[None, None, :])  # i[ρ0, B_h], ρ0 = diag(p)
+        out.append(_CohBlock(f, groups, keep, comm, _lamb_coordinates(comm, sectors),
+                             _operator_blocks(f, groups, sectors) if structure is not None else None))
     return out
 
 
@@ -596,11 +654,9 @@ class _CohCvxpy:
             block_vars = [(idx, cp.Variable((len(idx), len(idx)), hermitian=True)) for idx in blk.groups]
             constraints += [g >> 0 for _, g in block_vars]
             for i, sec in enumerate(sectors):
-                msec = _dissipator_sector(blk.operators, p, sec)  # (m, m, n, n)
                 n = len(sec)
-                for idx, g in block_vars:
-                    sub = msec[np.ix_(idx, idx)]
-                    if np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * np.max(np.abs(msec)):
+                for (idx, g), sub in zip(block_vars, _dissipator_sector_groups(blk, p, i, sec)):
+                    if sub is None:
                         continue  # exactly zero by the U(1) symmetry: charge q maps sector M to M + q
                     mat = sub.reshape(len(idx) ** 2, n * n).T  # vec_C(X) = mat @ vec_C(Γ)
                     residual[i] = residual[i] + cp.reshape(mat @ cp.vec(g, order="C"), (n, n), order="C")
@@ -690,6 +746,15 @@ def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
         pos += n * n
 
 
+@functools.lru_cache(maxsize=8)
+def _hermitian_basis_matrix(k: int):
+    """The (k², k²) sparse matrix of :func:`local_hermitian_basis` (row j: vec E_j), at most two entries a row:
+    applied to the stacked M_ab it gives the images A(E_j) = Σ_ab (E_j)_ab M_ab of the basis."""
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix(local_hermitian_basis(k).reshape(k * k, k * k))
+
+
 class _CohConic:
     r"""Eq. (33) assembled as Clarabel's conic form directly (``formulation="conic"``, the default).
 
@@ -720,21 +785,27 @@ class _CohConic:
             self.gamma_cols.append(cols)
             self.theta_cols.append(np.arange(nx, nx + blk.coords.shape[1]))
             nx += blk.coords.shape[1]
-        lin = [np.zeros((len(sec) ** 2, nx), complex) for sec in sectors]
+        # L_i transposed, (n_x, n_i²): row j is vec(L_i e_j), so that the solver's per-variable matrices are
+        # views of these arrays (ConicProblem.solve_ipm), not copies; −L_i alongside for t I − X ⪰ 0 (spectral,
+        # nuclear). Rows of variables that do not enter sector i are never written (they take no memory).
+        lin = [np.zeros((nx, len(sec) ** 2), complex) for sec in sectors]
+        neg = [np.zeros(lv.shape, complex) for lv in lin] if norm != "frobenius" else None  # calloc: lazy zeros
+
+        def put(i, cols, rows):  # cols: a range of variables
+            lin[i][cols[0]:cols[-1] + 1] = rows
+            if neg is not None:
+                np.subtract(0.0, rows, out=neg[i][cols[0]:cols[-1] + 1])
+
         for blk, gcols, tcols in zip(blocks, self.gamma_cols, self.theta_cols):
             for i, sec in enumerate(sectors):
                 n = len(sec)
-                msec = _dissipator_sector(blk.operators, p, sec)
-                big = np.max(np.abs(msec), initial=0.0)
-                for idx, cols in zip(blk.groups, gcols):
-                    sub = msec[np.ix_(idx, idx)]
-                    if np.max(np.abs(sub), initial=0.0) <= STRUCTURE_RTOL * big:
+                for idx, cols, sub in zip(blk.groups, gcols, _dissipator_sector_groups(blk, p, i, sec)):
+                    if sub is None:
                         continue  # exactly zero by the U(1) symmetry
-                    basis = local_hermitian_basis(len(idx))
-                    lin[i][:, cols] = np.tensordot(basis, sub, axes=([1, 2], [0, 1])).reshape(len(cols), n * n).T
+                    put(i, cols, _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n))  # A(E_j)
                 if len(tcols):
                     sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
-                    lin[i][:, tcols] = sub.reshape(len(tcols), n * n).T
+                    put(i, tcols, sub.reshape(len(tcols), n * n))
         cp_ = ConicProblem(nx)
         cp_.q[0] = 1.0  # minimise t
         for b, (blk, gcols) in enumerate(zip(blocks, self.gamma_cols)):
@@ -749,7 +820,7 @@ class _CohConic:
                 linear[:, cols] = local_hermitian_basis(k).reshape(k * k, k * k).T
                 cp_.add_psd(("gamma", b, g), np.zeros(k * k), linear, k)
         if norm == "frobenius":
-            a = np.vstack([np.eye(1, nx)] + [lv.real for lv in lin] + [lv.imag for lv in lin])
+            a = np.vstack([np.eye(1, nx)] + [lv.T.real for lv in lin] + [lv.T.imag for lv in lin])
             tv = np.concatenate([tmat[np.ix_(s, s)].ravel() for s in sectors])
             cp_.add("norm", "soc", -a, np.concatenate([[0.0], -tv.real, -tv.imag]))
         else:
@@ -757,15 +828,18 @@ class _CohConic:
             for i, sec in enumerate(sectors):
                 n = len(sec)
                 tv = tmat[np.ix_(sec, sec)].ravel()
-                upper = np.zeros((n * n, nx), complex)
+                # the variables of t I (spectral) or P_i (nuclear) and their rows vec(E_j)
                 if norm == "spectral":
-                    upper[:, 0] = np.eye(n).ravel()
+                    up_cols, up_rows = np.array([0]), np.eye(n).ravel()[None]
                 else:
                     basis = local_hermitian_basis(n)
-                    upper[:, p_cols[i]] = basis.reshape(n * n, n * n).T
+                    up_cols, up_rows = p_cols[i], basis.reshape(n * n, n * n)
                     p_trace[0, p_cols[i]] = np.real(np.trace(basis, axis1=1, axis2=2))
-                cp_.add_psd(("minus", i), tv, upper - lin[i], n)  # t I − X = t I − L x + T ⪰ 0
-                cp_.add_psd(("plus", i), -tv, upper + lin[i], n)  # t I + X ⪰ 0
+                minus, plus = neg[i], lin[i]  # t I − X = t I − L x + T ⪰ 0 and t I + X ⪰ 0
+                minus[up_cols] = up_rows - plus[up_cols]
+                plus[up_cols] = up_rows + plus[up_cols]
+                cp_.add_psd(("minus", i), tv, minus.T, n)
+                cp_.add_psd(("plus", i), -tv, plus.T, n)
             if norm == "nuclear":
                 p_trace[0, 0] = -1.0
                 cp_.add("nuclear", "nonneg", p_trace, [0.0])  # t − Σ_i Tr P_i ≥ 0
@@ -868,7 +942,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     tmat = t_phys if target == "physical" else -t_phys
     structure = u1_structure(red.system) if symmetry else None
     sectors = [np.arange(red.dim)] if structure is None else structure.sectors()
-    selection = _lamb_shift_selection(ansatz, p)
+    selection, lamb = _lamb_shift_selection(ansatz, p)
     coh_blocks = _coh_blocks(ansatz, p, sectors, structure, selection, symmetry)
     args = (ansatz, p, tmat, sectors, coh_blocks, norm, free_trace, traces)
     if formulation == "cvxpy":
@@ -877,7 +951,8 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         problem = _CohConic(*args, fallback=lambda: _CohCvxpy(*args))
     setup_s = time.perf_counter() - t_start
 
-    data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red), selection)
+    data = _coh_data(ansatz, p, tmat, traces, norm, free_trace, _data_rtol(red), lamb,
+                     [blk.op_blocks for blk in coh_blocks])
 
     def certify():
         gammas, thetas, z = problem.extract()

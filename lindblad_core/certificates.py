@@ -536,45 +536,50 @@ def _dual_map_blocks_with_bound(blocks: _OperatorBlocks, z: np.ndarray, p: np.nd
 @dataclass(frozen=True, eq=False)
 class _LambDirections:
     r"""The Lamb-shift directions i[ρ0, B_h] = i D∘B_h of Eq. (33) (D_jk = p_j − p_k) as real unit vectors
-    K_h = fl(i D∘B_h / s_h) (Re, Im of the d×d matrix, row-major), computed once per solve for the choice
-    of directions (``sdp._lamb_shift_selection``) and the certificates (:func:`_coh_data`).
+    K_h = fl(i D∘B_h / s_h) (Re, Im of the d×d matrix, row-major: 2d² coordinates), computed once per solve
+    for the choice of directions (``sdp._lamb_shift_selection``) and the certificates (:func:`_coh_data`).
 
-    ``components`` groups the directions so that directions of different components have disjoint supports
-    (read off the float data: under the U(1) symmetry, by the charge the B_h change); their Gram matrix and
-    an orthonormal basis of their span are computed per component, on its support only (exact zeros
-    elsewhere: the same exact Gram matrix).
+    The directions are grouped into components whose supports are pairwise disjoint (read off the float data:
+    under the U(1) symmetry, by the charge the B_h change), and each component is stored on its support only,
+    so its Gram matrix, an orthonormal basis of its span and the projection onto their complement cost no
+    more than the non-zero entries (exact zeros elsewhere: the same exact Gram matrix).
     """
 
     basis: np.ndarray  # every block's traceless basis B_h (energy basis), stacked
     index: np.ndarray  # h of each direction (ascending)
-    rows: np.ndarray  # (n, 2d²) K_h
     scale: np.ndarray  # s_h
-    components: tuple  # index arrays into rows
-    supports: tuple  # per component: the coordinates (into 2d²) where its rows are non-zero
+    pattern: object  # scipy CSR (n, d²): the complex entries where D_jk B_h,jk ≠ 0, per direction
+    components: tuple  # index arrays into the directions
+    supports: tuple  # per component: its coordinates (into 2d²)
+    rows: tuple  # per component: the K_h on its support, (n_c, len(support))
+
+    @property
+    def size(self) -> int:
+        return len(self.index)
+
+    @property
+    def n_coordinates(self) -> int:
+        return 2 * self.basis.shape[1] * self.basis.shape[2]
 
     def subset(self, keep: np.ndarray) -> "_LambDirections":
-        """The directions ``keep`` (a boolean mask over rows)."""
+        """The directions ``keep`` (a boolean mask)."""
         new = np.cumsum(keep) - 1
-        comps, sups = [], []
-        for c in self.components:
-            c = c[keep[c]]
-            if len(c):
-                comps.append(new[c])
-                sups.append(np.flatnonzero(np.any(self.rows[c] != 0, axis=0)))
-        return _LambDirections(self.basis, self.index[keep], self.rows[keep], self.scale[keep], tuple(comps),
-                               tuple(sups))
-
-    def _per_component(self, fn, shape) -> np.ndarray:
-        out = np.zeros(shape)
-        for c, sup in zip(self.components, self.supports):
-            fn(out, c, self.rows[np.ix_(c, sup)], sup)
-        return out
+        comps, sups, rows = [], [], []
+        for c, sup, r in zip(self.components, self.supports, self.rows):
+            sel = keep[c]
+            if np.any(sel):
+                comps.append(new[c[sel]])
+                sups.append(sup)
+                rows.append(r[sel])
+        return _LambDirections(self.basis, self.index[keep], self.scale[keep], self.pattern[np.flatnonzero(keep)],
+                               tuple(comps), tuple(sups), tuple(rows))
 
     def _gram(self, absolute: bool) -> np.ndarray:
-        def fill(out, c, r, _):
+        out = np.zeros((self.size, self.size))
+        for c, r in zip(self.components, self.rows):
             r = np.abs(r) if absolute else r
             out[np.ix_(c, c)] = r @ r.T
-        return self._per_component(fill, (len(self.rows), len(self.rows)))
+        return out
 
     @cached_property
     def gram(self) -> np.ndarray:
@@ -586,32 +591,70 @@ class _LambDirections:
         """|K| |K|ᵀ, n×n, exact zeros between components."""
         return self._gram(True)
 
-    def orthonormal_basis(self) -> np.ndarray:
-        """(2d², n): an orthonormal basis of the span of the directions (float), one QR per component."""
-        def fill(out, c, r, sup):
-            out[np.ix_(sup, c)] = np.linalg.qr(r.T)[0]
-        return self._per_component(fill, (self.rows.shape[1], len(self.rows)))
+    @cached_property
+    def _bases(self) -> tuple:
+        """Per component an orthonormal basis of the span of its K_h on its support (float, one QR each)."""
+        return tuple(np.linalg.qr(r.T)[0] for r in self.rows)
+
+    def project_out(self, v: np.ndarray) -> np.ndarray:
+        """v − Q Qᵀ v (float) for v of shape (2d²,) or (2d², k), Q an orthonormal basis of the directions' span."""
+        v = np.array(v, dtype=float)
+        for sup, q in zip(self.supports, self._bases):
+            part = v[sup]
+            v[sup] = part - q @ (q.T @ part)
+        return v
+
+    def combine(self, c: np.ndarray) -> np.ndarray:
+        """Kᵀ c = Σ_h c_h K_h (float), a vector of 2d² coordinates."""
+        out = np.zeros(self.n_coordinates)
+        for comp, sup, r in zip(self.components, self.supports, self.rows):
+            out[sup] = r.T @ c[comp]
+        return out
+
+    def norm_upper(self) -> float:
+        """max_h ‖K_h‖_F, rounded up."""
+        return max((_fro_upper(row) for r in self.rows for row in r), default=0.0)
 
 
 def _lamb_directions(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> _LambDirections:
     """:class:`_LambDirections` of the basis elements ``basis[index]``."""
-    from scipy.sparse import bmat, csr_matrix
+    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
+    index = np.asarray(index)
+    n, dd = len(index), dmat.size
+    flat = basis.reshape(len(basis), -1)
+    nonzero = (flat != 0)[index] & (dmat.ravel() != 0)[None, :]
+    pattern = csr_matrix(nonzero)
+    if n == 0:
+        return _LambDirections(basis, index, np.zeros(0), pattern, (), (), ())
+    # directions sharing an entry are connected: the counts of shared entries are exact in float32 (< 2^24)
+    shared = nonzero.astype(np.float32)
+    _, labels = connected_components(shared @ shared.T > 0, directed=False)
+    del shared
+    i_dmat = (1j * dmat).ravel()
+    scale = np.zeros(n)
+    comps, sups, rows = [], [], []
+    for v in np.unique(labels):
+        c = np.flatnonzero(labels == v)
+        entries = np.flatnonzero(np.any(nonzero[c], axis=0))
+        dirs = i_dmat[entries][None, :] * flat[index[c][:, None], entries[None, :]]  # i D∘B_h on the support
+        r = np.concatenate([dirs.real, dirs.imag], axis=1)
+        scale[c] = np.sqrt(np.sum(r**2, axis=1))
+        r /= scale[c][:, None]
+        comps.append(c)
+        sups.append(np.concatenate([entries, dd + entries]))
+        rows.append(r)
+    return _LambDirections(basis, index, scale, pattern, tuple(comps), tuple(sups), tuple(rows))
+
+
+def _dense_lamb_rows(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """(n, 2d²): the K_h of :class:`_LambDirections` as dense rows, normalised over all 2d² coordinates (the
+    pivoted QR of ``sdp._lamb_shift_selection`` sees exactly these)."""
     dirs = 1j * dmat[None] * basis[index]
     rows = np.concatenate([dirs.real.reshape(len(index), -1), dirs.imag.reshape(len(index), -1)], axis=1)
-    del dirs
-    scale = np.sqrt(np.sum(rows**2, axis=1))
-    rows /= scale[:, None]
-    n = len(index)
-    if n == 0:
-        return _LambDirections(basis, index, rows, scale, (), ())
-    pattern = csr_matrix(rows != 0)
-    # directions and coordinates as one bipartite graph: its components are those of the directions
-    _, labels = connected_components(bmat([[None, pattern], [pattern.T, None]]), directed=False)
-    comps = [np.flatnonzero(labels[:n] == v) for v in np.unique(labels[:n])]
-    sups = [np.unique(pattern[c].indices) for c in comps]
-    return _LambDirections(basis, np.asarray(index), rows, scale, tuple(comps), tuple(sups))
+    rows /= np.sqrt(np.sum(rows**2, axis=1))[:, None]
+    return rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -627,15 +670,13 @@ class _CohData:
     lips: tuple  # ‖A_b‖ (Frobenius → Frobenius) upper bounds, also for A_b^*
     dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
     lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
-    k_rows: np.ndarray  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im)
-    gram: np.ndarray  # K Kᵀ (float)
+    lamb: _LambDirections | None  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im); None: none
     dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
     dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
     d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
     d_lo: np.ndarray
     e_gram: float  # ≥ ‖Gram(K) − M‖_F, M_ij = Re<N̂_i, K_j>
     support: np.ndarray  # (n, L) flat indices of the entries where direction i can be non-zero (padded)
-    q: np.ndarray | None  # orthonormal basis of their span (float), for the projection
     minv: float  # ‖M^{-1}‖_2 upper bound for the correction system (inf: not verified)
     k_norm: float  # max_j ‖K_j‖_F upper bound
     structural: np.ndarray  # entries (j, k) with D_jk == 0: a Z supported there is exactly feasible
@@ -667,13 +708,13 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: _Lam
     dmat = p[:, None] - p[None, :]
     basis = lamb.basis
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
-    dir_basis = basis[lamb.index]
-    k_rows, scale = lamb.rows, lamb.scale
-    n = len(k_rows)
-    q, minv, k_norm, e_gram, m_t = None, np.inf, 0.0, np.inf, np.zeros((0, 0))
+    everything = len(lamb.index) == len(basis)  # (then index is 0 … n − 1)
+    dir_basis = basis if everything else basis[lamb.index]
+    scale = lamb.scale
+    n = lamb.size
+    minv, k_norm, e_gram = np.inf, 0.0, np.inf
     if n:
-        q = lamb.orthonormal_basis()
-        k_norm = max(_fro_upper(r) for r in k_rows)
+        k_norm = lamb.norm_upper()
         m_t, ak_gram = lamb.gram, lamb.abs_gram
         e_m = _bound(2 * d * d + 10, ak_gram)  # covers |K − i D∘B/s| (a few roundings) and the products
         e_gram = _fro_upper(_bound(6, ak_gram))  # Gram(K) − M = Re<K_i − N̂_i, K_j>, |K − N̂| ≤ γ_5 |K|
@@ -691,17 +732,17 @@ def _coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: _Lam
     d_hi, d_lo = _two_sum(p[:, None], -p[None, :])
     # the exact residuals only need the entries where D_jk B_ijk ≠ 0 (B is sparse by the U(1) selection rules);
     # rows are padded with the index of an entry where D = 0 (the diagonal), which contributes exact zeros
-    nz = [np.flatnonzero(((b != 0) & (dmat != 0)).ravel()) for b in dir_basis]
-    width = max((len(i) for i in nz), default=0)
-    support = np.zeros((len(nz), max(width, 1)), dtype=int)
-    for i, idx in enumerate(nz):
-        support[i, : len(idx)] = idx
+    counts = np.diff(lamb.pattern.indptr)
+    width = int(np.max(counts, initial=0))
+    support = np.zeros((n, max(width, 1)), dtype=int)
+    support[np.arange(width)[None, :] < counts[:, None]] = lamb.pattern.indices
+    lamb = lamb if n else None
     a_perp, offsets, w_dir = None, (), None
     if free_trace:
-        a_perp, offsets = _dissipator_matrix(ops, p, q)
+        a_perp, offsets = _dissipator_matrix(ops, p, lamb)
         w_dir = _psd_direction(a_perp, offsets, d)
-    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, k_rows, m_t, dir_basis, scale,
-                    d_hi, d_lo, e_gram, support, q, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v,
+    return _CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, lamb, dir_basis, scale,
+                    d_hi, d_lo, e_gram, support, minv, k_norm, dmat == 0, _fro_upper(tmat), eta_p, eta_v,
                     a_perp, offsets, w_dir, tuple(op_blocks))
 
 
@@ -714,7 +755,7 @@ def _as_vector(z: np.ndarray) -> np.ndarray:
     return np.concatenate([z.real.ravel(), z.imag.ravel()])
 
 
-def _dissipator_matrix(operators, p: np.ndarray, q: np.ndarray | None):
+def _dissipator_matrix(operators, p: np.ndarray, lamb: _LambDirections | None):
     r"""The real 2d² × Σ_b 2m_b² matrix of Γ ↦ P⊥ Σ_b A_b(Γ_b) (Eq. (23) at ρ0, the Lamb-shift directions
     projected out), Γ_b entered as (Re vec Γ_b, Im vec Γ_b); plain floating point (it only proposes
     candidates, which the certificate then checks), and the first column of each block."""
@@ -727,8 +768,8 @@ def _dissipator_matrix(operators, p: np.ndarray, q: np.ndarray | None):
         offsets.append(pos)
         pos += 2 * m * m
     a = np.concatenate(cols, axis=0).T
-    if q is not None:
-        a = a - q @ (q.T @ a)
+    if lamb is not None:
+        a = lamb.project_out(a)
     return a, tuple(offsets)
 
 
@@ -823,8 +864,7 @@ def _exact_residuals_rows(data: _CohData, parts, idx: np.ndarray, support: np.nd
                           imag: bool = True):
     """:func:`_exact_residuals` for the directions ``idx`` on the entries ``support`` (one row per direction);
     ``real``/``imag``: whether Re B/Im B of these directions has a non-zero entry (else its terms are left out)."""
-    rows_i = np.arange(len(idx))[:, None]
-    b = data.dir_basis.reshape(len(data.dir_basis), -1)[idx][rows_i, support]
+    b = data.dir_basis.reshape(len(data.dir_basis), -1)[idx[:, None], support]
     d_hi, d_lo = data.d_hi.ravel()[support], data.d_lo.ravel()[support]
     pieces = []
     for z in parts:
@@ -855,9 +895,8 @@ def _coh_dual_estimate(z: np.ndarray, data: _CohData) -> float:
     which orientation of the solver's multiplier to certify."""
     d = z.shape[0]
     z = _hermitian_part(np.asarray(z, dtype=complex))
-    if data.q is not None:
-        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
-        v = v - data.q @ (data.q.T @ v)
+    if data.lamb is not None:
+        v = data.lamb.project_out(np.concatenate([z.real.ravel(), z.imag.ravel()]))
         z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
     value = -float(np.real(np.vdot(z, data.tmat)))
     for b, (f, t) in enumerate(zip(data.operators, data.traces)):
@@ -893,12 +932,11 @@ def _coh_dual_parts(z: np.ndarray, data: _CohData) -> _DualParts | None:
     """Steps 1–2 of :func:`_coh_lower_bound` and the rigorous pieces of step 3 (None: no usable Z)."""
     d = z.shape[0]
     z = _hermitian_part(np.asarray(z, dtype=complex))
-    verified = data.q is not None and np.isfinite(data.minv)
+    verified = data.lamb is not None and np.isfinite(data.minv)
     if verified:
-        v = np.concatenate([z.real.ravel(), z.imag.ravel()])
-        v = v - data.q @ (data.q.T @ v)
+        v = data.lamb.project_out(np.concatenate([z.real.ravel(), z.imag.ravel()]))
         z = _hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
-    elif data.q is not None:
+    elif data.lamb is not None:
         z = np.where(data.structural, z, 0.0)  # exactly orthogonal to every i D∘B_i
     scale = _dual_norm_upper(z, data.norm)
     if not (np.isfinite(scale) and scale > 0):
@@ -910,8 +948,8 @@ def _coh_dual_parts(z: np.ndarray, data: _CohData) -> _DualParts | None:
     dz = 0.0
     if verified:
         r, _ = _exact_residuals(data, [z])
-        c = np.linalg.solve(data.gram, -r)
-        dvec = data.k_rows.T @ c
+        c = np.linalg.solve(data.lamb.gram, -r)
+        dvec = data.lamb.combine(c)
         delta = _hermitian_part((dvec[: d * d] + 1j * dvec[d * d:]).reshape(d, d))
         _, r2 = _exact_residuals(data, [z, delta])
         dz = _up(np.sqrt(data.minv * (1.0 + data.e_gram * data.minv)) * _fro_upper(r2), 8)
@@ -1032,8 +1070,8 @@ def _face_projection(z: np.ndarray, data: _CohData, threshold: float) -> np.ndar
     if data.a_perp is None:
         return None
     v = _as_vector(z)
-    if data.q is not None:
-        v = v - data.q @ (data.q.T @ v)
+    if data.lamb is not None:
+        v = data.lamb.project_out(v)
     z = _as_matrix(v, d)
     z = z / max(np.sum(np.abs(np.linalg.eigvalsh(z))), 1e-300)
     bounds = list(data.a_offsets) + [data.a_perp.shape[1]]

@@ -181,7 +181,8 @@ def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
 def _adjoint_and_products(red: Redfield):
     """S_ℓ†, P = Σ_ℓ A_ℓ S_ℓ† and Q = Σ_ℓ S_ℓ† B_ℓ: the parts of Eq. (40) that do not depend on ρ."""
     sd = np.conj(np.swapaxes(red.coupling, 1, 2))
-    return sd, np.einsum("lij,ljk->ik", red.a_ops, sd), np.einsum("lij,ljk->ik", sd, red.b_ops)
+    # Σ_ℓ as one matrix product over (ℓ, j) (BLAS; einsum's loop took 0.4 s at d = 256)
+    return sd, np.tensordot(red.a_ops, sd, axes=([0, 2], [0, 1])), np.tensordot(sd, red.b_ops, axes=([0, 2], [0, 1]))
 
 
 def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.ndarray:

@@ -751,14 +751,6 @@ def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
         pos += n * n
 
 
-def _filled_zeros(shape) -> np.ndarray:
-    """A complex zero array written out at once (np.empty, then fill): an array that is about to be written
-    almost everywhere; np.zeros (calloc) defers the pages to the first writes, which here costs ~5x more."""
-    out = np.empty(shape, dtype=complex)
-    out.fill(0.0)
-    return out
-
-
 @functools.lru_cache(maxsize=8)
 def _hermitian_basis_matrix(k: int):
     """The (k², k²) sparse matrix of :func:`local_hermitian_basis` (row j: vec E_j), at most two entries a row:
@@ -800,9 +792,9 @@ class _CohConic:
             nx += blk.coords.shape[1]
         # L_i transposed, (n_x, n_i²): row j is vec(L_i e_j), so that the solver's per-variable matrices are
         # views of these arrays (ConicProblem.solve_ipm), not copies; −L_i alongside for t I − X ⪰ 0 (spectral,
-        # nuclear).
-        lin = [_filled_zeros((nx, len(sec) ** 2)) for sec in sectors]
-        neg = [_filled_zeros(lv.shape) for lv in lin] if norm != "frobenius" else None
+        # nuclear). Rows of variables that do not enter sector i are never written (np.zeros: no memory).
+        lin = [np.zeros((nx, len(sec) ** 2), complex) for sec in sectors]
+        neg = [np.zeros(lv.shape, complex) for lv in lin] if norm != "frobenius" else None
 
         def put(i, cols, rows):  # cols: a range of variables
             lin[i][cols[0]:cols[-1] + 1] = rows

@@ -255,13 +255,16 @@ class ConicProblem:
 # methods of SDPT3 / SeDuMi were made for: the Newton system is m × m (m variables), assembled block by block
 # from n×n complex products, never larger than the blocks themselves.
 
-IPM_TOL = 1e-9  # duality gap of "optimal": at most IPM_TOL_ABS + IPM_TOL·|objective| (a tenth of what a tight
-IPM_TOL_ABS = 1e-10  # certified interval may span, solvers.CERT_ATOL + CERT_RTOL·|τ|) …
-IPM_RES_TOL = 1e-8  # … with relative primal and dual residuals below this (near the optimum the primal
-# residual of the HKM step stalls at ~1e-9 … 1e-8 as S⁻¹ grows; the certificates repair the multipliers)
+IPM_TOL = 1e-7  # "optimal": complementarity gap Σ Re Tr(X_k S_k) at most IPM_TOL_ABS +
+IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight certified interval,
+# solvers.CERT_ATOL + CERT_RTOL·|τ|; ``gap_rtol`` of solve_hermitian_lmi) …
+IPM_RES_TOL = 1e-8  # … and relative primal and dual residuals below this. The difference of the primal and dual
+# objectives is the gap plus yᵀr_p + …: near the optimum the residual of the HKM step stalls at ~1e-9 … 1e-8 as
+# S⁻¹ grows, so it is not asked for separately (the certificates repair the multipliers and report the rest)
 IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
 IPM_MAX_ITER = 60
-IPM_STALL = 2  # iterations without improving the best iterate before stopping
+IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
+IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
 IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
 
 
@@ -366,15 +369,17 @@ class _Lmi:
     lin: np.ndarray  # (k, n, n) Hermitian
 
 
-def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray):
+def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *,
+                        gap_rtol: float = IPM_TOL):
     r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), E y = f.
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
     SDPT3). The multipliers X_k ⪰ 0 satisfy Σ_k Re Tr(L_kj X_k) = c_j − (Eᵀu)_j at the optimum (the same
     convention as Clarabel's duals through :func:`hermitian_dual`); the dual objective is
-    −Σ_k Re Tr(C_k X_k) + fᵀu. Returns (status, y, [X_k], iterations); status "optimal" when the gap is
-    below ``IPM_TOL_ABS + IPM_TOL·|cᵀy|`` and the residuals below ``IPM_RES_TOL``, "optimal_inaccurate" within
+    −Σ_k Re Tr(C_k X_k) + fᵀu. Returns (status, y, [X_k], iterations); status "optimal" when the
+    complementarity gap Σ_k Re Tr(X_k S_k) is below ``IPM_TOL_ABS + gap_rtol·|cᵀy|`` and the relative residuals
+    below ``IPM_RES_TOL``, "optimal_inaccurate" within
     ``IPM_INACCURATE`` of both (the best iterate when progress stalls), else "solver_error". Nothing here is trusted: the callers certify.
     """
     m, ne = len(c), len(f)
@@ -414,14 +419,14 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         mu = gap / n_total
         res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
         res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d)) / norm_b
-        gap_tol = IPM_TOL_ABS + IPM_TOL * abs(pobj)
-        merit = max(abs(pobj - dobj) / gap_tol, gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
+        gap_tol = IPM_TOL_ABS + gap_rtol * abs(pobj)
+        merit = max(gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
         log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e", it, pobj, dobj, gap, res_p, res_d)
         if merit < best_merit:
             best, best_merit, since = (y.copy(), [x.copy() for x in x_mat]), merit, 0
         else:
             since += 1
-        if not np.isfinite(merit) or merit < 1.0 or since >= IPM_STALL:
+        if not np.isfinite(merit) or merit < 1.0 or since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
             break
         s_inv, schur = _schur_complement(lmis, x_mat, s_mat, groups, m)
         newton = _newton_solver(schur, e)

@@ -40,7 +40,8 @@ SOLVER_RTOL = 1e-6
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
 # The library's own interior-point method for Hermitian LMIs (lindblad_core.conic.solve_hermitian_lmi): the
 # first attempt of the default chain for problems that offer it (τ^pop,coh with formulation="conic"), and a
-# ``solver=`` choice there. Its IPM_TOL = 1e-9 makes "optimal" values consistent within SOLVER_ATOL["IPM"].
+# ``solver=`` choice there. Its gap tolerance (conic.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
+# within SOLVER_ATOL["IPM"] + SOLVER_RTOL·|value| of the certified interval.
 NATIVE_SOLVER = "IPM"
 # SCS reaches the accuracy the verdict needs only with tight tolerances (at its default eps it reports
 # 2.5e-5 where the optimum is 4e-8; docs/conventions.md).

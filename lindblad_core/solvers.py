@@ -39,7 +39,7 @@ SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IP
 SOLVER_RTOL = 1e-6
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
 # The library's own interior-point method for Hermitian LMIs (lindblad_core.conic.solve_hermitian_lmi): the
-# first attempt of the default chain for problems that offer it (τ^pop,coh with formulation="conic"), and a
+# first attempt of the default chain for problems that offer it (τ^pop; τ^pop,coh with formulation="conic"), and a
 # ``solver=`` choice there. Its gap tolerance (conic.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
 # within SOLVER_ATOL["IPM"] + SOLVER_RTOL·|value| of the certified interval.
 NATIVE_SOLVER = "IPM"

@@ -11,8 +11,8 @@ original), measured in one run, and the scaling of both SDPs with d.
    ``benchmarks/results/speed.{csv,md,png}``.
 The machine these numbers come from is shared: timings are noisy. Nothing here asserts a timing.
 
-Run:  .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--threads 1] [--memory-cap-gb 8] [--timeout 300]
-                                                 [--skip-scaling] [--report-only]
+Run:  .venv/bin/python benchmarks/bench_speed.py [--repeats 5] [--threads 1] [--target-threads 2]
+                                [--memory-cap-gb 8] [--timeout 300] [--skip-scaling] [--only-targets] [--report-only]
 """
 
 from __future__ import annotations
@@ -66,13 +66,22 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def measure(chain, quantity, formulation, cap_gb, timeout) -> dict:
+# the issue's targets (N = 8 for tau_pop,coh, N = 10 for tau_pop): a laptop's cores, ``--target-threads``
+TARGETS = {("tau_pop_coh", (2, 4, 2)), ("tau_pop_coh", (3, 2, 3)), ("tau_pop", (2, 6, 2))}
+
+
+def measure(chain, quantity, formulation, cap_gb, timeout, threads=None) -> dict:
     d = 2 ** sum(chain)
-    row = {"d": d, "chain": "+".join(map(str, chain)), "quantity": quantity, "formulation": formulation}
+    row = {"d": d, "chain": "+".join(map(str, chain)), "quantity": quantity, "formulation": formulation,
+           "threads": threads or THREADS}
     cmd = [sys.executable, "-c", _CHILD, json.dumps(chain), f"{quantity}:{formulation}", str(cap_gb), json.dumps(SETTING)]
+    env = dict(os.environ)
+    if threads:
+        env.update({v: str(threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                               "RAYON_NUM_THREADS")})
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {**row, "status": f"stopped after {timeout:.0f} s", "seconds": float("nan"), "peak_gb": float("nan")}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -125,10 +134,10 @@ def report(table, header: list[str]) -> None:
     # the interpreter with numpy, scipy and cvxpy loaded is ~0.4 GB of every peak: the solve's own memory is
     # what lies above it, and that is what the exponent is fitted to
     table["above_baseline_gb"] = table["peak_gb"] - table.get("baseline_gb", np.nan)
-    lines = list(header) + ["", "| quantity | formulation | d | chain | status | certified | seconds | peak GB | "
-                                "above baseline GB |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = list(header) + ["", "| quantity | formulation | d | chain | BLAS threads | status | certified | seconds | "
+                                "peak GB | above baseline GB |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in table.to_dict("records"):
-        lines.append(f"| {r['quantity']} | {r['formulation']} | {r['d']} | {r['chain']} | {r.get('status')} | "
+        lines.append(f"| {r['quantity']} | {r['formulation']} | {r['d']} | {r['chain']} | {r.get('threads', '')} | {r.get('status')} | "
                      f"{r.get('certified', '')} | {r.get('seconds', float('nan')):.2f} | "
                      f"{r.get('peak_gb', float('nan')):.2f} | {r.get('above_baseline_gb', float('nan')):.2f} |")
     targets = {("tau_pop_coh", "2+4+2"): (120, 4), ("tau_pop_coh", "3+2+3"): (120, 4), ("tau_pop", "2+6+2"): (300, None)}
@@ -136,7 +145,8 @@ def report(table, header: list[str]) -> None:
     for (q, chain), (t_max, gb_max) in targets.items():
         part = table[(table.quantity == q) & (table.chain == chain) & table.formulation.isin(["conic", "-"])]
         for r in part.to_dict("records"):
-            lines.append(f"target {q} {chain}: {r.get('status')}, {r.get('seconds', float('nan')):.1f} s (target <= {t_max} s), "
+            lines.append(f"target {q} {chain} ({r.get('threads', '?')} BLAS threads): {r.get('status')}, "
+                         f"{r.get('seconds', float('nan')):.1f} s (target <= {t_max} s), "
                          f"peak {r.get('peak_gb', float('nan')):.2f} GB" + (f" (target <= {gb_max} GB)" if gb_max else ""))
     fits = []
     powers = ["1+2+1", "1+3+1", "2+2+2", "2+3+2", "2+4+2"]
@@ -175,6 +185,10 @@ def main() -> int:
     parser.add_argument("--memory-cap-gb", type=float, default=8.0)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--threads", default=None)
+    parser.add_argument("--target-threads", type=int, default=None,
+                        help="BLAS threads of the N = 8 / N = 10 target solves (default: --threads)")
+    parser.add_argument("--only-targets", action="store_true", help="skip the d = 64 comparison and the scaling "
+                        "runs below d = 256; the targets' rows replace theirs in results/speed.csv")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite speed.md / speed.png from results/speed.csv and results/speed_header.txt")
@@ -185,23 +199,36 @@ def main() -> int:
         header = (RESULTS / "speed_header.txt").read_text().splitlines()
         report(pd.read_csv(RESULTS / "speed.csv"), header)
         return 0
-    print(f"bench_speed: BLAS threads {THREADS}; shared machine, timings are noisy")
-    print("1. tau_pop,coh at d = 64, conic vs cvxpy formulation (target: >= 5x)")
-    sbs = side_by_side(args.repeats)
-    header = [f"tau_pop,coh at d = 64 (2+2+2, g = 0.05, beta 1/5), median of {args.repeats}, BLAS threads {THREADS}: "
-              f"cvxpy {sbs['cvxpy']:.2f} s, conic {sbs['conic']:.2f} s, ratio {sbs['ratio']:.2f}x (target 5x); "
-              f"same verdict: {sbs['same_verdict']}"]
-    print(header[0], flush=True)
-    if args.skip_scaling:
-        return 0
+    print(f"bench_speed: BLAS threads {THREADS} (targets: {args.target_threads or THREADS}); shared machine, "
+          "timings are noisy")
+    if args.only_targets:
+        header = (RESULTS / "speed_header.txt").read_text().splitlines()
+        old = pd.read_csv(RESULTS / "speed.csv")
+    else:
+        print("1. tau_pop,coh at d = 64, conic vs cvxpy formulation (target: >= 5x)")
+        sbs = side_by_side(args.repeats)
+        header = [f"tau_pop,coh at d = 64 (2+2+2, g = 0.05, beta 1/5), median of {args.repeats}, BLAS threads "
+                  f"{THREADS}: cvxpy {sbs['cvxpy']:.2f} s, conic {sbs['conic']:.2f} s, ratio {sbs['ratio']:.2f}x "
+                  f"(target 5x); same verdict: {sbs['same_verdict']}"]
+        print(header[0], flush=True)
+        if args.skip_scaling:
+            return 0
     print(f"2. scaling (child processes, memory cap {args.memory_cap_gb} GB, timeout {args.timeout:.0f} s)")
     rows = []
     for quantity, formulation, chain in RUNS:
-        row = measure(chain, quantity, formulation, args.memory_cap_gb, args.timeout)
+        target = (quantity, chain) in TARGETS
+        if args.only_targets and not target:
+            continue
+        row = measure(chain, quantity, formulation, args.memory_cap_gb, args.timeout,
+                      args.target_threads if target else None)
         rows.append(row)
         print(f"  {quantity:12s} {formulation:5s} d={row['d']:5d} ({row['chain']}): {row.get('status')}, "
               f"{row.get('seconds', float('nan')):.2f} s, peak {row.get('peak_gb', float('nan')):.2f} GB", flush=True)
     table = pd.DataFrame(rows)
+    if args.only_targets:  # the other rows as they were
+        keep = ~old.set_index(["quantity", "formulation", "chain"]).index.isin(
+            table.set_index(["quantity", "formulation", "chain"]).index)
+        table = pd.concat([old[keep], table], ignore_index=True)
     RESULTS.mkdir(exist_ok=True)
     table.to_csv(RESULTS / "speed.csv", index=False)
     (RESULTS / "speed_header.txt").write_text("\n".join(header) + "\n")

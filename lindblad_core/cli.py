@@ -38,6 +38,7 @@ from .chain import ChainSetup
 from .ansatz import paper_blocks
 from .redfield import l2, populations, rho0
 from .sdp import EIGENBASES, NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
+from .solvers import NATIVE_SOLVER
 
 __all__ = ["main", "build_parser", "matrix_to_json", "flag_for_message", "estimated_bytes",
            "largest_accepted_qubits", "MEMORY_LIMIT_BYTES", "EXIT_INVALID", "EXIT_BROKEN_PIPE"]
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     tau.add_argument("--eigenbasis", choices=EIGENBASES, default="energy",
                      help="tau_pop only: the diagonal of Eq. 28 in the energy basis (default) or in the eigenbasis "
                           "of H' of the published Figs. A1(c)/A2(c) (docs/conventions.md)")
-    tau.add_argument("--solver", type=str.upper, choices=SOLVERS, default=None)
+    tau.add_argument("--solver", type=str.upper, choices=(NATIVE_SOLVER,) + SOLVERS, default=None)
     tau.set_defaults(handler=_run_tau, subparser=tau)
     return parser
 

@@ -140,19 +140,22 @@ class ConicProblem:
         return cones
 
     def solve_ipm(self) -> str:
-        """Solve with :func:`solve_hermitian_lmi` (zero, non-negative and Hermitian PSD constraints only);
-        sets ``status``, ``value``, ``x`` and the multipliers read by :meth:`hermitian_dual`."""
-        lmis, e_rows, f_rows = [], [], []
+        """Solve with :func:`solve_hermitian_lmi` (zero, non-negative and Hermitian PSD constraints only; the
+        non-negative rows as its block of scalar rows); sets ``status``, ``value``, ``x`` and the multipliers
+        read by :meth:`hermitian_dual` and :meth:`dual`."""
+        lmis, e_rows, f_rows, g_rows, h_rows, ranges = [], [], [], [], [], {}
+        n_eq = n_lp = 0
         for (name, kind, start, stop, size), a, b in zip(self.blocks, self._a, self._b):
             if kind == "zero":
                 e_rows.append(a.toarray())
                 f_rows.append(b)
-            elif kind == "nonneg":
-                dense = a.toarray()
-                for r in range(dense.shape[0]):
-                    cols = np.flatnonzero(dense[r])
-                    lmis.append(_Lmi((name, r), np.array([[b[r]]], complex), cols,
-                                     -dense[r, cols].reshape(-1, 1, 1).astype(complex)))
+                ranges[name] = ("zero", n_eq, n_eq + len(b))
+                n_eq += len(b)
+            elif kind == "nonneg":  # b − a x ≥ 0
+                g_rows.append(-a.toarray())
+                h_rows.append(b)
+                ranges[name] = ("nonneg", n_lp, n_lp + len(b))
+                n_lp += len(b)
             elif kind == "soc":
                 raise ValueError("solve_ipm handles zero, non-negative and PSD constraints only")
         for name, const, linear in self.lmis:
@@ -166,18 +169,24 @@ class ConicProblem:
             lmis.append(_Lmi(name, const.reshape(n, n).astype(complex), cols, lin))
         e = np.vstack(e_rows) if e_rows else np.zeros((0, self.n_variables))
         f = np.concatenate(f_rows) if f_rows else np.zeros(0)
+        lp = (np.concatenate(h_rows), np.vstack(g_rows)) if g_rows else None
         try:
-            status, y, xs, self.iterations = solve_hermitian_lmi(self.q, lmis, e, f)
+            sol = solve_hermitian_lmi(self.q, lmis, e, f, lp=lp)
         except (np.linalg.LinAlgError, FloatingPointError) as err:  # a singular iterate: reported, not raised
             log.info("interior-point method failed: %s", err)
-            status, y, xs = "solver_error", None, None
-        self.status = status
-        present = status in _SOLUTION_PRESENT
-        self.x = y if present else None
-        self.value = float(self.q @ y) if present else None
+            sol = IpmSolution("solver_error", None, None, None, None, 0)
+        self.status, self.iterations = sol.status, sol.iterations
+        present = sol.status in _SOLUTION_PRESENT
+        self.x = sol.y if present else None
+        self.value = float(self.q @ sol.y) if present else None
         self.z = None
-        self._ipm_duals = {lmi.name: x for lmi, x in zip(lmis, xs)} if present else None
-        return status
+        self._ipm_duals = None
+        if present:
+            # in Clarabel's convention (Aᵀz + q = 0 over all rows): z of the scalar rows as they are, −u of E y = f
+            self._ipm_duals = {lmi.name: x for lmi, x in zip(lmis, sol.x)}
+            for name, (kind, lo, hi) in ranges.items():
+                self._ipm_duals[name] = sol.z[lo:hi] if kind == "nonneg" else -sol.u[lo:hi]
+        return self.status
 
     @property
     def has_dual(self) -> bool:
@@ -241,7 +250,11 @@ class ConicProblem:
         return self.status
 
     def dual(self, name) -> np.ndarray | None:
-        """The dual variable of the named constraint: a symmetric matrix for "psd", else a vector."""
+        """The dual variable of the named constraint: a symmetric matrix for "psd" (Clarabel only: the
+        interior-point method's are read by :meth:`hermitian_dual`), else a vector (from either solver, in
+        Clarabel's sign convention)."""
+        if self._ipm_duals is not None and any(key == name and kind != "psd" for key, kind, *_ in self.blocks):
+            return self._ipm_duals[name]
         if self.z is None:
             return None
         for key, kind, start, stop, size in self.blocks:
@@ -259,13 +272,16 @@ class ConicProblem:
 # methods of SDPT3 / SeDuMi were made for: the Newton system is m × m (m variables), assembled block by block
 # from n×n complex products, never larger than the blocks themselves.
 
-IPM_TOL = 1e-9  # duality gap of "optimal": at most IPM_TOL_ABS + IPM_TOL·|objective| (a tenth of what a tight
-IPM_TOL_ABS = 1e-10  # certified interval may span, solvers.CERT_ATOL + CERT_RTOL·|τ|) …
-IPM_RES_TOL = 1e-8  # … with relative primal and dual residuals below this (near the optimum the primal
-# residual of the HKM step stalls at ~1e-9 … 1e-8 as S⁻¹ grows; the certificates repair the multipliers)
+IPM_TOL = 1e-7  # "optimal": complementarity gap Σ Re Tr(X_k S_k) at most IPM_TOL_ABS +
+IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight certified interval,
+# solvers.CERT_ATOL + CERT_RTOL·|τ|; ``gap_rtol`` of solve_hermitian_lmi) …
+IPM_RES_TOL = 1e-8  # … and relative primal and dual residuals below this. The difference of the primal and dual
+# objectives is the gap plus yᵀr_p + …: near the optimum the residual of the HKM step stalls at ~1e-9 … 1e-8 as
+# S⁻¹ grows, so it is not asked for separately (the certificates repair the multipliers and report the rest)
 IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
 IPM_MAX_ITER = 60
-IPM_STALL = 2  # iterations without improving the best iterate before stopping
+IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
+IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
 IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
 
 
@@ -370,24 +386,49 @@ class _Lmi:
     lin: np.ndarray  # (k, n, n) Hermitian
 
 
-def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray):
-    r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), E y = f.
+@dataclass
+class IpmSolution:
+    """What :func:`solve_hermitian_lmi` returns: the status, the variables y, the multipliers X_k ⪰ 0 of the
+    LMIs, z ≥ 0 of the scalar rows and u of E y = f (None without a solution), and the iterations."""
+
+    status: str
+    y: np.ndarray | None
+    x: list | None
+    z: np.ndarray | None
+    u: np.ndarray | None
+    iterations: int
+
+
+def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
+    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
+    neg = dv < 0
+    return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
+
+
+def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,
+                        gap_rtol: float = IPM_TOL) -> IpmSolution:
+    r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), s = h + G y ≥ 0, E y = f.
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
-    SDPT3). The multipliers X_k ⪰ 0 satisfy Σ_k Re Tr(L_kj X_k) = c_j − (Eᵀu)_j at the optimum (the same
-    convention as Clarabel's duals through :func:`hermitian_dual`); the dual objective is
-    −Σ_k Re Tr(C_k X_k) + fᵀu. Returns (status, y, [X_k], iterations); status "optimal" when the gap is
-    below ``IPM_TOL_ABS + IPM_TOL·|cᵀy|`` and the residuals below ``IPM_RES_TOL``, "optimal_inaccurate" within
-    ``IPM_INACCURATE`` of both (the best iterate when progress stalls), else "solver_error". Nothing here is trusted: the callers certify.
+    SDPT3). ``lp = (h, G)`` (h of length p, G dense (p, m)): scalar rows, handled as one diagonal block (the
+    1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
+    lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
+    (the same convention as Clarabel's duals through :func:`hermitian_dual`); the dual objective is
+    −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu. Status "optimal" when the complementarity gap
+    Σ_k Re Tr(X_k S_k) + zᵀs is below ``IPM_TOL_ABS + gap_rtol·|cᵀy|`` and the relative residuals below
+    ``IPM_RES_TOL``, "optimal_inaccurate" within ``IPM_INACCURATE`` of both (the best iterate when progress
+    stalls), else "solver_error". Nothing here is trusted: the callers certify.
     """
     m, ne = len(c), len(f)
     sizes = [lmi.const.shape[0] for lmi in lmis]
-    n_total = sum(sizes)
+    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float),
+                                                                       np.asarray(lp[1], float))
+    n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
 
-    def a_star(mats):  # Σ_k Re Tr(L_kj M_k) per variable j
-        out = np.zeros(m)
+    def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j
+        out = lp_g.T @ z_lp
         for lmi, fl, mat in zip(lmis, flat, mats):
             out[lmi.cols] += np.real(fl @ mat.T.ravel())
         return out
@@ -396,13 +437,16 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
 
     norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
-    norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis))
-    # SDPT3's starting point: X, S multiples of I large enough to be well inside the cones
+    norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis) + np.sum(lp_h**2))
+    # SDPT3's starting point: X, S multiples of I large enough to be well inside the cones (a scalar row is
+    # started as the 1×1 block it is)
     x_mat, s_mat = [], []
     for lmi, fl, n in zip(lmis, flat, sizes):
         big = max((np.linalg.norm(fl, axis=1).max(initial=0.0)), np.linalg.norm(lmi.const), 1.0)
         x_mat.append(max(10.0, np.sqrt(n)) * np.eye(n, dtype=complex))
         s_mat.append(max(10.0, np.sqrt(n), big) * np.eye(n, dtype=complex))
+    z_lp = np.full(len(lp_h), 10.0)
+    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), np.max(np.abs(lp_g), axis=1, initial=0.0)))
     y, u = np.zeros(m), np.zeros(ne)
     groups = [[k for k, n in enumerate(sizes) if n == size] for size in sorted(set(sizes))]
     best, best_merit, since = None, np.inf, 0
@@ -410,62 +454,71 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     for it in range(1, IPM_MAX_ITER + 1):
         sy = a_op(y)
         r_d = [lmi.const + v - s for lmi, v, s in zip(lmis, sy, s_mat)]  # S = C + A(y) exactly, residual
-        r_p = c - a_star(x_mat) - e.T @ u  # stationarity: A*(X) + Eᵀu = c
+        r_lp = lp_h + lp_g @ y - s_lp
+        r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
         r_e = f - e @ y
         pobj = float(c @ y)
-        dobj = float(-sum(np.real(np.vdot(lmi.const, x)) for lmi, x in zip(lmis, x_mat)) + f @ u)
-        gap = float(sum(np.real(np.vdot(x, s)) for x, s in zip(x_mat, s_mat)))
+        dobj = float(-sum(np.real(np.vdot(lmi.const, x)) for lmi, x in zip(lmis, x_mat)) - lp_h @ z_lp + f @ u)
+        gap = float(sum(np.real(np.vdot(x, s)) for x, s in zip(x_mat, s_mat)) + z_lp @ s_lp)
         mu = gap / n_total
         res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
-        res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d)) / norm_b
-        gap_tol = IPM_TOL_ABS + IPM_TOL * abs(pobj)
-        merit = max(abs(pobj - dobj) / gap_tol, gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
+        res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d) + np.sum(r_lp**2)) / norm_b
+        gap_tol = IPM_TOL_ABS + gap_rtol * abs(pobj)
+        merit = max(gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
         log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e", it, pobj, dobj, gap, res_p, res_d)
         if merit < best_merit:
-            best, best_merit, since = (y.copy(), [x.copy() for x in x_mat]), merit, 0
+            best, best_merit, since = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit, 0
         else:
             since += 1
-        if not np.isfinite(merit) or merit < 1.0 or since >= IPM_STALL:
+        if not np.isfinite(merit) or merit < 1.0 or since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
             break
         s_inv, schur = _schur_complement(lmis, x_mat, s_mat, groups, m)
+        schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
         newton = _newton_solver(schur, e)
 
         def direction(sigma, corr=None):
-            # dX = σμ S⁻¹ − X − X dS S⁻¹ (− dX_a dS_a S⁻¹), dS = r_d + A(dy), A*(dX) + Eᵀdu = r_p, E dy = r_e
+            # dX = σμ S⁻¹ − X − X dS S⁻¹ (− dX_a dS_a S⁻¹), dS = r_d + A(dy), A*(dX) + Gᵀdz + Eᵀdu = r_p,
+            # E dy = r_e; on the scalar rows the same with diagonal matrices
             t = [sigma * mu * si - x - x @ r @ si for x, si, r in zip(x_mat, s_inv, r_d)]
+            t_lp = (sigma * mu - z_lp * r_lp) / s_lp - z_lp
             if corr is not None:
                 t = [tk - dxa @ dsa @ si for tk, dxa, dsa, si in zip(t, corr[0], corr[1], s_inv)]
+                t_lp = t_lp - corr[2] * corr[3] / s_lp
             try:
-                dy, du = newton(a_star(t) - r_p, r_e)
+                dy, du = newton(a_star(t, t_lp) - r_p, r_e)
             except np.linalg.LinAlgError:
                 return None
             ady = a_op(dy)
             d_s = [r + v for r, v in zip(r_d, ady)]
             d_x = [_herm(tk - x @ v @ si) for tk, x, v, si in zip(t, x_mat, ady, s_inv)]
-            return dy, du, d_x, d_s
+            gdy = lp_g @ dy
+            return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
 
-        def steps(d_x, d_s):
-            return _max_step(x_mat, d_x, groups), _max_step(s_mat, d_s, groups)
+        def steps(d_x, d_s, dz_lp, ds_lp):
+            return (min(_max_step(x_mat, d_x, groups), _ratio_step(z_lp, dz_lp)),
+                    min(_max_step(s_mat, d_s, groups), _ratio_step(s_lp, ds_lp)))
 
         pred = direction(0.0)
         if pred is None:
             break
-        a_p, a_d = steps(pred[2], pred[3])
-        mu_aff = sum(np.real(np.vdot(x + a_p * dx, s + a_d * ds))
-                     for x, dx, s, ds in zip(x_mat, pred[2], s_mat, pred[3])) / n_total
+        a_p, a_d = steps(*pred[2:])
+        mu_aff = (sum(np.real(np.vdot(x + a_p * dx, s + a_d * ds))
+                      for x, dx, s, ds in zip(x_mat, pred[2], s_mat, pred[3]))
+                  + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
         sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
-        step = direction(sigma, (pred[2], pred[3]))
+        step = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
         if step is None:
             break
-        dy, du, d_x, d_s = step
-        a_p, a_d = steps(d_x, d_s)
+        dy, du, d_x, d_s, dz_lp, ds_lp = step
+        a_p, a_d = steps(d_x, d_s, dz_lp, ds_lp)
         a_p, a_d = min(1.0, IPM_STEP * a_p), min(1.0, IPM_STEP * a_d)
         x_mat = [_herm(x + a_p * d) for x, d in zip(x_mat, d_x)]
+        z_lp = z_lp + a_p * dz_lp
         u = u + a_p * du
         y = y + a_d * dy
         s_mat = [_herm(s + a_d * d) for s, d in zip(s_mat, d_s)]
+        s_lp = s_lp + a_d * ds_lp
     status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"
     if best is None:
-        return "solver_error", None, None, it
-    return status, best[0], best[1], it
-
+        return IpmSolution("solver_error", None, None, None, None, it)
+    return IpmSolution(status, *best, it)

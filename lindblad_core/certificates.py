@@ -26,6 +26,12 @@ verified linear solve (:func:`_coh_lower_bound`). ``certified`` means: this inte
 ``CERT_RTOL``), nothing is inconsistent, and the data's own rounding (``data_error``) cannot change the
 verdict.
 
+Where the data have the exact zeros of the U(1) structure (:mod:`lindblad_core.symmetry`; sector-wise
+eigenvectors make them exact), products are evaluated block by block on the non-zero blocks only
+(:class:`_OperatorBlocks`, :class:`_LambDirections`, the block-diagonal case of :func:`_hermitian_enclosure`):
+the zeros are read off the float data, never assumed, so the exact values are those of the full products and
+every rounding bound still holds (its sums only get shorter).
+
 It does not guarantee the optimum of the problem with *exact* inputs. The computed data are themselves
 rounded: populations to a relative O(d³u) (GTH, :func:`~lindblad_core.redfield.populations`; measured
 ~3e-16 against extended precision), the eigenbasis to ~d u ‖H‖ / gap (1e-12 … 3e-10 on the paper's
@@ -450,7 +456,8 @@ def _operator_blocks(f: np.ndarray, groups, sectors) -> _OperatorBlocks | None:
 
 
 def _dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray, blocks: _OperatorBlocks | None = None):
-    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its rounding.
+    """A(Γ) = Σ_ab Γ_ab (F_b ρ0 F_a† − ½{F_a†F_b, ρ0}), ρ0 = diag(p), and an entrywise bound on its
+    rounding.
 
     With ``blocks`` (:class:`_OperatorBlocks` of ``f``) and Γ exactly zero between its groups, A(Γ) is
     evaluated block by block (sector-block-diagonal; the same exact value and bound)."""
@@ -616,9 +623,10 @@ class _LambDirections:
         """Per component an orthonormal basis of the span of its K_h on its support (float, one QR each)."""
         return tuple(np.linalg.qr(r.T)[0] for r in self.rows)
 
-    def project_out(self, v: np.ndarray) -> np.ndarray:
-        """v − Q Qᵀ v (float) for v of shape (2d²,) or (2d², k), Q an orthonormal basis of the directions' span."""
-        v = np.array(v, dtype=float)
+    def project_out(self, v: np.ndarray, copy: bool = True) -> np.ndarray:
+        """v − Q Qᵀ v (float) for v of shape (2d²,) or (2d², k), Q an orthonormal basis of the directions'
+        span; in place for a float array v with ``copy=False``."""
+        v = np.array(v, dtype=float) if copy or v.dtype != float else v
         for sup, q in zip(self.supports, self._bases):
             part = v[sup]
             v[sup] = part - q @ (q.T @ part)
@@ -690,7 +698,7 @@ class _CohData:
     lips: tuple  # ‖A_b‖ (Frobenius → Frobenius) upper bounds, also for A_b^*
     dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
     lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
-    lamb: _LambDirections | None  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (re, im); None: none
+    lamb: _LambDirections | None  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (None: none)
     dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
     dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
     d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
@@ -789,7 +797,7 @@ def _dissipator_matrix(operators, p: np.ndarray, lamb: _LambDirections | None):
         pos += 2 * m * m
     a = np.concatenate(cols, axis=0).T
     if lamb is not None:
-        a = lamb.project_out(a)
+        a = lamb.project_out(a, copy=False)
     return a, tuple(offsets)
 
 
@@ -835,7 +843,7 @@ def _cascaded_sum(rows: np.ndarray):
     return total, bound
 
 
-# Terms per chunk of directions in _exact_residuals (each direction's row holds 16 error-free terms per part
+# Terms per chunk of directions in _exact_residuals (each direction's row holds up to 16 error-free terms per part
 # and entry of its support): ~2^24 doubles (128 MB) per chunk, so that at d = 1024 (30 directions with 1.7e5
 # entries each) the cascade does not hold every row at once (it needed more than 12 GB); rows are summed
 # independently, so the chunking changes no result.

@@ -202,7 +202,7 @@ def test_psd_projection_block_by_block_equals_the_whole_projection():
 
 
 def test_enclosure_of_a_block_diagonal_matrix_contains_the_exact_spectrum():
-    """λ_min ≥ bound, ‖·‖₂ ≤ bound, ‖·‖_* ≤ bound for a matrix that is block diagonal up to a permutation
+    """λ_min ≥ bound, ‖·‖₂ ≤ bound, ‖·‖_* ≤ bound for a matrix block diagonal up to a permutation
     (enclosed block by block) and for a perturbation of it within err_f, against 200-bit eigenvalues; the
     bounds are as tight as those of the whole matrix."""
     mpmath = pytest.importorskip("mpmath")

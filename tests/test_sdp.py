@@ -206,8 +206,10 @@ class _ScriptedProblem:
 
     def __init__(self, statuses):
         self.statuses, self.status, self.value = list(statuses), None, None
+        self.calls = []  # (solver, settings) of every solve, in order
 
     def solve(self, solver, **kwargs):
+        self.calls.append((solver, kwargs))
         self.status = self.statuses.pop(0)
         self.value = 0.5 if self.status.startswith("optimal") else None
 
@@ -230,6 +232,9 @@ def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
     out = solvers.solve_with_certificates(problem, None, lambda: next(bounds))
     assert (out.lower, out.upper, out.candidate) == (0.4, 0.6, "b")
     assert out.status == "optimal_inaccurate" and out.attempts == len(solvers.CLARABEL_ATTEMPTS) + 1
+    # the order: Clarabel at its first setting, CVXOPT, then Clarabel's other settings
+    assert problem.calls == ([("CLARABEL", solvers.CLARABEL_ATTEMPTS[0]), ("CVXOPT", {})]
+                             + [("CLARABEL", a) for a in solvers.CLARABEL_ATTEMPTS[1:]])
 
 
 def test_inaccurate_status_with_tight_interval_is_certified_not_optimal():

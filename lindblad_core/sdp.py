@@ -560,7 +560,6 @@ def _group_dissipator_sector(ob, g: int, p: np.ndarray, i: int) -> np.ndarray | 
     src, dst = ob.sources(g).get(i), ob.targets(g).get(i)
     if src is None and dst is None:
         return None
-    k, n = len(ob.groups[g]), len(sec)
     out = None
     if src is not None:  # F_b[S_i, S_j] ρ0 F_a[S_i, S_j]†
         j, fb = src

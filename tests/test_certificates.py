@@ -60,7 +60,6 @@ def _exact_coh_objective(candidate, p, tmat):
     """‖L2'(ρ0) − T‖₂ of a candidate in 400-bit arithmetic on the computed data (p, T, F, Lamb-shift basis):
     independent of the certificate code."""
     mpmath.mp.prec = 400
-    d = len(p)
     ansatz = candidate.ansatz
     pm = [mpmath.mpf(float(x)) for x in p]
     rho = mpmath.diag(pm)

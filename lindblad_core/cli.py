@@ -55,8 +55,9 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer kille
 #   ness N=10 (1,8,1) g=0.01: 2.5 GB measured (degenerate Bohr frequencies are merged), 12.3 GB estimated;
 #   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB;
 #   tau popcoh with the default formulation="conic" (benchmarks/results/speed.md, peak RSS of a child process):
-#   N=8 (2,4,2): 1.3 GB measured, 1.5 GB estimated; N=10 (2,6,2): 6.2 GB measured, 20 GB estimated (refused:
-#   the principal-value term assumes all C(2N, N−1) Bohr frequencies distinct; the library itself solves it).
+#   N=8 (2,4,2): 0.37 GB measured, 1.5 GB estimated; N=8 (3,2,3): 2.0 vs 4.1 GB; N=10 (2,6,2): 3.8 GB measured
+#   (at the start of issue 11's last session: 6.2 GB), 20 GB estimated (refused: the principal-value term assumes
+#   all C(2N, N−1) Bohr frequencies distinct; the library itself solves it).
 # With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness``, ``tau pop`` and ``tau popcoh``
 # (N = 11 is refused for the principal-value quadrature of its ~6.5e5 Bohr frequencies).
 MEMORY_LIMIT_BYTES = 16 * 2**30

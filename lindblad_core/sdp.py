@@ -1016,11 +1016,12 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
         (:class:`_CohConic`) and the default chain starts with the library's interior-point method
-        (``solver="IPM"``, :func:`lindblad_core.conic.solve_hermitian_lmi`), then Clarabel on the same data,
-        then CVXOPT through cvxpy; "cvxpy" builds it with cvxpy (:class:`_CohCvxpy`, the original
+        (``solver="IPM"``, :func:`lindblad_core.conic.solve_hermitian_lmi`), then Clarabel on the same data
+        and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.solvers.solve_with_certificates`);
+        "cvxpy" builds it with cvxpy (:class:`_CohCvxpy`, the original
         formulation, an independent cross-check; Clarabel first). The two are the same problem: same
         variables, cones and multipliers; the certificates are the same code. On the Fig. 3 grid the
-        verdicts agree at every point and "conic" is ~7x faster (benchmarks/bench_speed.py).
+        verdicts agree at every point and "conic" is ~11x faster at d = 64 (benchmarks/bench_speed.py).
     """
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got norm={norm!r}")

@@ -289,17 +289,13 @@ def _herm(a):
     return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
 
 
-def _max_step(mats, dmats, groups) -> float:
-    """Largest α ≤ 1 with every mats[k] + α dmats[k] ⪰ 0 (mats[k] ≻ 0), from the eigenvalues of
-    L⁻¹ dX L⁻ᴴ (X = L Lᴴ); blocks of equal size (``groups``) are treated as one stacked array."""
+def _max_step(inv_lows, dmats, groups) -> float:
+    """Largest α ≤ 1 with every M_k + α dM_k ⪰ 0 (M_k = L_k L_kᴴ ≻ 0, ``inv_lows[k]`` = L_k⁻¹), from the
+    eigenvalues of L⁻¹ dM L⁻ᴴ; blocks of equal size (``groups``) are treated as one stacked array."""
     alpha = 1.0
     for idx in groups:
-        x = np.stack([mats[k] for k in idx])
+        inv_low = np.stack([inv_lows[k] for k in idx])
         dx = np.stack([dmats[k] for k in idx])
-        try:
-            inv_low = np.linalg.inv(np.linalg.cholesky(x))
-        except np.linalg.LinAlgError:
-            return 0.0
         w = np.linalg.eigvalsh(_herm(inv_low @ dx @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
         lowest = float(np.min(w))
         if lowest < 0:
@@ -307,11 +303,10 @@ def _max_step(mats, dmats, groups) -> float:
     return alpha
 
 
-
-
 def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
-    r"""S_k⁻¹ per block and the Newton (Schur-complement) matrix of the HKM direction,
-    H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹).
+    r"""S_k⁻¹ per block, the Newton (Schur-complement) matrix of the HKM direction,
+    H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹), and the inverse Cholesky factors of X_k and S_k (for the step
+    lengths, :func:`_max_step`).
 
     With X = Q Qᴴ and S⁻¹ = R Rᴴ (Cholesky factors), H_ij = Re ⟨W_i, W_j⟩ for W_j = Qᴴ L_j R: one real rank-k
     update (BLAS syrk) of the stacked (Re W, Im W), accumulated over the blocks that share their variables,
@@ -320,14 +315,17 @@ def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
     """
     from scipy.linalg.blas import dsyrk
 
-    s_inv, chol_x, root_s_inv = [None] * len(s_mat), [None] * len(x_mat), [None] * len(s_mat)
+    n_blocks = len(s_mat)
+    s_inv, chol_x, root_s_inv = [None] * n_blocks, [None] * n_blocks, [None] * n_blocks
+    inv_low_x, inv_low_s = [None] * n_blocks, [None] * n_blocks
     for idx in groups:
         inv_low = np.linalg.inv(np.linalg.cholesky(np.stack([s_mat[k] for k in idx])))  # S = L Lᴴ, R = L⁻ᴴ
         q = np.linalg.cholesky(np.stack([x_mat[k] for k in idx]))
+        inv_q = np.linalg.inv(q)
         for j, k in enumerate(idx):
             root_s_inv[k] = np.conj(inv_low[j].T)
             s_inv[k] = _herm(root_s_inv[k] @ inv_low[j])
-            chol_x[k] = q[j]
+            chol_x[k], inv_low_x[k], inv_low_s[k] = q[j], inv_q[j], inv_low[j]
     acc = {}
     for lmi, q, r in zip(lmis, chol_x, root_s_inv):
         k, n = lmi.lin.shape[:2]
@@ -346,7 +344,7 @@ def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
             schur += full
         else:
             schur[np.ix_(cols, cols)] += full
-    return s_inv, schur
+    return s_inv, schur, inv_low_x, inv_low_s
 
 
 def _newton_solver(schur: np.ndarray, e: np.ndarray):
@@ -375,6 +373,7 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
         v = np.linalg.solve(reduced, e @ h_inv_r - r_e) if ne else np.zeros(0)
         return h_inv_r - h_inv_et @ v, -v
     return solve
+
 
 @dataclass
 class _Lmi:
@@ -472,7 +471,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             since += 1
         if not np.isfinite(merit) or merit < 1.0 or since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
             break
-        s_inv, schur = _schur_complement(lmis, x_mat, s_mat, groups, m)
+        s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
         schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
         newton = _newton_solver(schur, e)
 
@@ -495,8 +494,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
 
         def steps(d_x, d_s, dz_lp, ds_lp):
-            return (min(_max_step(x_mat, d_x, groups), _ratio_step(z_lp, dz_lp)),
-                    min(_max_step(s_mat, d_s, groups), _ratio_step(s_lp, ds_lp)))
+            return (min(_max_step(inv_low_x, d_x, groups), _ratio_step(z_lp, dz_lp)),
+                    min(_max_step(inv_low_s, d_s, groups), _ratio_step(s_lp, ds_lp)))
 
         pred = direction(0.0)
         if pred is None:

@@ -127,7 +127,7 @@ def test_schur_complement_equals_trace_formula():
         xs.append(_random_positive(n, 50 + k))
         ss.append(_random_positive(n, 70 + k))
     groups = [[0], [1], [2], [3]]
-    s_inv, schur = _schur_complement(lmis, xs, ss, groups, m)
+    s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, xs, ss, groups, m)
     expected = np.zeros((m, m))
     for lmi, x, s in zip(lmis, xs, ss):
         inv = np.linalg.inv(s)
@@ -137,6 +137,10 @@ def test_schur_complement_equals_trace_formula():
     assert np.allclose(schur, expected, rtol=1e-10, atol=1e-10)
     for got, s in zip(s_inv, ss):
         assert np.allclose(got, np.linalg.inv(s), rtol=1e-10, atol=1e-12)
+    for inv_lows, mats in ((inv_low_x, xs), (inv_low_s, ss)):  # L⁻¹ M L⁻ᴴ = I, L lower triangular
+        for inv_low, mat in zip(inv_lows, mats):
+            assert np.allclose(inv_low, np.tril(inv_low))
+            assert np.allclose(inv_low @ mat @ inv_low.conj().T, np.eye(len(mat)), atol=1e-10)
 
 
 @pytest.mark.parametrize("n_eq", [0, 1, 2])

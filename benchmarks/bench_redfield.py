@@ -35,8 +35,8 @@ THREADS = _apply_thread_flag(sys.argv[1:])
 import numpy as np
 from scipy import integrate
 
-from lindblad_core.baths import PV_CUTOFF_MULT, coefficients, occupation, spectral_density
-from lindblad_core.chain import ChainSetup
+from lindblad_core.systems.baths import PV_CUTOFF_MULT, coefficients, occupation, spectral_density
+from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.redfield import COUPLING_ATOL, l2, rho0
 
 TARGET_S = 1.0

@@ -59,7 +59,7 @@ SETTINGS = (  # (key, label, ChainSetup kwargs)
     ("fig4", "Fig. 4  d=64, 1 x 63x63 Gamma", dict(n_left=3, n_middle=3, n_right=0, g=0.01, beta_left=1.0)),
 )
 COH_SETTINGS = ("fig2", "fig3")
-FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.solvers.solve_with_certificates)
+FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.sdp.solve.solve_with_certificates)
 
 
 def _fmt_interval(res) -> str:
@@ -67,8 +67,8 @@ def _fmt_interval(res) -> str:
 
 
 def run_ours_pop(kwargs):
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sdp import tau_pop
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.sdp._sdp import tau_pop
 
     t0 = time.perf_counter()
     res = tau_pop(ChainSetup(**kwargs))
@@ -76,8 +76,8 @@ def run_ours_pop(kwargs):
 
 
 def run_ours_coh(kwargs):
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sdp import tau_pop_coh
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.sdp._sdp import tau_pop_coh
 
     t0 = time.perf_counter()
     res = tau_pop_coh(ChainSetup(**kwargs), norm="spectral", target="published")
@@ -102,7 +102,7 @@ CHAIN_SETTINGS = (  # Fig. 3 points where Clarabel stops at "AlmostSolved" (dual
 def compare_chain_policies():
     """tau_pop,coh with the library's chain (stop at "optimal" or a tight certified interval) against the
     chain that stops only at "optimal" (every Clarabel setting, then CVXOPT), same problems, one run."""
-    from lindblad_core import solvers
+    from lindblad_core.sdp import solve as solvers
 
     print("\n=== tau_pop,coh solver chain: stop when certified (library) vs stop only at 'optimal'")
     for kwargs in CHAIN_SETTINGS:
@@ -126,10 +126,10 @@ def _naive_child(kwargs, solver, out):
     """Build and solve the naive primal; report stages through the queue ``out`` as they finish."""
     import cvxpy as cp
 
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.ansatz import Ansatz, paper_blocks
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.lindblad.ansatz import Ansatz, paper_blocks
     from lindblad_core.redfield import populations
-    from lindblad_core.sdp import population_coefficients
+    from lindblad_core.sdp._sdp import population_coefficients
 
     setup = ChainSetup(**kwargs)
     ansatz = Ansatz(setup.system, paper_blocks(setup))
@@ -265,7 +265,7 @@ def main(argv=None):
 
     import cvxpy as cp
 
-    from lindblad_core.sdp import default_solver
+    from lindblad_core.sdp._sdp import default_solver
 
     print(f"bench_sdp: python {platform.python_version()}, cvxpy {cp.__version__}, default solver "
           f"{default_solver()}, installed {cp.installed_solvers()}, BLAS threads: {THREADS}")

@@ -34,8 +34,8 @@ def _arg(name: str, default=None):
 def points(fig: str):
     import numpy as np
 
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sweeps import four_panel_points, grid
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.studies.sweeps import four_panel_points, grid
 
     g_grid = list(np.logspace(-3, 0, 12))
     if fig in ("fig3", "figA2"):
@@ -52,7 +52,7 @@ def points(fig: str):
 def main() -> int:
     import pandas as pd
 
-    from lindblad_core.sdp import tau_pop
+    from lindblad_core.sdp._sdp import tau_pop
 
     figs = _arg("--figs", "fig3,fig4,figA2").split(",")
     out = Path(_arg("--out", RESULTS / "tau_pop_grids.csv"))

@@ -17,10 +17,10 @@ Layers, each module one concept, each importing only modules of its own layer or
 6. ``cli`` (the ``lindblad-sdp`` command) and ``notebooks_runner`` on top, imported by nothing.
 """
 
-from .baths import Bath, BosonicBath, coefficients, drude_lorentz, occupation, ohmic, spectral_density
-from .chain import ChainSetup, xxz_chain
-from .model import System, xxz_hamiltonian
-from .redfield import (
+from lindblad_core.systems.baths import Bath, BosonicBath, coefficients, drude_lorentz, occupation, ohmic, spectral_density
+from lindblad_core.systems.chain import ChainSetup, xxz_chain
+from lindblad_core.systems.operators import System, xxz_hamiltonian
+from lindblad_core.redfield import (
     Redfield,
     l2,
     l2_superoperator,
@@ -30,8 +30,8 @@ from .redfield import (
     second_order_coherences,
     steady_state,
 )
-from .system import Coupling, OpenSystem
-from . import redfield as _redfield_module
+from lindblad_core.systems.open_system import Coupling, OpenSystem
+from lindblad_core import redfield as _redfield_module
 
 
 class _CallableModule(type(_redfield_module)):

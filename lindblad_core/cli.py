@@ -34,11 +34,11 @@ from dataclasses import fields
 
 import numpy as np
 
-from .chain import ChainSetup
-from .ansatz import paper_blocks
-from .redfield import l2, populations, rho0
-from .sdp import EIGENBASES, NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
-from .solvers import NATIVE_SOLVER
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.ansatz import paper_blocks
+from lindblad_core.redfield import l2, populations, rho0
+from lindblad_core.sdp._sdp import EIGENBASES, NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
+from lindblad_core.sdp.solve import NATIVE_SOLVER
 
 __all__ = ["main", "build_parser", "matrix_to_json", "flag_for_message", "estimated_bytes",
            "largest_accepted_qubits", "MEMORY_LIMIT_BYTES", "EXIT_INVALID", "EXIT_BROKEN_PIPE"]

@@ -13,9 +13,9 @@ physical one,
 (B_ℓ likewise with D_ℓ), so that dρ/dt = i[ρ, H_S] + ε² L2(ρ) is the Redfield equation. "h.c." is read
 so that the map is linear and Hermiticity preserving for any argument: L2(X)† = L2(X†).
 
-Hermitian couplings S ⊗ (B + B†), S = S† (:class:`~lindblad_core.system.Coupling` with ``form="hermitian"``, or
+Hermitian couplings S ⊗ (B + B†), S = S† (:class:`~lindblad_core.systems.open_system.Coupling` with ``form="hermitian"``, or
 an exchange coupling whose S happens to be Hermitian: the same operator) are written in the same frame with
-A_ℓ = 0 and B_ℓ = Λ_ℓ = S_ℓ ∘ Γ_ℓ, Γ(ω) = D(ω) + conj(C(−ω)) (:func:`~lindblad_core.baths.hermitian_coefficients`):
+A_ℓ = 0 and B_ℓ = Λ_ℓ = S_ℓ ∘ Γ_ℓ, Γ(ω) = D(ω) + conj(C(−ω)) (:func:`~lindblad_core.systems.baths.hermitian_coefficients`):
 
 .. math::
 
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baths import Bath, coefficients, hermitian_coefficients
-from .model import System
-from .system import OpenSystem
+from lindblad_core.systems.baths import Bath, coefficients, hermitian_coefficients
+from lindblad_core.systems.operators import System
+from lindblad_core.systems.open_system import OpenSystem
 
 __all__ = [
     "Redfield",
@@ -101,13 +101,13 @@ def redfield(system, baths=None) -> Redfield:
     Parameters
     ----------
     system : OpenSystem, ChainSetup or System
-        An :class:`~lindblad_core.system.OpenSystem` carries its couplings and baths (``baths`` must be
-        omitted); a :class:`~lindblad_core.chain.ChainSetup` gives its (cached) ``setup.redfield``; the paper's
-        :class:`~lindblad_core.model.System` couples each bath site through σ− to ``baths``.
+        An :class:`~lindblad_core.systems.open_system.OpenSystem` carries its couplings and baths (``baths`` must be
+        omitted); a :class:`~lindblad_core.systems.chain.ChainSetup` gives its (cached) ``setup.redfield``; the paper's
+        :class:`~lindblad_core.systems.operators.System` couples each bath site through σ− to ``baths``.
     baths : Bath or sequence of Bath, only with a System
         One bath per entry of ``system.bath_sites`` (a single Bath is used for every site).
     """
-    from .chain import ChainSetup
+    from lindblad_core.systems.chain import ChainSetup
 
     if isinstance(system, ChainSetup):
         if baths is not None:

@@ -1,6 +1,6 @@
 r"""An independent numpy evaluation of the objectives of Eqs. (29) and (33), for the metamorphic tests.
 
-Nothing here calls the code under test (``lindblad_core.ansatz`` / ``lindblad_core.candidate`` / ``lindblad_core.sdp``): the operators
+Nothing here calls the code under test (``lindblad_core.lindblad.ansatz`` / ``lindblad_core.lindblad.candidate`` / ``lindblad_core.sdp._sdp``): the operators
 F_α of Eq. (23) are built from their definition (docs/conventions.md: per qubit {−σz/√2, σ−, σ+, I/√2}, first qubit of
 a block slowest, the last product I/√d_b dropped, F = f ⊗ I_rest/√d_rest on the left block and
 I_rest/√d_rest ⊗ f on the right one), the dissipator is applied in its jump-operator form

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from lindblad_core.baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, spectral_density
+from lindblad_core.systems.baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, spectral_density
 
 
 def _pv_quadpack(f, w, cutoff):
@@ -83,7 +83,7 @@ def test_bad_bath_parameters_are_named(kwargs, name):
 
 # -- general baths (issue 9) ----------------------------------------------------------------------------
 
-from lindblad_core.baths import (BosonicBath, as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
+from lindblad_core.systems.baths import (BosonicBath, as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
                                  ohmic, zero_frequency_spectrum)
 
 OMEGAS = np.array([-3.0, -0.5, 0.37, 1.0, 2.5, 7.0, 60.0])

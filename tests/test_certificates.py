@@ -9,10 +9,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from lindblad_core import certificates, solvers
-from lindblad_core.chain import ChainSetup
+from lindblad_core.certify import _certificates as certificates
+from lindblad_core.sdp import solve as solvers
+from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.redfield import populations, rate_matrix
-from lindblad_core.sdp import tau_pop, tau_pop_coh
+from lindblad_core.sdp._sdp import tau_pop, tau_pop_coh
 
 INCONSISTENT = "inconsistent"  # solvers.INCONSISTENT (spelled out so that this file imports against older code)
 
@@ -190,9 +191,9 @@ def test_vanishing_rates_are_refused_naming_the_parameter(changes, name):
 
 def test_decoupled_levels_are_refused_as_not_unique():
     """Two closed classes (a site whose spin never flips): the kernel of W is two-dimensional."""
-    from lindblad_core.model import System, site_operator
+    from lindblad_core.systems.operators import System, site_operator
     from lindblad_core.redfield import redfield
-    from lindblad_core.baths import Bath
+    from lindblad_core.systems.baths import Bath
 
     h = site_operator(np.diag([1.0, 0.0]), 0, 2) + 1.5 * site_operator(np.diag([1.0, 0.0]), 1, 2)
     red = redfield(System(h, (0,)), Bath(beta=1.0))
@@ -252,7 +253,7 @@ def test_solid_points_agree_with_the_verdict():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lindblad_core.plots import drawn_solid, plot_tau_vs
+    from lindblad_core.studies.plots import drawn_solid, plot_tau_vs
 
     rows = [  # straddles δ_tol although "optimal"
         dict(g=0.1, status="optimal", ok=True, certified=False, verdict="inconclusive", value=1e-6, lower=5e-7, upper=2e-6),

@@ -14,7 +14,7 @@ import pytest
 
 from lindblad_core import cli
 from lindblad_core.paths import REPO
-from lindblad_core.reference import as_complex
+from lindblad_core.studies.reference import as_complex
 
 NESS = ["ness", "--n-left", "1", "--n-middle", "2", "--n-right", "1", "--g", "0.01", "--beta-left", "1",
         "--beta-right", "0.5"]

@@ -9,14 +9,14 @@ SDP bounds of ``sdp.py``.
 import numpy as np
 import pytest
 
-from lindblad_core import master_equations as me
-from lindblad_core.baths import coefficients, occupation, spectral_density
-from lindblad_core.chain import ChainSetup
-from lindblad_core.ansatz import Ansatz, paper_blocks
-from lindblad_core.candidate import l2_prime
-from lindblad_core.model import SIGMA_Z, site_operator
+from lindblad_core.lindblad import master_equations as me
+from lindblad_core.systems.baths import coefficients, occupation, spectral_density
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.ansatz import Ansatz, paper_blocks
+from lindblad_core.lindblad.candidate import l2_prime
+from lindblad_core.systems.operators import SIGMA_Z, site_operator
 from lindblad_core.redfield import l2_superoperator, populations, steady_state
-from lindblad_core.sdp import check_candidate, population_coefficients, tau_pop, tau_pop_coh
+from lindblad_core.sdp._sdp import check_candidate, population_coefficients, tau_pop, tau_pop_coh
 
 NONEQ = dict(n_left=1, n_middle=2, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5)  # Fig. 2 setting
 LINDBLAD_EQUATIONS = ("local", "secular", "ule", "partial_secular")

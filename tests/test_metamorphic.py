@@ -39,9 +39,9 @@ import math
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
+from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.redfield import populations
-from lindblad_core.sdp import tau_pop, tau_pop_coh
+from lindblad_core.sdp._sdp import tau_pop, tau_pop_coh
 
 from ._lindblad_reference import Reference, single_threaded_blas
 

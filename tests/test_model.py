@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import SIGMA_MINUS, SIGMA_Z, System, site_operator, xxz_hamiltonian
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_Z, System, site_operator, xxz_hamiltonian
 
 
 def test_single_qubit_level_spacing_of_both_field_conventions():

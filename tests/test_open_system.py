@@ -7,12 +7,12 @@ with QuTiP's own environments (spectra computed by QuTiP), the Gibbs state, and 
 import numpy as np
 import pytest
 
-from lindblad_core.baths import Bath, BosonicBath, drude_lorentz, ohmic
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import SIGMA_MINUS
+from lindblad_core.systems.baths import Bath, BosonicBath, drude_lorentz, ohmic
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS
 from lindblad_core.redfield import (_assemble, l2, populations, rate_matrix, redfield, rho0,
                                     second_order_coherences, steady_state)
-from lindblad_core.system import Coupling, OpenSystem, embed
+from lindblad_core.systems.open_system import Coupling, OpenSystem, embed
 
 qt = pytest.importorskip("qutip")
 environment = pytest.importorskip("qutip.core.environment")
@@ -204,7 +204,7 @@ def test_hermitian_coefficient_is_the_one_sided_transform_of_qutips_correlation_
     tail. (The real part of the truncated Matsubara sum is off by a constant ~5e-6, the missing terms.)"""
     from scipy.integrate import simpson
 
-    from lindblad_core.baths import hermitian_coefficients
+    from lindblad_core.systems.baths import hermitian_coefficients
 
     lam, gamma, beta = 0.1, 2.0, 1.5
     env = environment.DrudeLorentzEnvironment(T=1 / beta, lam=lam, gamma=gamma, Nk=100)
@@ -220,11 +220,11 @@ def test_hermitian_coefficient_is_the_one_sided_transform_of_qutips_correlation_
 
 # -- the ansatz of Eq. (23) on blocks of any local dimension, the SDPs and QuTiP export ----------------------
 
-from lindblad_core.ansatz import Ansatz, Block, block_operator_basis  # noqa: E402
-from lindblad_core.candidate import (LindbladCandidate, candidate_populations, l2_prime,  # noqa: E402
+from lindblad_core.lindblad.ansatz import Ansatz, Block, block_operator_basis  # noqa: E402
+from lindblad_core.lindblad.candidate import (LindbladCandidate, candidate_populations, l2_prime,  # noqa: E402
                                      lindblad_superoperator)
-from lindblad_core.sdp import tau_pop, tau_pop_coh  # noqa: E402
-from lindblad_core.system import site_charges  # noqa: E402
+from lindblad_core.sdp._sdp import tau_pop, tau_pop_coh  # noqa: E402
+from lindblad_core.systems.open_system import site_charges  # noqa: E402
 
 
 def _exchange_qutrit_qubit(beta_qutrit=0.8, beta_qubit=3.0):
@@ -341,7 +341,7 @@ def _hermitian_qutrit_qubit():
 
 def test_hermitian_couplings_without_u1_structure_reach_both_sdps():
     """σx and a + a† have no definite charge: no U(1) reduction, the full problems are solved."""
-    from lindblad_core.symmetry import u1_structure
+    from lindblad_core.systems.symmetry import u1_structure
 
     system = _hermitian_qutrit_qubit()
     assert u1_structure(system) is None
@@ -373,8 +373,8 @@ def test_package_redfield_is_the_module_and_callable():
 
 def test_lemma1_alpha_uses_the_block_dimension():
     """Eq. (31) with d_b = 3 for a qutrit block (not 2^1): α = 2 t (27 − 3)."""
-    from lindblad_core.ansatz import Block
-    from lindblad_core.sdp import lemma1_alpha
+    from lindblad_core.lindblad.ansatz import Block
+    from lindblad_core.sdp._sdp import lemma1_alpha
 
     assert lemma1_alpha([Block((0,), dims=(3,))], (1.0,)) == 2 * (27 - 3)
     assert lemma1_alpha([3, 4], (1.0, 0.5)) == 2 * (24 + 0.5 * 60)

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import site_operator
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import site_operator
 from lindblad_core.redfield import (l2, l2_superoperator, populations, rate_matrix, rho0,
                                     second_order_coherences, steady_state)
 
-from lindblad_core.reference import as_complex
+from lindblad_core.studies.reference import as_complex
 
 SETUP_KEYS = ["n_left", "n_middle", "n_right", "g", "delta", "bias", "beta_left", "beta_right", "field",
               "gamma", "omega_c", "s"]
@@ -115,7 +115,7 @@ def test_reference_ness_points(ness_points):
 
 def _qutip_populations(setup, eps):
     qt = pytest.importorskip("qutip")
-    from lindblad_core.baths import occupation, spectral_density
+    from lindblad_core.systems.baths import occupation, spectral_density
 
     dims = [[2] * setup.n_sites] * 2
     h = qt.Qobj(setup.hamiltonian(), dims=dims)

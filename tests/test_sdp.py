@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.ansatz import Ansatz, Block, paper_blocks
-from lindblad_core.candidate import candidate_rate_matrix, local_lindblad_candidate
-from lindblad_core.model import SIGMA_MINUS, SIGMA_PLUS, site_operator
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.ansatz import Ansatz, Block, paper_blocks
+from lindblad_core.lindblad.candidate import candidate_rate_matrix, local_lindblad_candidate
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, site_operator
 from lindblad_core.paths import REPO
 from lindblad_core.redfield import populations
-from lindblad_core.sdp import (DELTA_TOL, check_candidate, lemma1_alpha, lemma1_bound, population_coefficients,
+from lindblad_core.sdp._sdp import (DELTA_TOL, check_candidate, lemma1_alpha, lemma1_bound, population_coefficients,
                                tau_pop, tau_pop_coh)
 
 FIG2 = dict(n_left=1, n_middle=2, n_right=1, beta_left=1.0, beta_right=0.5, g=0.01)
@@ -59,7 +59,7 @@ def test_certified_interval_brackets_solver_value(kwargs, coh):
 def _local_lindblad_direct(setup, p):
     """τ^pop of the standard local LE built from its jump operators σ∓ at rates J(h)(n+1), J(h) n,
     each block normalised to Tr Γ_b = Σ_j rate_j ‖L_j‖²_HS = 1 (independent of the F basis)."""
-    from lindblad_core.baths import occupation, spectral_density
+    from lindblad_core.systems.baths import occupation, spectral_density
 
     system = setup.system
     rho0 = system.to_computational_basis(np.diag(p))
@@ -217,7 +217,7 @@ class _ScriptedProblem:
 def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
     """Bounds of different attempts are intersected; the chain stops at a tight interval even if the
     solver only said 'optimal_inaccurate', and that status is what is reported."""
-    from lindblad_core import solvers
+    from lindblad_core.sdp import solve as solvers
 
     bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.5, 0.5 + 1e-12, "d")])
     problem = _ScriptedProblem(["solver_error", "optimal_inaccurate", "solver_error", "solver_error"])

@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from scipy.linalg import qr
 
-from lindblad_core import certificates, sdp
-from lindblad_core.baths import BosonicBath, drude_lorentz, ohmic
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import SIGMA_MINUS
+from lindblad_core.certify import _certificates as certificates
+from lindblad_core.sdp import _sdp as sdp
+from lindblad_core.systems.baths import BosonicBath, drude_lorentz, ohmic
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS
 from lindblad_core.redfield import populations
-from lindblad_core.symmetry import u1_structure
-from lindblad_core.system import Coupling, OpenSystem
+from lindblad_core.systems.symmetry import u1_structure
+from lindblad_core.systems.open_system import Coupling, OpenSystem
 
 A3 = np.diag([1.0, np.sqrt(2.0)], k=1)  # qutrit lowering operator
 

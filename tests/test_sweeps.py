@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.sweeps import SweepPoint, four_panel_points, grid, run_sweep
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 BASE = ChainSetup(n_left=1, n_middle=1, n_right=1, beta_left=1.0, beta_right=0.5)
 TINY = ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5)  # 4×4, solves in ~0.05 s
@@ -22,7 +22,7 @@ DEGENERATE = ChainSetup(n_left=3, n_middle=0, n_right=0, g=1.0)  # E = 2 twice: 
 
 def _count_evaluations(monkeypatch):
     """Record every point that run_sweep solves in this process (n_jobs=1)."""
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     calls, original = [], sw.evaluate
     monkeypatch.setattr(sw, "evaluate", lambda p: calls.append(p) or original(p))
@@ -51,7 +51,7 @@ def test_resume_reads_cache_and_computes_only_missing(tmp_path, monkeypatch):
 def test_key_changes_with_setting_and_code_version(monkeypatch):
     key = SweepPoint(BASE, "tau_pop").key()
     assert key != SweepPoint(BASE.replace(g=0.02), "tau_pop").key()
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     monkeypatch.setattr(sw, "code_version", lambda: "0.0.0+changed")
     assert SweepPoint(BASE, "tau_pop").key() != key  # results of other code are never reused
@@ -196,7 +196,7 @@ def test_record_of_an_inconsistent_certificate_is_trusted(tmp_path, monkeypatch)
 
 
 def test_cache_warnings_have_their_own_category(tmp_path):
-    from lindblad_core.sweeps import CacheWarning
+    from lindblad_core.studies.sweeps import CacheWarning
 
     point = SweepPoint(TINY, "tau_pop")
     (tmp_path / f"{point.key()}.json").write_text("{")
@@ -208,7 +208,7 @@ def test_cache_warnings_have_their_own_category(tmp_path):
                                    RuntimeError("MOSEK licence server unreachable")],
                          ids=["memory", "os", "licence"])
 def test_transient_errors_are_returned_but_not_cached(tmp_path, monkeypatch, error):
-    import lindblad_core.sdp as sdp
+    import lindblad_core.sdp._sdp as sdp
 
     def fail(*args, **kwargs):
         raise error
@@ -309,7 +309,7 @@ def test_cache_files_are_readable_by_others(tmp_path):
 def test_key_includes_solver_and_solver_versions(monkeypatch):
     import importlib.metadata
 
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     point = SweepPoint(TINY, "tau_pop")
     key = point.key()
@@ -377,8 +377,8 @@ def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, work
 
 
 def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_path, monkeypatch):
-    from lindblad_core.master_equations import COLUMNS, master_equation_records
-    from lindblad_core.sweeps import master_equation_points
+    from lindblad_core.lindblad.master_equations import COLUMNS, master_equation_records
+    from lindblad_core.studies.sweeps import master_equation_points
 
     pts = master_equation_points([TINY, DEGENERATE], equations=("local", "secular"))
     first = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
@@ -394,7 +394,7 @@ def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_pat
 
 
 def test_damaged_master_equation_record_is_recomputed(tmp_path):
-    from lindblad_core.sweeps import CacheWarning, master_equation_points
+    from lindblad_core.studies.sweeps import CacheWarning, master_equation_points
 
     pts = master_equation_points([TINY], equations=("local",))
     run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)

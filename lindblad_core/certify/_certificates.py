@@ -1,6 +1,6 @@
 r"""Certified bounds for the SDPs of Eqs. (29) and (33): rigorous floating-point evaluation.
 
-Every solve (:mod:`lindblad_core.sdp`) returns a :class:`~lindblad_core.solvers.TauResult` with a *certified* interval ``[lower, upper]`` for the optimum:
+Every solve (:mod:`lindblad_core.sdp._sdp`) returns a :class:`~lindblad_core.sdp.solve.TauResult` with a *certified* interval ``[lower, upper]`` for the optimum:
 
 * ``upper``: the objective at a Lindbladian of Eq. (23) built from the solver's candidate (each Γ projected
   onto {Γ ⪰ 0, Tr Γ = t}, then shifted by the rigorous bound on its smallest eigenvalue and rescaled, so
@@ -26,7 +26,7 @@ verified linear solve (:func:`_coh_lower_bound`). ``certified`` means: this inte
 ``CERT_RTOL``), nothing is inconsistent, and the data's own rounding (``data_error``) cannot change the
 verdict.
 
-Where the data have the exact zeros of the U(1) structure (:mod:`lindblad_core.symmetry`; sector-wise
+Where the data have the exact zeros of the U(1) structure (:mod:`lindblad_core.systems.symmetry`; sector-wise
 eigenvectors make them exact), products are evaluated block by block on the non-zero blocks only
 (:class:`_OperatorBlocks`, :class:`_LambDirections`, the block-diagonal case of :func:`_hermitian_enclosure`):
 the zeros are read off the float data, never assumed, so the exact values are those of the full products and
@@ -57,8 +57,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .ansatz import Ansatz
-from .redfield import Redfield
+from lindblad_core.lindblad.ansatz import Ansatz
+from lindblad_core.redfield import Redfield
 
 # Relative accuracy of the principal values of Eq. (41) (tests/test_baths.py: QUADPACK's QAWC to 1e-10);
 # only the target T of τ^pop,coh depends on them.
@@ -256,7 +256,7 @@ def _data_rtol(red: Redfield) -> tuple[float, float]:
     perturbation bound for rates known to ~8u relative (J, n, |S|²); the eigenbasis part of the rates is
     counted with η_V by the callers.
     """
-    from .redfield import population_rounding_error
+    from lindblad_core.redfield import population_rounding_error
 
     d = red.dim
     return population_rounding_error(red) + 2 * (d - 1) * 8 * _U, red.system.eigenvector_error
@@ -391,7 +391,7 @@ def _pop_objective(coeffs, gammas) -> float:
 @dataclass(frozen=True, eq=False)
 class _OperatorBlocks:
     r"""The operators F_α of one block cut into their non-zero blocks over a partition of the energy basis
-    into sectors S_I (the U(1) sectors of :mod:`lindblad_core.symmetry`).
+    into sectors S_I (the U(1) sectors of :mod:`lindblad_core.systems.symmetry`).
 
     Per group of operators (the charge groups of Γ) the blocks F_α[S_I, S_J] that hold a non-zero entry of
     some F_α of the group form a one-to-one map J ↦ I (the charge shift), and no two groups share a block.

@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .system import DEGENERACY_ATOL, HERMITICITY_ATOL, EnergyBasis, validated_hamiltonian
+from lindblad_core.systems.open_system import DEGENERACY_ATOL, HERMITICITY_ATOL, EnergyBasis, validated_hamiltonian
 
 __all__ = [
     "SIGMA_MINUS",
@@ -115,9 +115,9 @@ def xxz_hamiltonian(
 class System(EnergyBasis):
     r"""A system Hamiltonian H_S on N qubits and the sites that couple to baths through σ−.
 
-    The paper's special case of :class:`~lindblad_core.system.OpenSystem` without the baths (they are passed
+    The paper's special case of :class:`~lindblad_core.systems.open_system.OpenSystem` without the baths (they are passed
     to :func:`~lindblad_core.redfield.redfield` separately); the energy basis is the shared implementation of
-    :class:`~lindblad_core.system.EnergyBasis` (sector-wise diagonalisation by magnetisation).
+    :class:`~lindblad_core.systems.open_system.EnergyBasis` (sector-wise diagonalisation by magnetisation).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Solving the SDPs: the result type and the solver chain (MOSEK when licensed, Clarabel, CVXOPT).
 
 Every solve of Eq. (29) or (33) ends in a :class:`TauResult`: the solver's value *and* a certified interval
-``[lower, upper]`` (:mod:`lindblad_core.certificates`), a status from a fixed set, and a verdict against
+``[lower, upper]`` (:mod:`lindblad_core.certify._certificates`), a status from a fixed set, and a verdict against
 δ_tol (Eqs. (30), (34)). :func:`solve_with_certificates` runs the chain of solvers and settings, certifying every
 attempt, and stops at the first consistent "optimal" or tight interval.
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .candidate import LindbladCandidate
+    from lindblad_core.lindblad.candidate import LindbladCandidate
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ INCONSISTENT = "inconsistent"  # certified lower > upper, or an "optimal" value 
 SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IPM": 1e-8}
 SOLVER_RTOL = 1e-6
 SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
-# The library's own interior-point method for Hermitian LMIs (lindblad_core.conic.solve_hermitian_lmi): the
+# The library's own interior-point method for Hermitian LMIs (lindblad_core.solvers.conic.solve_hermitian_lmi): the
 # first attempt of the default chain for problems that offer it (τ^pop; τ^pop,coh with formulation="conic"), and a
 # ``solver=`` choice there. Its gap tolerance (conic.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
 # within SOLVER_ATOL["IPM"] + SOLVER_RTOL·|value| of the certified interval.

@@ -2,7 +2,7 @@
 points (Fig. 2(c,d)), the Lemma 1 table (App. B), the verdict columns of Tables I/II, and the check that
 a sweep holds only decided results.
 
-The notebooks call these and narrate; everything here works on :func:`~lindblad_core.sweeps.run_sweep`
+The notebooks call these and narrate; everything here works on :func:`~lindblad_core.studies.sweeps.run_sweep`
 tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/test_paper.py``.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import reference
-from .chain import ChainSetup
-from .solvers import DELTA_TOL, RESULT_STATUSES
-from .sweeps import four_panel_points, grid, run_sweep
+from lindblad_core.studies import reference
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.sdp.solve import DELTA_TOL, RESULT_STATUSES
+from lindblad_core.studies.sweeps import four_panel_points, grid, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
@@ -34,8 +34,8 @@ FREE_TRACE_COLUMN = "correct coherences (free trace)"
 
 
 def _decided(table) -> np.ndarray:
-    """A row counts as a result (the rule of :attr:`~lindblad_core.solvers.TauResult.is_result`, applied to
-    records): status in :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified
+    """A row counts as a result (the rule of :attr:`~lindblad_core.sdp.solve.TauResult.is_result`, applied to
+    records): status in :data:`~lindblad_core.sdp.solve.RESULT_STATUSES`, "optimal" or a tight certified
     interval, and a verdict. Failed solves ("solver_error", "infeasible", "inconsistent", the sweeps'
     "error" and "invalid") never count, whatever interval came with them."""
     status = table["status"].astype(str)
@@ -46,14 +46,14 @@ def _decided(table) -> np.ndarray:
 def unresolved(table):
     """The rows of a sweep table that are *not* results: every row except degenerate spectra (outside the
     theory of Sec. II.B, listed separately) that is not decided (a row needs a status in
-    :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
+    :data:`~lindblad_core.sdp.solve.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]
 
 
 def failed(table):
-    """The rows whose solve failed: a status outside :data:`~lindblad_core.solvers.RESULT_STATUSES` ("solver_error",
+    """The rows whose solve failed: a status outside :data:`~lindblad_core.sdp.solve.RESULT_STATUSES` ("solver_error",
     "infeasible", "inconsistent", the sweeps' "error" and "invalid"), degenerate spectra excepted. Unlike the
     other rows of :func:`unresolved` (a solved point whose certified interval, or the rounding of its data,
     cannot decide against δ_tol: honestly "inconclusive"), these are never acceptable in a figure."""
@@ -70,7 +70,7 @@ def fig2cd_points(beta_right=None, g_index=None):
     ``beta_right`` (sequence) and ``g_index`` (indices into each curve's grid) select a subset.
     Returns ``(points, published)``: the points and, aligned with them, the published values.
     """
-    from .sweeps import SweepPoint
+    from lindblad_core.studies.sweeps import SweepPoint
 
     points, published = [], []
     for rec in reference.load("tau_fig2cd"):
@@ -102,7 +102,7 @@ def fig4b_published_points(n_middle_values=(0, 1, 2, 3), g_grid=FIG4B_PUBLISHED_
     the first 3 sites with Tr Γ = 1; spectral norm. Tagged ``"published Fig. 4(b)"``; ``g`` in the records is
     negative.
     """
-    from .sweeps import grid
+    from lindblad_core.studies.sweeps import grid
 
     points = []
     for nm in n_middle_values:
@@ -221,8 +221,8 @@ def lemma1_table(setups):
     """
     import pandas as pd
 
-    from .redfield import populations
-    from .sdp import candidate_populations, lemma1_bound, tau_pop
+    from lindblad_core.redfield import populations
+    from lindblad_core.sdp._sdp import candidate_populations, lemma1_bound, tau_pop
 
     rows = []
     for s in setups:

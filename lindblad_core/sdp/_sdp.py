@@ -28,17 +28,17 @@ the IPM's give tight certified intervals (Fig. 3 grid: 92/92 points tight, again
 
 How τ^pop,coh reaches a solver (``formulation=``): by default ("conic") the affine map (Γ, θ) ↦ L2'(ρ0) is
 assembled per symmetry sector as one precomputed complex array per sector (no cvxpy), and the problem goes
-first to the library's interior-point method for Hermitian LMIs (:func:`lindblad_core.conic.solve_hermitian_lmi`,
+first to the library's interior-point method for Hermitian LMIs (:func:`lindblad_core.solvers.conic.solve_hermitian_lmi`,
 solver "IPM": an m×m Schur complement over the few real variables, complex blocks as they are), then, if
 its interval is not tight, to Clarabel with the same conic data, then to CVXOPT through cvxpy. "cvxpy" is the
 original cvxpy problem (Clarabel first), kept as an independent cross-check. Both expose the same Γ, θ and
 multipliers Z, so the certificates below are the same code.
 
-Symmetry (:mod:`lindblad_core.symmetry`, shared by both SDPs). When H_S, every coupling operator and ρ0
+Symmetry (:mod:`lindblad_core.systems.symmetry`, shared by both SDPs). When H_S, every coupling operator and ρ0
 are covariant under the U(1) charge Q, twirling maps every feasible (Γ, H_LS) to one whose Γ is
 block-diagonal in charge and whose H_LS conserves Q, without increasing either objective. The solver then
 sees small independent blocks (a 63×63 Γ splits into 19, 15, 15, 6, 6, 1, 1). The certified bounds are
-always evaluated on the full, unreduced problem (:mod:`lindblad_core.certificates`).
+always evaluated on the full, unreduced problem (:mod:`lindblad_core.certify._certificates`).
 """
 
 from __future__ import annotations
@@ -49,17 +49,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ansatz import Ansatz, Block, local_hermitian_basis, traceless_hermitian_basis
-from .candidate import CandidateCheck, LindbladCandidate, candidate_populations, check_candidate
-from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
+from lindblad_core.lindblad.ansatz import Ansatz, Block, local_hermitian_basis, traceless_hermitian_basis
+from lindblad_core.lindblad.candidate import CandidateCheck, LindbladCandidate, candidate_populations, check_candidate
+from lindblad_core.certify._certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh_upper_bound, _data_rtol,
                            _dense_lamb_rows, _lamb_directions, _operator_blocks, _pop_certificate_lower,
                            _pop_certificate_upper, _population_coefficient_errors, _psd_project)
-from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
+from lindblad_core.certify._certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
                            _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
-from .redfield import Redfield, l2, populations, rate_matrix
-from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult,
+from lindblad_core.redfield import Redfield, l2, populations, rate_matrix
+from lindblad_core.sdp.solve import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult,
                       default_solver, solve_with_certificates)
-from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
+from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
            "CandidateCheck", "tau_pop", "tau_pop_coh", "lemma1_alpha", "lemma1_bound", "check_candidate",
@@ -86,10 +86,10 @@ def _as_tuple_of_traces(blocks, trace) -> tuple[float, ...]:
 def _resolve(problem_input, blocks):
     """Accept a ChainSetup (blocks "left,right" / "left" / Blocks), an OpenSystem (blocks: site tuples or
     Blocks; default one block per set of sites that couplings share) or a (Redfield, blocks) pair."""
-    from .chain import ChainSetup
-    from .ansatz import paper_blocks
-    from .redfield import redfield
-    from .system import OpenSystem
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.lindblad.ansatz import paper_blocks
+    from lindblad_core.redfield import redfield
+    from lindblad_core.systems.open_system import OpenSystem
 
     named = blocks is None or isinstance(blocks, str)
     if isinstance(problem_input, ChainSetup):
@@ -206,7 +206,7 @@ class _PopDual:
     :func:`_pop_groups`, −1 ≤ y ≤ 1, and (published eigenbasis) Âᵀy = 0.
 
     ``solver="IPM"`` (first in the default chain): the library's interior-point method on conic data assembled
-    here (:class:`~lindblad_core.conic.ConicProblem`, variables x = (y, λ), objective −Σ_b t_b λ_b): one
+    here (:class:`~lindblad_core.solvers.conic.ConicProblem`, variables x = (y, λ), objective −Σ_b t_b λ_b): one
     complex Hermitian LMI per group with L_{y_k} = G^b_k[idx, idx] and L_{λ_b} = −I, the box as 2d scalar
     rows, Âᵀy = 0 as equality rows. Its multipliers satisfy Σ_groups Tr X = t_b (the λ_b column) and
     Σ_b Tr(G^b_k X_b) + (box)_k + (Âu)_k = 0 (the y_k column), so X is Γ_b's block itself and u the θ of
@@ -215,7 +215,7 @@ class _PopDual:
     """
 
     def __init__(self, coeffs, groups, traces, real: bool, lamb: np.ndarray | None = None):
-        from .conic import ConicProblem
+        from lindblad_core.solvers.conic import ConicProblem
 
         self.coeffs, self.groups, self.traces, self.real = coeffs, groups, traces, real
         self.lamb = lamb if lamb is not None and lamb.shape[1] else None
@@ -376,7 +376,7 @@ def published_hamiltonian(setup) -> np.ndarray:
     eigenvectors are those of H_S (both are a uniform field plus the same coupling in each magnetisation
     sector).
     """
-    from .model import SIGMA_Z, site_operator, xxz_hamiltonian
+    from lindblad_core.systems.operators import SIGMA_Z, site_operator, xxz_hamiltonian
 
     n = setup.n_sites
     h = xxz_hamiltonian(n, g=setup.g, delta=setup.delta, omega0=setup.omega0, field="sigma_z")
@@ -440,11 +440,11 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
 
     the dual of min Σ_k |c_k| over Γ_b ⪰ 0, Tr Γ_b = t_b, θ ∈ R^r. Certificates: upper from the multipliers
     (Γ of the LMIs, θ of Âᵀy = 0) evaluated rigorously; lower from y projected onto Âᵀy = 0 in float, the
-    residual paid for by :func:`~lindblad_core.certificates._pop_lamb_penalty`. The problem is defined by the
+    residual paid for by :func:`~lindblad_core.certify._certificates._pop_lamb_penalty`. The problem is defined by the
     computed float data p, F, W and Â; ``data_error`` adds the eigenbasis error of H' to that of H_S.
     """
-    from .chain import ChainSetup
-    from .model import System
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.systems.operators import System
 
     if not isinstance(problem_input, ChainSetup):
         raise ValueError("eigenbasis='published' needs a ChainSetup (H' is built from its N, g and bias), "
@@ -537,7 +537,7 @@ def _dissipator_sector_groups(blk: "_CohBlock", p: np.ndarray, i: int, sec: np.n
     one (k, k, n, n) array per group, None where it vanishes (exactly zero by the U(1) symmetry: below
     ``STRUCTURE_RTOL`` of the sector's largest entry).
 
-    With the block's :class:`~lindblad_core.certificates._OperatorBlocks` (the U(1) structure, read off the
+    With the block's :class:`~lindblad_core.certify._certificates._OperatorBlocks` (the U(1) structure, read off the
     data) only the group's own blocks enter: F_b ρ0 F_a† on sector i contracts over the one sector that the
     group maps onto i, F_a†F_b over the one sector it maps i onto (F of charge q maps sector M to M + q); the
     terms left out are exact zeros. Otherwise the full tensor of :func:`_dissipator_sector` is sliced.
@@ -625,7 +625,7 @@ LAMB_GRAM_MARGIN = 100.0
 
 def _lamb_shift_selection(ansatz: Ansatz, p: np.ndarray):
     """Per block, which Lamb-shift basis elements span the problem's Lamb-shift directions (see above), and
-    those directions (:class:`~lindblad_core.certificates._LambDirections`, for the certificates).
+    those directions (:class:`~lindblad_core.certify._certificates._LambDirections`, for the certificates).
 
     The kept directions are those of a pivoted QR of the normalised directions whose R diagonal exceeds
     ``LAMB_RANK_RTOL`` (relative); when the smallest singular value already does (``LAMB_GRAM_MARGIN``), all of
@@ -659,7 +659,7 @@ def all_sites_redfield(setup) -> Redfield:
     The target of the published Fig. 4(b) (``target="published_all_baths"`` of :func:`tau_pop_coh`): same H_S,
     hence the same computed energy basis (checked), so L2 of this equation acts on the setup's ρ0 directly.
     """
-    from .chain import ChainSetup
+    from lindblad_core.systems.chain import ChainSetup
 
     if not isinstance(setup, ChainSetup):
         raise ValueError("target='published_all_baths' needs a ChainSetup (it adds a bath on every site), "
@@ -856,12 +856,12 @@ class _CohConic:
     The real variables x = (t, [P_i], Γ coordinates, r) with Γ = Σ_j x_j E_j on the orthonormal Hermitian
     basis E_j of each charge group (:func:`local_hermitian_basis`) and θ = coords @ r; per sector i the
     residual X_i = L_i x − T_i, L_i a precomputed complex (n_i², n_x) array. The cones are those of the
-    cvxpy formulation (:class:`_CohCvxpy`), written out by :class:`~lindblad_core.conic.ConicProblem`; so are
+    cvxpy formulation (:class:`_CohCvxpy`), written out by :class:`~lindblad_core.solvers.conic.ConicProblem`; so are
     the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
     """
 
     def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback):
-        from .conic import ConicProblem
+        from lindblad_core.solvers.conic import ConicProblem
 
         self.ansatz, self.sectors, self.norm, self.dim, self.blocks = ansatz, sectors, norm, len(p), blocks
         self._fallback, self._cvxpy, self.active = fallback, None, None
@@ -1008,7 +1008,7 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     free_trace : bool
         Drop Tr Γ_b = t (beyond the paper: the objective is not scale invariant, so the fixed trace is a
         real restriction). The certified lower bound comes from the repaired dual of
-        :func:`~lindblad_core.certificates._free_trace_lower_bound` (face projection, then a shift along a
+        :func:`~lindblad_core.certify._certificates._free_trace_lower_bound` (face projection, then a shift along a
         direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
         much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
         (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
@@ -1016,8 +1016,8 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
         (:class:`_CohConic`) and the default chain starts with the library's interior-point method
-        (``solver="IPM"``, :func:`lindblad_core.conic.solve_hermitian_lmi`), then Clarabel on the same data
-        and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.solvers.solve_with_certificates`);
+        (``solver="IPM"``, :func:`lindblad_core.solvers.conic.solve_hermitian_lmi`), then Clarabel on the same data
+        and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.sdp.solve.solve_with_certificates`);
         "cvxpy" builds it with cvxpy (:class:`_CohCvxpy`, the original
         formulation, an independent cross-check; Clarabel first). The two are the same problem: same
         variables, cones and multipliers; the certificates are the same code. On the Fig. 3 grid the
@@ -1113,7 +1113,7 @@ def _block_dim(block) -> int:
 def lemma1_alpha(blocks, traces) -> float:
     r"""α = 2 Σ_b t_b (d_b³ − d_b) of Eq. (31) (= 2(t_L d_L³ + t_R d_R³ − t_L d_L − t_R d_R) for two blocks).
 
-    ``blocks``: per block a :class:`~lindblad_core.ansatz.Block` (any local dimensions), its dimension d_b,
+    ``blocks``: per block a :class:`~lindblad_core.lindblad.ansatz.Block` (any local dimensions), its dimension d_b,
     or a tuple of qubit sites."""
     return 2.0 * sum(t * (_block_dim(b) ** 3 - _block_dim(b)) for b, t in zip(blocks, traces))
 

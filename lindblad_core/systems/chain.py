@@ -14,10 +14,10 @@ import math
 import numbers
 from dataclasses import dataclass, fields, replace
 
-from .baths import Bath
-from .model import FIELDS, SIGMA_MINUS, System, xxz_hamiltonian
-from .redfield import Redfield, redfield
-from .system import Coupling, OpenSystem
+from lindblad_core.systems.baths import Bath
+from lindblad_core.systems.operators import FIELDS, SIGMA_MINUS, System, xxz_hamiltonian
+from lindblad_core.redfield import Redfield, redfield
+from lindblad_core.systems.open_system import Coupling, OpenSystem
 
 # Derived objects of the most recently used setups (a sweep asks each setup for its Redfield several times).
 _DERIVED_CACHE_SIZE = 8
@@ -34,7 +34,7 @@ class ChainSetup:
     n_left, n_middle, n_right : int
         N_L ≥ 1 qubits on the left bath(s), N_M ≥ 0 uncoupled, N_R ≥ 0 on the right bath(s).
     g, delta, omega0, bias, field
-        Hamiltonian parameters of :func:`lindblad_core.model.xxz_hamiltonian`.
+        Hamiltonian parameters of :func:`lindblad_core.systems.operators.xxz_hamiltonian`.
     beta_left, beta_right : float
         Inverse temperatures of the left and right baths (β_R defaults to β_L).
     gamma : float or tuple of float

@@ -13,7 +13,7 @@ charge of the block operators F_α and whose H_LS conserves Q, without increasin
 convex and covariant; T = L2(ρ0) and ρ0 are invariant). Then both SDPs split into small independent blocks:
 :func:`gamma_groups` (Γ) and :attr:`U1Structure.state_charges` (the sectors of the residual of Eq. (33)).
 Without the symmetry (e.g. a σx coupling) nothing is split by charge. The certified bounds are always
-evaluated on the full, unreduced problem (:mod:`lindblad_core.certificates`), so a wrong reduction could
+evaluated on the full, unreduced problem (:mod:`lindblad_core.certify._certificates`), so a wrong reduction could
 only make an interval loose, never wrong.
 """
 
@@ -58,8 +58,8 @@ class U1Structure:
 def u1_structure(system) -> U1Structure | None:
     """The U(1) structure of ``system`` (module docstring), or None when any of its three conditions fails.
 
-    ``system``: an :class:`~lindblad_core.system.OpenSystem` or the paper's
-    :class:`~lindblad_core.model.System` (both carry ``charge``, the diagonal of Q, and ``conserves_charge``).
+    ``system``: an :class:`~lindblad_core.systems.open_system.OpenSystem` or the paper's
+    :class:`~lindblad_core.systems.operators.System` (both carry ``charge``, the diagonal of Q, and ``conserves_charge``).
     """
     q = system.charge
     if not system.conserves_charge(STRUCTURE_RTOL):

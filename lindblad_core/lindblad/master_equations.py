@@ -28,8 +28,8 @@ The equations (all with ``lamb_shift=True`` by default; ``False`` drops H_LS):
     L2 itself (:class:`RedfieldGenerator`): exact populations and coherences at leading order, not CP.
 ``"local"``
     σ∓ on each bath site at the bare on-site splitting, no Lamb shift: a point of the ansatz of Eq. (23)
-    (:func:`lindblad_core.candidate.local_lindblad_candidate`), returned as a
-    :class:`~lindblad_core.candidate.LindbladCandidate`.
+    (:func:`lindblad_core.lindblad.candidate.local_lindblad_candidate`), returned as a
+    :class:`~lindblad_core.lindblad.candidate.LindbladCandidate`.
 ``"secular"``
     Davies / global Lindblad equation: ω = ω' only. Jumps S(ω) at γ_em(ω), S(ω)† at γ_abs(ω), Lamb shift
     H_LS = Σ_ω η_em(ω) S(ω)†S(ω) − Im C(ω) S(ω)S(ω)†.
@@ -73,11 +73,11 @@ from functools import cached_property
 
 import numpy as np
 
-from .baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, principal_value, spectral_density
-from .ansatz import Ansatz, paper_blocks
-from .candidate import LindbladCandidate, l2_prime, local_lindblad_candidate, population_rates
-from .model import SIGMA_X, SIGMA_Y, SIGMA_Z, System, site_operator
-from .redfield import (COUPLING_ATOL, SUPEROPERATOR_MAX_DIM, Redfield, l2, l2_superoperator, populations,
+from lindblad_core.systems.baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, principal_value, spectral_density
+from lindblad_core.lindblad.ansatz import Ansatz, paper_blocks
+from lindblad_core.lindblad.candidate import LindbladCandidate, l2_prime, local_lindblad_candidate, population_rates
+from lindblad_core.systems.operators import SIGMA_X, SIGMA_Y, SIGMA_Z, System, site_operator
+from lindblad_core.redfield import (COUPLING_ATOL, SUPEROPERATOR_MAX_DIM, Redfield, l2, l2_superoperator, populations,
                        rate_matrix, stationary_populations)
 
 log = logging.getLogger(__name__)
@@ -325,14 +325,14 @@ class RedfieldGenerator:
 
 
 def redfield_generator(setup) -> RedfieldGenerator:
-    """The Redfield equation of a :class:`~lindblad_core.chain.ChainSetup` (or a Redfield) as a generator."""
+    """The Redfield equation of a :class:`~lindblad_core.systems.chain.ChainSetup` (or a Redfield) as a generator."""
     return RedfieldGenerator(_redfield_of(setup))
 
 
 def as_lindblad_form(candidate: LindbladCandidate, name: str = "local") -> LindbladForm:
     r"""A point of the ansatz of Eq. (23) as a :class:`LindbladForm`: per block Γ = Σ_j w_j v_j v_j†,
     jump L_j = Σ_b (v_j)_b F_b at rate w_j, H_LS = Σ_blocks H_LS ⊗ I (as
-    :func:`lindblad_core.candidate.lindblad_superoperator` does)."""
+    :func:`lindblad_core.lindblad.candidate.lindblad_superoperator` does)."""
     system = candidate.ansatz.system
     jumps, rates = [], []
     h = np.zeros((system.dim, system.dim), dtype=complex)
@@ -346,7 +346,7 @@ def as_lindblad_form(candidate: LindbladCandidate, name: str = "local") -> Lindb
 
 
 def _redfield_of(setup) -> Redfield:
-    from .chain import ChainSetup
+    from lindblad_core.systems.chain import ChainSetup
 
     if isinstance(setup, ChainSetup):
         return setup.redfield
@@ -357,12 +357,12 @@ def _redfield_of(setup) -> Redfield:
 
 def local_lindblad(setup, *, blocks="left,right", trace: float | None = None) -> LindbladCandidate:
     r"""The local Lindblad equation: σ−^(ℓ), σ+^(ℓ) on every bath site at J(ω_ℓ)(n(ω_ℓ)+1), J(ω_ℓ)n(ω_ℓ), with
-    ω_ℓ the bare on-site splitting and no Lamb shift (:func:`lindblad_core.candidate.local_lindblad_candidate`).
+    ω_ℓ the bare on-site splitting and no Lamb shift (:func:`lindblad_core.lindblad.candidate.local_lindblad_candidate`).
 
     Parameters
     ----------
     setup : ChainSetup
-    blocks : "left,right" (default) or "left", as :func:`lindblad_core.ansatz.paper_blocks`
+    blocks : "left,right" (default) or "left", as :func:`lindblad_core.lindblad.ansatz.paper_blocks`
     trace : float or None
         None (default): the physical rates. A number rescales each block to Tr Γ_b = ``trace``, the
         normalisation of Eqs. (29), (33) (τ^pop is homogeneous of degree one in Γ).
@@ -693,7 +693,7 @@ def tau_pop_of(l2_prime_rho0: np.ndarray) -> float:
 
 def tau_pop_coh_of(l2_prime_rho0: np.ndarray, target: np.ndarray) -> float:
     r"""τ^pop,coh = ‖L2'(ρ0) − T‖ (Eq. (32)) in the spectral norm (largest singular value), as the published
-    values and :func:`lindblad_core.sdp.tau_pop_coh`'s default; T = L2(ρ0) (physical target)."""
+    values and :func:`lindblad_core.sdp._sdp.tau_pop_coh`'s default; T = L2(ρ0) (physical target)."""
     return float(np.linalg.norm(np.asarray(l2_prime_rho0) - np.asarray(target), 2))
 
 
@@ -723,7 +723,7 @@ def continuity_violation(generator, *, sites=None) -> float:
     O over the Pauli strings (≠ identity) on the sites without a bath (H_M of Fig. 1), ρ over density
     matrices, ‖·‖ the spectral norm. Eq. (22) demands d<O_M>/dt = −i<[O_M, H_S]>, i.e. L2'†(O_M) = 0 for every
     O_M on H_M: zero for the Redfield equation and every point of Eq. (23), non-zero for equations whose jumps
-    act on the middle. This generalises :func:`lindblad_core.candidate.check_candidate`'s ``continuity_violation``
+    act on the middle. This generalises :func:`lindblad_core.lindblad.candidate.check_candidate`'s ``continuity_violation``
     (σx, σy, σz of each site outside the blocks, one random state) to any generator, all observables on
     H_M, and a state-independent value.
 
@@ -824,7 +824,7 @@ def evaluate(generator, setup, *, reference: _Reference | None = None) -> dict:
 
 def master_equation_records(setup, *, equations=EQUATIONS, lamb_shift: bool = True, width: float | None = None,
                             local_trace: float | None = None) -> list[dict]:
-    """One record per equation for one :class:`~lindblad_core.chain.ChainSetup`, with ``COLUMNS`` and the
+    """One record per equation for one :class:`~lindblad_core.systems.chain.ChainSetup`, with ``COLUMNS`` and the
     seconds it took (``seconds``, not part of ``COLUMNS``).
 
     Parameters are passed to :func:`master_equation`. Raises ValueError for degenerate spectra (from the

@@ -1,8 +1,8 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
-Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.chain.ChainSetup`, the quantity and its
+Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.systems.chain.ChainSetup`, the quantity and its
 options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
-(``"master_equation"``, :func:`~lindblad_core.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
+(``"master_equation"``, :func:`~lindblad_core.lindblad.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
 the solver requested, the versions of the solver packages and the default solver (MOSEK when licensed), and
 the code version (the package version plus a hash of the physics modules' sources).
 
@@ -45,9 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .chain import ChainSetup
-from .paths import cache_dir as default_cache_dir
+from lindblad_core import __version__
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.paths import PACKAGE, cache_dir as default_cache_dir
 
 __all__ = ["SweepPoint", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
            "CacheWarning"]
@@ -62,8 +62,9 @@ COMPUTED = "computed"  # status of a master-equation record whose metrics were e
 # 5: quantity "master_equation".
 # 6: SDP records carry "scale", "relative_lower", "relative_upper" (TauResult.scale).
 RECORD_FORMAT = 6
-_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "ansatz.py", "candidate.py",
-                    "master_equations.py", "symmetry.py", "certificates.py", "solvers.py", "sdp.py")
+# Modules that cannot change a computed number: the command-line and notebook front ends. Every other source
+# file of the package keys the cache (tests/studies/test_sweeps.py checks the set is what the package holds).
+FRONT_ENDS = ("__main__.py", "cli.py", "notebooks_runner.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
 SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
 # Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
@@ -86,9 +87,9 @@ class CacheWarning(UserWarning):
 @dataclass(frozen=True)
 class SweepPoint:
     """One point: ``quantity`` ("tau_pop" | "tau_pop_coh" | "master_equation") at ``setup`` with ``options``
-    (keyword arguments of :func:`~lindblad_core.sdp.tau_pop` / :func:`~lindblad_core.sdp.tau_pop_coh`:
+    (keyword arguments of :func:`~lindblad_core.sdp._sdp.tau_pop` / :func:`~lindblad_core.sdp._sdp.tau_pop_coh`:
     blocks, norm, target, free_trace, solver, …; for "master_equation" ``equation`` and the keyword arguments
-    of :func:`~lindblad_core.master_equations.master_equation_records`)."""
+    of :func:`~lindblad_core.lindblad.master_equations.master_equation_records`)."""
 
     setup: ChainSetup
     quantity: str
@@ -117,17 +118,21 @@ def code_version() -> str:
     """Package version plus a hash of the physics sources (read once per process): results of changed
     code are recomputed."""
     h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in _PHYSICS_MODULES:
-        h.update((here / name).read_bytes())
+    for path in physics_sources():
+        h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def physics_sources() -> list[Path]:
+    """Every Python source of the package except the front ends (``FRONT_ENDS``), sorted: what keys the cache."""
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).as_posix() not in FRONT_ENDS)
 
 
 @functools.lru_cache(maxsize=1)
 def _solver_versions() -> dict:
     """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
     read once per process like :func:`code_version`."""
-    from .solvers import default_solver
+    from lindblad_core.sdp.solve import default_solver
 
     versions = {}
     for name in SOLVER_PACKAGES:
@@ -161,16 +166,16 @@ def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = Non
 
 def master_equation_points(setups, equations=None, tag: str = "", **options) -> list[SweepPoint]:
     """One "master_equation" point per set-up and equation (default: all of
-    :data:`~lindblad_core.master_equations.EQUATIONS`); ``options`` as for
-    :func:`~lindblad_core.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
-    from .master_equations import EQUATIONS
+    :data:`~lindblad_core.lindblad.master_equations.EQUATIONS`); ``options`` as for
+    :func:`~lindblad_core.lindblad.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
+    from lindblad_core.lindblad.master_equations import EQUATIONS
 
     return [SweepPoint(setup, "master_equation", {"equation": eq, **options}, tag)
             for setup in setups for eq in (EQUATIONS if equations is None else equations)]
 
 
 def _evaluate_master_equation(point: SweepPoint) -> dict:
-    from .master_equations import master_equation_records
+    from lindblad_core.lindblad.master_equations import master_equation_records
 
     opts = dict(point.options)
     rec = master_equation_records(point.setup, equations=(opts.pop("equation"),), **opts)[0]
@@ -184,7 +189,7 @@ def evaluate(point: SweepPoint) -> dict:
     Never raises for a failed solve: a ``ValueError`` gives status ``"degenerate"`` or ``"invalid"``, any other
     exception status ``"error"`` (see the module docstring for which of these are cached).
     """
-    from .sdp import tau_pop, tau_pop_coh
+    from lindblad_core.sdp._sdp import tau_pop, tau_pop_coh
 
     t0 = time.perf_counter()
     row = point.record()

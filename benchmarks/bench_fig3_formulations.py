@@ -32,7 +32,7 @@ def main() -> int:
     import pandas as pd
 
     from lindblad_core.systems.chain import ChainSetup
-    from lindblad_core.sdp._sdp import tau_pop_coh
+    from lindblad_core.studies.variants import tau_pop_coh
     from lindblad_core.studies.sweeps import four_panel_points
 
     quick = "--quick" in sys.argv

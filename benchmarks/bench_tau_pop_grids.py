@@ -52,7 +52,7 @@ def points(fig: str):
 def main() -> int:
     import pandas as pd
 
-    from lindblad_core.sdp._sdp import tau_pop
+    from lindblad_core.sdp import tau_pop
 
     figs = _arg("--figs", "fig3,fig4,figA2").split(",")
     out = Path(_arg("--out", RESULTS / "tau_pop_grids.csv"))

@@ -36,9 +36,9 @@ import numpy as np
 
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.lindblad.ansatz import paper_blocks
-from lindblad_core.redfield import l2, populations, rho0
-from lindblad_core.sdp._sdp import EIGENBASES, NORMS, SOLVERS, TARGETS, lemma1_bound, tau_pop, tau_pop_coh
-from lindblad_core.sdp.solve import NATIVE_SOLVER
+from lindblad_core.redfield_equation import l2, populations, redfield, rho0
+from lindblad_core.sdp import NATIVE_SOLVER, NORMS, SOLVERS, lemma1_bound
+from lindblad_core.studies.variants import EIGENBASES, TARGETS, tau_pop, tau_pop_coh
 
 __all__ = ["main", "build_parser", "matrix_to_json", "flag_for_message", "estimated_bytes",
            "largest_accepted_qubits", "MEMORY_LIMIT_BYTES", "EXIT_INVALID", "EXIT_BROKEN_PIPE"]
@@ -258,7 +258,7 @@ def _run_ness(args, parser) -> dict:
     setup = setup_from_args(args, parser)
     _check_size("ness", setup, parser)
     try:
-        red = setup.redfield
+        red = redfield(setup)
         r0 = rho0(red)
         return {
             "setup": setup.to_dict(),

@@ -89,7 +89,7 @@ def test_lemma1_table_bound_below_actual_and_degenerate_listed():
 
 def test_decided_rows_agree_with_tau_result_is_result():
     """The record rule of paper.unresolved and TauResult.is_result are the same rule."""
-    from lindblad_core.sdp._sdp import tau_pop
+    from lindblad_core.sdp import tau_pop
 
     res = tau_pop(ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0, beta_right=0.5))
     record = pd.DataFrame([res.to_dict()])

@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 
 from lindblad_core.studies import paper
-from lindblad_core.systems.baths import Bath
+from lindblad_core import BosonicBath, Coupling, OpenSystem, ohmic
 from lindblad_core.lindblad.candidate import l2_prime
 from lindblad_core.systems.chain import ChainSetup
-from lindblad_core.systems.operators import System
-from lindblad_core.redfield import l2, populations, redfield
-from lindblad_core.sdp._sdp import (DELTA_TOL, all_sites_redfield, published_hamiltonian, tau_pop, tau_pop_coh)
+from lindblad_core.systems.operators import SIGMA_MINUS
+from lindblad_core.redfield_equation import l2, populations, redfield
+from lindblad_core.sdp import DELTA_TOL
+from lindblad_core.studies.variants import all_sites_redfield, published_hamiltonian, tau_pop, tau_pop_coh
 
 qutip = pytest.importorskip("qutip")
 
@@ -62,7 +63,7 @@ def primal_in_basis(setup, v, *, lamb_shift=True):
 
     from lindblad_core.lindblad.ansatz import paper_blocks, Ansatz
 
-    red = setup.redfield
+    red = redfield(setup)
     vecs = red.system.eigenvectors
     rho = (vecs * populations(red)) @ vecs.conj().T
     ansatz = Ansatz(red.system, paper_blocks(setup))
@@ -156,7 +157,7 @@ def test_candidate_attains_the_upper_bound_in_the_published_basis():
     gives Σ|diag| inside the certified interval."""
     for setup in (figa_setup(2, 0.01, 0.5), figa_setup(1, 1e-3, 10.0)):
         res = tau_pop(setup, eigenbasis="published")
-        red = setup.redfield
+        red = redfield(setup)
         vecs = red.system.eigenvectors
         w = vecs.conj().T @ published_basis(setup)  # H' eigenvectors in the energy basis
         x = l2_prime(res.candidate, np.diag(populations(red)).astype(complex))
@@ -179,7 +180,7 @@ def test_eigenbasis_is_validated():
         tau_pop(setup, eigenbasis="computational")
     with pytest.raises(ValueError, match="eigenbasis='published' needs a ChainSetup"):
         from lindblad_core.lindblad.ansatz import paper_blocks
-        tau_pop(setup.redfield, paper_blocks(setup), eigenbasis="published")
+        tau_pop(redfield(setup), paper_blocks(setup), eigenbasis="published")
 
 
 # -- Fig. 4(b): −g and a Redfield bath on every site in the target ---------------------------------------------
@@ -192,8 +193,8 @@ def test_all_sites_redfield_is_the_sum_of_the_baths():
     x = rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))
     rho = x @ x.conj().T
     rho /= np.trace(rho)
-    rest = redfield(System(setup.hamiltonian(), (3,)), (Bath(beta=1.0),))
-    np.testing.assert_allclose(l2(all_sites_redfield(setup), rho), l2(setup.redfield, rho) + l2(rest, rho),
+    rest = redfield(OpenSystem(setup.hamiltonian(), [Coupling(SIGMA_MINUS, 3, BosonicBath(ohmic(), beta=1.0))]))
+    np.testing.assert_allclose(l2(all_sites_redfield(setup), rho), l2(redfield(setup), rho) + l2(rest, rho),
                                atol=1e-13)
 
 
@@ -230,4 +231,4 @@ def test_all_sites_target_is_validated():
         tau_pop_coh(setup, target="published_all_baths")
     from lindblad_core.lindblad.ansatz import paper_blocks
     with pytest.raises(ValueError, match="needs a ChainSetup"):
-        tau_pop_coh(setup.redfield, paper_blocks(setup), target="published_all_baths")
+        tau_pop_coh(redfield(setup), paper_blocks(setup), target="published_all_baths")

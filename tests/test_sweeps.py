@@ -208,14 +208,14 @@ def test_cache_warnings_have_their_own_category(tmp_path):
                                    RuntimeError("MOSEK licence server unreachable")],
                          ids=["memory", "os", "licence"])
 def test_transient_errors_are_returned_but_not_cached(tmp_path, monkeypatch, error):
-    import lindblad_core.sdp._sdp as sdp
+    import lindblad_core.studies.sweeps as sweeps
 
     def fail(*args, **kwargs):
         raise error
 
     point = SweepPoint(TINY, "tau_pop")
     with monkeypatch.context() as m:
-        m.setattr(sdp, "tau_pop", fail)
+        m.setattr(sweeps, "tau_pop", fail)
         table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert table["status"][0] == "error" and str(error) in table["message"][0] and not table["ok"][0]
     assert table["verdict"][0] == "inconclusive"
@@ -377,7 +377,7 @@ def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, work
 
 
 def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_path, monkeypatch):
-    from lindblad_core.lindblad.master_equations import COLUMNS, master_equation_records
+    from lindblad_core.lindblad.comparison import COLUMNS, master_equation_records
     from lindblad_core.studies.sweeps import master_equation_points
 
     pts = master_equation_points([TINY, DEGENERATE], equations=("local", "secular"))
@@ -405,3 +405,67 @@ def test_damaged_master_equation_record_is_recomputed(tmp_path):
     with pytest.warns(CacheWarning, match="trace_distance"):
         again = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
     assert not again["cached"].any() and isinstance(again.trace_distance[0], float)
+
+
+# -- the cache key covers the code; a user's own system is swept like the chain ---------------------------------
+
+def test_every_package_source_but_the_front_ends_keys_the_cache():
+    """A module that can change a number cannot be left out of the cache key: the hashed set is every .py file of
+    the package (found here independently) except the command-line and notebook front ends, which exist."""
+    from lindblad_core.studies import sweeps
+
+    package = Path(sweeps.__file__).resolve().parents[1]
+    every = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    hashed = {p.relative_to(package).as_posix() for p in sweeps.physics_sources()}
+    assert set(sweeps.FRONT_ENDS) <= every
+    assert hashed == every - set(sweeps.FRONT_ENDS)
+    assert {"solvers/conic.py", "systems/open_system.py", "sdp/pop.py", "certify/popcoh.py"} <= hashed
+
+
+_FACTORY = '''
+import numpy as np
+import lindblad_core as lc
+
+def build(g=0.1, beta_hot=0.5):
+    sm = np.array([[0, 0], [1, 0.]]); n = np.diag([1., 0]); I = np.eye(2)
+    H = np.kron(n, I) + 1.3 * np.kron(I, n) + g * (np.kron(sm.T, sm) + np.kron(sm, sm.T))
+    return lc.OpenSystem(H, [lc.Coupling(sm, 0, lc.BosonicBath(lc.ohmic(), beta=beta_hot)),
+                             lc.Coupling(sm, 1, lc.BosonicBath(lc.ohmic(), beta=3.0))])
+'''
+
+
+def test_a_users_system_is_swept_cached_and_recomputed_when_its_code_changes(tmp_path):
+    import lindblad_core as lc
+    from lindblad_core.studies.sweeps import SystemSpec
+
+    model = tmp_path / "two_qubits.py"  # outside the repository
+    model.write_text(_FACTORY)
+    base = SystemSpec(f"{model}:build", {"g": 0.1})
+    points = grid(base, "tau_pop_coh", g=[0.05, 0.2])
+    table = run_sweep(points, cache_dir=tmp_path / "cache", n_jobs=1, progress=False)
+    direct = [lc.tau_pop_coh(p.setup.build()) for p in points]  # the same systems, solved directly
+    np.testing.assert_allclose(table["upper"], [r.upper for r in direct], rtol=1e-12)
+    assert list(table["g"]) == [0.05, 0.2] and set(table["factory"]) == {f"{model}:build"}
+    # a second run reads the cache; a changed model (another temperature) is recomputed, not served
+    again = run_sweep(points, cache_dir=tmp_path / "cache", n_jobs=1, progress=False)
+    np.testing.assert_array_equal(again["upper"], table["upper"])
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    model.write_text(_FACTORY.replace("beta=3.0", "beta=2.0"))
+    changed = run_sweep(grid(base, "tau_pop_coh", g=[0.05, 0.2]), cache_dir=tmp_path / "cache", n_jobs=1,
+                        progress=False)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 4
+    assert not np.allclose(changed["upper"], table["upper"])
+
+
+@pytest.mark.parametrize("factory, params, name", [
+    ("nofile.py:build", {}, "no such file"), ("two_qubits.py:nothing", {}, "no function"),
+    ("two_qubits.py:build", {"h": 1.0}, "params"), ("two_qubits.py:build", {"g": object()}, "params"),
+    ("build", {}, "factory"),
+])
+def test_bad_system_spec_is_named(tmp_path, factory, params, name):
+    from lindblad_core.studies.sweeps import SystemSpec
+
+    (tmp_path / "two_qubits.py").write_text(_FACTORY)
+    ref = str(tmp_path / factory) if ".py:" in factory else factory
+    with pytest.raises(ValueError, match=name):
+        SystemSpec(ref, params)

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from lindblad_core.systems.open_system import embed, OpenSystem, site_charges
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
 
-from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
-from lindblad_core.systems.open_system import embed, site_charges
 
 __all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "paper_blocks", "local_hermitian_basis",
            "traceless_hermitian_basis", "local_operator_basis", "block_operator_basis"]
@@ -101,6 +101,18 @@ def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
         elif n == "left":
             raise ValueError("the left block needs n_left >= 1")
     return tuple(out)
+
+
+def coupled_site_groups(system: OpenSystem) -> tuple[tuple[int, ...], ...]:
+    """The default blocks of an OpenSystem: the sites of its couplings, merged where couplings share sites."""
+    groups: list[set[int]] = []
+    for c in system.couplings:
+        merged = set(c.sites)
+        for g in [g for g in groups if g & merged]:
+            merged |= g
+            groups.remove(g)
+        groups.append(merged)
+    return tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
 
 
 @functools.lru_cache(maxsize=16)
@@ -222,7 +234,7 @@ class Ansatz:
         Lindblad bath on the left block only although the Redfield equation has both baths (docs/conventions.md).
     """
 
-    system: System
+    system: OpenSystem
     blocks: tuple[Block, ...]
     cover_baths: bool = True
 

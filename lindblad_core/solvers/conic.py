@@ -7,7 +7,7 @@ Clarabel solves
     \min_x\ q^T x \quad\text{s.t.}\quad A x + s = b,\ s \in \mathcal K,
 
 with :math:`\mathcal K` a product of zero, non-negative, second-order and PSD-triangle cones; its dual
-variable z ∈ K* satisfies Aᵀz + q = 0 at the optimum. The SDPs of :mod:`lindblad_core.sdp._sdp` have few
+variable z ∈ K* satisfies Aᵀz + q = 0 at the optimum. The SDPs of :mod:`lindblad_core.sdp` have few
 variables (the real coordinates of Γ and of the Lamb shift) and large, dense affine maps per symmetry
 sector; assembling A here from precomputed numpy arrays costs milliseconds and no more memory than A
 itself, where cvxpy's canonicalisation of the same maps takes about a second at d = 64 and tens of GB at
@@ -162,7 +162,7 @@ class ConicProblem:
             n = int(round(np.sqrt(const.size)))
             cols = np.flatnonzero(np.any(linear != 0, axis=0))
             # (variables, n²); a read-only view of ``linear`` when it was assembled transposed and every variable
-            # enters (sdp._CohConic's large blocks), else one copy
+            # enters (sdp.CohConic's large blocks), else one copy
             rows = linear.T if len(cols) == linear.shape[1] else linear.T[cols]
             lin = np.ascontiguousarray(rows).reshape(len(cols), n, n).view()
             lin.flags.writeable = False

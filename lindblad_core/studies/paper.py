@@ -12,8 +12,10 @@ import numpy as np
 
 from lindblad_core.studies import reference
 from lindblad_core.systems.chain import ChainSetup
-from lindblad_core.sdp.solve import DELTA_TOL, RESULT_STATUSES
-from lindblad_core.studies.sweeps import four_panel_points, grid, run_sweep
+from lindblad_core.lindblad.candidate import candidate_populations
+from lindblad_core.redfield_equation import populations, redfield
+from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES, lemma1_bound, tau_pop
+from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
@@ -70,7 +72,6 @@ def fig2cd_points(beta_right=None, g_index=None):
     ``beta_right`` (sequence) and ``g_index`` (indices into each curve's grid) select a subset.
     Returns ``(points, published)``: the points and, aligned with them, the published values.
     """
-    from lindblad_core.studies.sweeps import SweepPoint
 
     points, published = [], []
     for rec in reference.load("tau_fig2cd"):
@@ -102,7 +103,6 @@ def fig4b_published_points(n_middle_values=(0, 1, 2, 3), g_grid=FIG4B_PUBLISHED_
     the first 3 sites with Tr Γ = 1; spectral norm. Tagged ``"published Fig. 4(b)"``; ``g`` in the records is
     negative.
     """
-    from lindblad_core.studies.sweeps import grid
 
     points = []
     for nm in n_middle_values:
@@ -221,9 +221,6 @@ def lemma1_table(setups):
     """
     import pandas as pd
 
-    from lindblad_core.redfield import populations
-    from lindblad_core.sdp._sdp import candidate_populations, lemma1_bound, tau_pop
-
     rows = []
     for s in setups:
         row = {"n_left": s.n_left, "n_middle": s.n_middle, "n_right": s.n_right, "g": s.g,
@@ -235,7 +232,7 @@ def lemma1_table(setups):
                 raise
             rows.append({**row, "bound": np.nan, "actual": np.nan, "status": "degenerate", "certified": False})
             continue
-        actual = float(np.sum(np.abs(candidate_populations(r.candidate) - populations(s.redfield))))
+        actual = float(np.sum(np.abs(candidate_populations(r.candidate) - populations(redfield(s)))))
         rows.append({**row, "bound": lemma1_bound(r), "actual": actual, "status": r.status,
                      "certified": r.certified})
     return pd.DataFrame(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lindblad_core.sdp.solve import DELTA_TOL, RESULT_STATUSES
+from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES
 
 __all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "save_figure", "markdown_table", "MARKERS", "FLOOR"]
 

@@ -1,10 +1,11 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
-Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.systems.chain.ChainSetup`, the quantity and its
-options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
+Each point is one :class:`SweepPoint` (a system — the paper's :class:`~lindblad_core.systems.chain.ChainSetup` or
+a user's :class:`~lindblad_core.studies.system_spec.SystemSpec` — the quantity and its options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
 (``"master_equation"``, :func:`~lindblad_core.lindblad.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
 the solver requested, the versions of the solver packages and the default solver (MOSEK when licensed), and
-the code version (the package version plus a hash of the physics modules' sources).
+the code version (the package version plus a hash of the package's sources, :func:`physics_sources`) and, for a
+user's system, a hash of its factory's source file.
 
 What is cached: only outcomes that depend on nothing but the key, namely every result coming back from the
 SDP (whatever its status, certified or not), ``"degenerate"`` (H_S outside the theory of Sec. II.B) and
@@ -45,23 +46,25 @@ from pathlib import Path
 
 import numpy as np
 
-from lindblad_core import __version__
+from lindblad_core._version import __version__
 from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.master_equations import EQUATIONS
+from lindblad_core.lindblad.comparison import master_equation_records
 from lindblad_core.paths import PACKAGE, cache_dir as default_cache_dir
+from lindblad_core.sdp import default_solver
+from lindblad_core.studies.system_spec import SystemSpec
+from lindblad_core.studies.variants import tau_pop, tau_pop_coh
 
-__all__ = ["SweepPoint", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
-           "CacheWarning"]
+__all__ = ["SweepPoint", "SystemSpec", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
+           "physics_sources", "CacheWarning"]
 
 SDP_QUANTITIES = ("tau_pop", "tau_pop_coh")
 QUANTITIES = SDP_QUANTITIES + ("master_equation",)
 # The numeric metrics of a computed "master_equation" record (master_equations.COLUMNS without the setting).
 MASTER_EQUATION_METRICS = ("tau_pop", "tau_pop_coh", "continuity_violation", "trace_distance")
 COMPUTED = "computed"  # status of a master-equation record whose metrics were evaluated
-# Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
-# 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
-# 5: quantity "master_equation".
-# 6: SDP records carry "scale", "relative_lower", "relative_upper" (TauResult.scale).
-RECORD_FORMAT = 6
+# Part of every cache key: the layout and meaning of a stored record (a changed layout gets a new number).
+RECORD_FORMAT = 7
 # Modules that cannot change a computed number: the command-line and notebook front ends. Every other source
 # file of the package keys the cache (tests/studies/test_sweeps.py checks the set is what the package holds).
 FRONT_ENDS = ("__main__.py", "cli.py", "notebooks_runner.py")
@@ -87,11 +90,11 @@ class CacheWarning(UserWarning):
 @dataclass(frozen=True)
 class SweepPoint:
     """One point: ``quantity`` ("tau_pop" | "tau_pop_coh" | "master_equation") at ``setup`` with ``options``
-    (keyword arguments of :func:`~lindblad_core.sdp._sdp.tau_pop` / :func:`~lindblad_core.sdp._sdp.tau_pop_coh`:
+    (keyword arguments of :func:`~lindblad_core.sdp.tau_pop` / :func:`~lindblad_core.sdp.tau_pop_coh`:
     blocks, norm, target, free_trace, solver, …; for "master_equation" ``equation`` and the keyword arguments
     of :func:`~lindblad_core.lindblad.master_equations.master_equation_records`)."""
 
-    setup: ChainSetup
+    setup: ChainSetup | SystemSpec
     quantity: str
     options: tuple = field(default_factory=tuple)  # sorted (name, value) pairs, hashable
     tag: str = ""  # which sweep/panel the point belongs to; not part of the cache key
@@ -108,7 +111,8 @@ class SweepPoint:
     def key(self) -> str:
         """Hash of the point, the solver requested, the solver versions and the code version."""
         payload = json.dumps({"point": self.record(), "solver": dict(self.options).get("solver"),
-                              "solvers": _solver_versions(), "code": code_version(), "format": RECORD_FORMAT},
+                              "solvers": _solver_versions(), "code": code_version(), "format": RECORD_FORMAT,
+                              "system_code": getattr(self.setup, "code_hash", None)},
                              sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -132,7 +136,6 @@ def physics_sources() -> list[Path]:
 def _solver_versions() -> dict:
     """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
     read once per process like :func:`code_version`."""
-    from lindblad_core.sdp.solve import default_solver
 
     versions = {}
     for name in SOLVER_PACKAGES:
@@ -168,17 +171,13 @@ def master_equation_points(setups, equations=None, tag: str = "", **options) -> 
     """One "master_equation" point per set-up and equation (default: all of
     :data:`~lindblad_core.lindblad.master_equations.EQUATIONS`); ``options`` as for
     :func:`~lindblad_core.lindblad.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
-    from lindblad_core.lindblad.master_equations import EQUATIONS
-
     return [SweepPoint(setup, "master_equation", {"equation": eq, **options}, tag)
             for setup in setups for eq in (EQUATIONS if equations is None else equations)]
 
 
 def _evaluate_master_equation(point: SweepPoint) -> dict:
-    from lindblad_core.lindblad.master_equations import master_equation_records
-
     opts = dict(point.options)
-    rec = master_equation_records(point.setup, equations=(opts.pop("equation"),), **opts)[0]
+    rec = master_equation_records(_system(point), equations=(opts.pop("equation"),), **opts)[0]
     rec.pop("seconds", None)
     return {**rec, "status": COMPUTED}
 
@@ -189,8 +188,6 @@ def evaluate(point: SweepPoint) -> dict:
     Never raises for a failed solve: a ``ValueError`` gives status ``"degenerate"`` or ``"invalid"``, any other
     exception status ``"error"`` (see the module docstring for which of these are cached).
     """
-    from lindblad_core.sdp._sdp import tau_pop, tau_pop_coh
-
     t0 = time.perf_counter()
     row = point.record()
     try:
@@ -198,7 +195,7 @@ def evaluate(point: SweepPoint) -> dict:
             row.update(_evaluate_master_equation(point))
         else:
             solve = tau_pop if point.quantity == "tau_pop" else tau_pop_coh
-            res = solve(point.setup, **dict(point.options))
+            res = solve(_system(point), **dict(point.options))
             out = res.to_dict()
             out.pop("quantity")
             for k in ("blocks", "block_dims", "traces"):
@@ -216,6 +213,11 @@ def evaluate(point: SweepPoint) -> dict:
     row["versions"] = json.dumps(_versions())
     row["code_version"] = code_version()
     return row
+
+
+def _system(point: SweepPoint):
+    """What the solvers take: a ChainSetup as it is (its published variants need the record), a SystemSpec built."""
+    return point.setup if isinstance(point.setup, ChainSetup) else point.setup.build()
 
 
 def _failure(status: str, err: BaseException) -> dict:

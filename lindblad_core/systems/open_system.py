@@ -140,8 +140,8 @@ def sector_eigh(h: np.ndarray, labels: np.ndarray):
 
 
 class EnergyBasis:
-    """The energy eigenbasis of ``self.hamiltonian`` on sites ``self.dims`` (mixin of :class:`OpenSystem` and
-    the paper's :class:`~lindblad_core.systems.operators.System`: one implementation of the eigen-decomposition)."""
+    """The energy eigenbasis of ``self.hamiltonian`` on sites ``self.dims`` (the eigen-decomposition of
+    :class:`OpenSystem`)."""
 
     @property
     def dim(self) -> int:
@@ -226,7 +226,7 @@ class Coupling:
         S acting on ``sites`` only, k = Π_{ℓ ∈ sites} d_ℓ (first listed site the slowest factor).
     sites : int or tuple of int
         Distinct site indices (0-based).
-    bath : BosonicBath, Bath or qutip BosonicEnvironment
+    bath : BosonicBath or qutip BosonicEnvironment
         Converted by :func:`lindblad_core.systems.baths.as_bosonic_bath`.
     form : {"exchange", "hermitian"}
         ``"exchange"``: S ⊗ B† + S† ⊗ B (the paper's, Eq. (35), with S = σ−); ``"hermitian"``:

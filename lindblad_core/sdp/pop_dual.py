@@ -103,7 +103,7 @@ class PopDual:
     rows, Âᵀy = 0 as equality rows. Its multipliers satisfy Σ_groups Tr X = t_b (the λ_b column) and
     Σ_b Tr(G^b_k X_b) + (box)_k + (Âu)_k = 0 (the y_k column), so X is Γ_b's block itself and u the θ of
     c = c_Γ + Âθ (up to the sign the certificates try anyway). Every other solver sees the same problem through
-    cvxpy (:func:`_pop_dual_lmis`, built on first use), as before.
+    cvxpy (:func:`_pop_dual_lmis`, built on first use).
     """
 
     def __init__(self, coeffs, groups, traces, real: bool, lamb: np.ndarray | None = None):

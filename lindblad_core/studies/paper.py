@@ -31,7 +31,7 @@ PAPER_TABLES = {
 TABLE_BIAS = {"I": 0.0, "II": 0.01}
 # The figure behind each table row: (table, N_L = N_R) → figure.
 FIGURE_ROWS = {("I", 1): "Fig. 2", ("I", 2): "Fig. 3", ("II", 1): "Fig. A1", ("II", 2): "Fig. A2"}
-# Beyond the paper (issue 12): the coherence column with Tr Γ_b free (tau_pop_coh(..., free_trace=True)).
+# Beyond the paper: the coherence column with Tr Γ_b free (tau_pop_coh(..., free_trace=True)).
 FREE_TRACE_COLUMN = "correct coherences (free trace)"
 
 
@@ -167,7 +167,7 @@ def table_columns(table) -> dict:
 
 def free_trace_points(base: ChainSetup, *, beta_right, g_grid, beta_left_fixed=1.0, target="published"):
     """The points of panel (d) (τ^pop,coh versus g at β_L = ``beta_left_fixed``, one curve per β_R) with
-    Tr Γ_b free (issue 12), tagged "vs_g_free"."""
+    Tr Γ_b free, tagged "vs_g_free"."""
     return grid(base.replace(beta_left=float(beta_left_fixed)), "tau_pop_coh",
                 {"target": target, "free_trace": True}, tag="vs_g_free", beta_right=beta_right, g=g_grid)
 

@@ -379,7 +379,10 @@ def _add_input_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the readable output")
 
 
-def _add_tau_flags(p: argparse.ArgumentParser, default_solver: str) -> None:
+def _tau_parser(quantities, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    """The parser of ``tau pop`` or ``tau popcoh`` with the flags both share."""
+    p = quantities.add_parser(name, help=summary, description=description, epilog=EXIT_STATUS_HELP)
+    _add_input_flags(p)
     p.add_argument("--blocks", nargs="+", default=None, metavar="BLOCK",
                    help="the sites of each Lindblad bath of Eq. 23: for the chain 'left,right' or 'left' (default: "
                         "left,right); for --system, groups of sites such as '0,1 2' (default: one block per set of "
@@ -388,8 +391,40 @@ def _add_tau_flags(p: argparse.ArgumentParser, default_solver: str) -> None:
                    help=_with_default("Tr Gamma_b of every block (tau scales linearly with it)", 1))
     p.add_argument("--solver", type=str.upper, choices=(NATIVE_SOLVER,) + SOLVERS, default=None,
                    help=_with_default(f"{NATIVE_SOLVER}: the library's interior-point method; CLARABEL; MOSEK (needs a "
-                                      "licence); SCS; CVXOPT. Every attempt is certified", default_solver))
+                                      "licence); SCS; CVXOPT. Every attempt is certified",
+                                      f"the chain {NATIVE_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT"))
+    p.set_defaults(handler=_run_tau, subparser=p)
+    return p
 
+
+# The two τ sub-commands: (one-line help, description) and the flags only one of them has.
+_TAU_TEXT = {
+    "pop": ("tau_pop of Eq. 29: how far any Lindbladian of Eq. 23 is from the NESS populations",
+            "tau_pop of Eq. 29, certified: the smallest mismatch of the zeroth-order NESS populations any Lindblad "
+            "equation of Eq. 23 can reach. 'impossible' (tau >= delta_tol = 1e-6): no such Lindbladian reproduces "
+            "the Redfield NESS populations; 'possible' (tau < delta_tol): one does."),
+    "popcoh": ("tau_pop,coh of Eq. 33: populations and coherences",
+               "tau_pop,coh of Eq. 33, certified: the smallest distance of any Lindbladian of Eq. 23 from the "
+               "Redfield target T at rho0 (populations and coherences to second order). 'impossible' "
+               "(tau >= delta_tol = 1e-6) or 'possible' (tau < delta_tol)."),
+}
+_TAU_ONLY_FLAGS = {
+    "pop": [("--eigenbasis", dict(
+        choices=EIGENBASES, default="energy",
+        help=_with_default("the basis of the diagonal of Eq. 28: energy, or 'published', the eigenbasis of H' of "
+                           "the published Figs. A1(c)/A2(c) (chain only; docs/conventions.md)", "energy")))],
+    "popcoh": [
+        ("--norm", dict(choices=NORMS, default="spectral",
+                        help=_with_default("norm of the mismatch in Eq. 33: spectral (largest singular value, the "
+                                           "paper's), frobenius or nuclear", "spectral"))),
+        ("--target", dict(choices=TARGETS, default="physical",
+                          help=_with_default("T of Eq. 33: physical (L2(rho0)), published (-L2(rho0), the published "
+                                             "sign) or published_all_baths (the published Fig. 4(b); chain only)",
+                                             "physical"))),
+        ("--free-trace", dict(action="store_true",
+                              help="drop Tr Gamma_b = 1 (beyond the paper; the objective is not scale invariant)")),
+    ],
+}
 
 DESCRIPTION = ("Redfield steady states and the Lindblad-existence SDPs of Sarma, Kulkarni, Purkayastha and "
                "Tupkary (arXiv 2602.01794), for the paper's XXZ chain or your own open system.")
@@ -410,36 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Certified optimum of the Lindblad-existence SDPs: 'tau pop' (Eq. 29) or "
                                      "'tau popcoh' (Eq. 33); 'lindblad-sdp tau pop -h' for their flags.")
     quantities = tau.add_subparsers(dest="quantity", required=True, metavar="{pop,popcoh}")
-    pop = quantities.add_parser(
-        "pop", help="tau_pop of Eq. 29: how far any Lindbladian of Eq. 23 is from the NESS populations",
-        epilog=EXIT_STATUS_HELP,
-        description="tau_pop of Eq. 29, certified: the smallest mismatch of the zeroth-order NESS populations any "
-                    "Lindblad equation of Eq. 23 can reach. 'impossible' (tau >= delta_tol = 1e-6): no such "
-                    "Lindbladian reproduces the Redfield NESS populations; 'possible' (tau < delta_tol): one does.")
-    _add_input_flags(pop)
-    _add_tau_flags(pop, f"the chain {NATIVE_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT")
-    pop.add_argument("--eigenbasis", choices=EIGENBASES, default="energy",
-                     help=_with_default("the basis of the diagonal of Eq. 28: energy, or 'published', the eigenbasis "
-                                        "of H' of the published Figs. A1(c)/A2(c) (chain only; docs/conventions.md)",
-                                        "energy"))
-    pop.set_defaults(handler=_run_tau, subparser=pop)
-    coh = quantities.add_parser(
-        "popcoh", help="tau_pop,coh of Eq. 33: populations and coherences", epilog=EXIT_STATUS_HELP,
-        description="tau_pop,coh of Eq. 33, certified: the smallest distance of any Lindbladian of Eq. 23 from "
-                    "the Redfield target T at rho0 (populations and coherences to second order). 'impossible' "
-                    "(tau >= delta_tol = 1e-6) or 'possible' (tau < delta_tol).")
-    _add_input_flags(coh)
-    _add_tau_flags(coh, f"the chain {NATIVE_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT")
-    coh.add_argument("--norm", choices=NORMS, default="spectral",
-                     help=_with_default("norm of the mismatch in Eq. 33: spectral (largest singular value, the "
-                                        "paper's), frobenius or nuclear", "spectral"))
-    coh.add_argument("--target", choices=TARGETS, default="physical",
-                     help=_with_default("T of Eq. 33: physical (L2(rho0)), published (-L2(rho0), the published "
-                                        "sign) or published_all_baths (the published Fig. 4(b); chain only)",
-                                        "physical"))
-    coh.add_argument("--free-trace", action="store_true",
-                     help="drop Tr Gamma_b = 1 (beyond the paper; the objective is not scale invariant)")
-    coh.set_defaults(handler=_run_tau, subparser=coh)
+    for name, (summary, description) in _TAU_TEXT.items():
+        leaf = _tau_parser(quantities, name, summary, description)
+        for flag, kwargs in _TAU_ONLY_FLAGS[name]:
+            leaf.add_argument(flag, **kwargs)
     return parser
 
 
@@ -665,8 +674,10 @@ class _Problem:
 
     def invalid(self, err: ValueError):
         """Exit 2 for a ValueError of the library, naming the flag (or --system for the user's system)."""
-        if self.system_mode:
-            _invalid(self.parser, _cli_wording(str(err), True), flag_for_message(str(err), self.parser) or "--system")
+        if self.system_mode:  # a flag of the sub-command (--blocks, --trace …), never one of the unused chain
+            flag = flag_for_message(str(err), self.parser)
+            chain_flags = {self.parser.flags[name] for name in _CHAIN_DEFAULTS}
+            _invalid(self.parser, _cli_wording(str(err), True), "--system" if flag in chain_flags | {None} else flag)
         _chain_invalid(self.parser, err, self.kwargs)
 
     @contextmanager

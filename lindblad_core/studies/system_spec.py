@@ -29,18 +29,21 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
 import importlib.util
 import inspect
 import numbers
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lindblad_core.systems.open_system import OpenSystem
 
-__all__ = ["SystemSpec", "load_factory"]
+__all__ = ["SystemSpec", "load_factory", "on_path"]
 
 # Systems built from the most recently used specs (a sweep point asks for its system once per quantity).
 _BUILT_CACHE_SIZE = 8
@@ -53,35 +56,56 @@ def _split(factory: str) -> tuple[str, str]:
     return where, name
 
 
+@contextlib.contextmanager
+def on_path(folder: str):
+    """``folder`` first on ``sys.path`` inside the block (a user's file importing its neighbours)."""
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        try:
+            sys.path.remove(folder)
+        except ValueError:
+            pass
+
+
 @functools.lru_cache(maxsize=32)
-def _module(where: str, mtime_ns: int | None):
-    if where.endswith(".py"):
-        path = Path(where).expanduser()
-        spec = importlib.util.spec_from_file_location(f"lindblad_user_{hashlib.sha256(where.encode()).hexdigest()[:12]}",
-                                                      path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    return importlib.import_module(where)
+def _file_module(path: Path, mtime_ns: int):
+    """The module of a user's Python file (imported again when the file changes)."""
+    name = "lindblad_user_" + re.sub(r"\W", "_", path.stem) + "_" + hashlib.sha256(str(path).encode()).hexdigest()[:8]
+    spec = importlib.util.spec_from_file_location(name, str(path))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling in the file look their module up there
+    try:
+        with on_path(str(path.parent)):
+            spec.loader.exec_module(module)
+    except Exception as err:  # noqa: BLE001 - anything the user's file raises is an error of that file
+        sys.modules.pop(name, None)
+        raise ValueError(f"factory: importing {path} failed: {type(err).__name__}: {err}") from None
+    return module
 
 
 def load_factory(factory: str):
-    """The function named by ``factory`` ("FILE.py:FUNCTION" or "module:FUNCTION"); errors name ``factory``."""
+    """The function named by ``factory`` ("FILE.py:FUNCTION" or "module:FUNCTION"). A ValueError with a one-line
+    reason (naming ``factory``) for a malformed name, a missing file, a file that fails to import or a missing
+    function (listing the file's functions)."""
     where, name = _split(factory)
     if where.endswith(".py"):
-        path = Path(where).expanduser()
+        path = Path(where).expanduser().resolve()
         if not path.is_file():
-            raise ValueError(f"factory: no such file {str(path)!r} (factory={factory!r})")
-        mtime = path.stat().st_mtime_ns
+            raise ValueError(f"factory: no such file {where!r}" if not path.exists() else f"factory: not a file: {where!r}")
+        module = _file_module(path, path.stat().st_mtime_ns)
     else:
-        mtime = None
-    try:
-        module = _module(where, mtime)
-    except ImportError as err:
-        raise ValueError(f"factory: cannot import {where!r} ({err})") from None
+        try:
+            module = importlib.import_module(where)
+        except ImportError as err:
+            raise ValueError(f"factory: cannot import {where!r} ({err})") from None
     func = getattr(module, name, None)
+    if func is None:
+        found = sorted(k for k, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__)
+        raise ValueError(f"factory: {where} has no function {name!r}" + (f" (its functions: {', '.join(found)})" if found else ""))
     if not callable(func):
-        raise ValueError(f"factory: {where!r} has no function {name!r}")
+        raise ValueError(f"factory: {where}:{name} is a {type(func).__name__}, not a function")
     return func
 
 
@@ -160,7 +184,10 @@ class SystemSpec:
 
 @functools.lru_cache(maxsize=_BUILT_CACHE_SIZE)
 def _built(spec: SystemSpec, code_hash: str) -> OpenSystem:
-    system = load_factory(spec.factory)(**dict(spec.params))
+    where = _split(spec.factory)[0]
+    folder = str(Path(where).expanduser().resolve().parent) if where.endswith(".py") else None
+    with on_path(folder) if folder else contextlib.nullcontext():
+        system = load_factory(spec.factory)(**dict(spec.params))
     if not isinstance(system, OpenSystem):
         raise ValueError(f"factory {spec.factory!r} must return an OpenSystem, got {type(system).__name__}")
     return system

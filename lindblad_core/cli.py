@@ -731,9 +731,7 @@ def format_tau_line(res, elapsed_s: float) -> str:
     line = (f"{res.quantity} ∈ [{_sci(res.lower)}, {_sci(res.upper)}] {verdict} ({', '.join(notes)}) "
             f"{_seconds(elapsed_s)} s")
     if verdict == "inconclusive":
-        why = res.explain()
-        if why:
-            line += f": {_one_line(why)}"
+        line += f": {_one_line(res.explain().removeprefix('inconclusive: '))}"
     return line
 
 

@@ -42,13 +42,13 @@ def test_symmetry_on_and_off_intervals_overlap_at_low_temperature(low_t_pair):
     for r in (a, b):
         assert r.lower <= r.upper
         if r.verdict() == "inconclusive":
-            assert r.explain() and r.to_dict()["reason"] == r.explain()
+            assert r.explain() == "inconclusive: " + r.to_dict()["reason"]
             assert not r.certified
 
 
 def test_low_temperature_huge_lamb_shift_is_not_certified(low_t_pair):
     """The optimal Lamb shift has coordinates ≥ 1e7 here: the rounding of the computed eigenbasis alone can
-    move τ across δ_tol, so no verdict is claimed (issue 10: "never a false 'certified'")."""
+    move τ across δ_tol, so no verdict is claimed (never a false "certified")."""
     _, a, _ = low_t_pair
     assert a.verdict() == "inconclusive" and not a.certified
     assert "ill-conditioned" in a.explain() or "contains delta_tol" in a.explain()
@@ -235,7 +235,7 @@ def test_optimal_value_outside_the_interval_is_inconsistent():
     out = solvers.solve_with_certificates(_Scripted(["optimal"] * n, 0.5), "CLARABEL", lambda: tight)
     res = _result(out)
     assert res.status == INCONSISTENT and not res.ok and res.verdict() == "inconclusive"
-    assert "outside the certified interval" in res.explain() and res.to_dict()["reason"] == res.explain()
+    assert "outside the certified interval" in res.explain() and res.explain() == "inconclusive: " + res.to_dict()["reason"]
     # within the solver's tolerance it is fine
     out = solvers.solve_with_certificates(_Scripted(["optimal"], 0.8 + 1e-9), "CLARABEL", lambda: tight)
     assert out.status == "optimal" and _result(out).is_result
@@ -278,7 +278,7 @@ def test_solid_points_agree_with_the_verdict():
 def test_paper_point_keeps_its_certified_verdict_and_reports_no_reason():
     res = tau_pop_coh(ChainSetup(n_left=1, n_middle=2, n_right=1, beta_left=1.0, beta_right=10.0, g=0.01),
                       target="published")
-    assert res.certified and res.is_result and res.verdict() == "impossible" and res.explain() is None
+    assert res.certified and res.is_result and res.verdict() == "impossible" and res.explain().startswith("impossible: the certified lower bound")
     assert res.data_error < 1e-8 and res.to_dict()["reason"] is None
     # far tighter than "tight" (1e-9 + 1e-6·τ ≈ 9.6e-8 here): the solver stops at a relative gap of 1e-7·τ
     assert res.lower <= res.upper and res.upper - res.lower < 1e-8

@@ -30,8 +30,27 @@ def lemma1_alpha(blocks, traces) -> float:
 
 def lemma1_bound(result: TauResult) -> float:
     r"""Lemma 1 (Eq. (31)): ‖p − p'‖₁ ≥ τ^pop_opt / α for the zeroth-order NESS p' of *any* LE of Eq. (23)
-    with these traces. Uses the certified ``lower`` (so the bound is rigorous). The paper calls ‖p − p'‖₁
-    the trace distance (App. B, below Eq. (B8)): it is twice the usual ½‖ρ − σ‖₁.
+    with these traces.
+
+    The paper calls ‖p − p'‖₁ the trace distance (App. B, below Eq. (B8)): it is twice the usual ½‖ρ − σ‖₁.
+
+    Parameters
+    ----------
+    result : TauResult
+        A τ^pop result (:func:`lindblad_core.sdp.tau_pop`); its certified ``lower`` is used, so the bound is rigorous.
+
+    Returns
+    -------
+    float
+        The lower bound on ‖p − p'‖₁, α = 2 Σ_b t_b (d_b³ − d_b) (:func:`lemma1_alpha`).
+
+    Examples
+    --------
+    >>> import lindblad_core as lc
+    >>> res = lc.tau_pop(lc.ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0, beta_right=0.5))
+    >>> bound = lc.lemma1_bound(res)
+    >>> bool(bound > 0 and abs(bound - res.lower / (2 * 2 * (2**3 - 2))) < 1e-15)
+    True
     """
     if result.quantity != "tau_pop":
         raise ValueError("lemma1_bound needs a tau_pop result")

@@ -6,6 +6,7 @@ Every solve ends in a :class:`TauResult`: the solver's value *and* a certified i
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,10 +41,12 @@ CERT_ATOL = 1e-9
 
 
 CERT_RTOL = 1e-6
+# What ``TauResult.scale`` is, per quantity (for ``explain``).
+_SCALE_NAME = {"tau_pop": "the NESS's population flux", "tau_pop_coh": "the norm of the target"}
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TauResult:
     """One solve of Eq. (29) or (33).
 
@@ -80,6 +83,17 @@ class TauResult:
         (:func:`~lindblad_core.redfield_equation.rate_matrix`, App. A), i.e. the total rate at which population
         leaves the energy levels at ρ0. Plain floating point (a reporting scale, not a certified number);
         NaN when unknown.
+
+    Examples
+    --------
+    >>> import lindblad_core as lc
+    >>> res = lc.tau_pop(lc.ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0, beta_right=0.5))
+    >>> print(res)  # doctest: +ELLIPSIS
+    tau_pop in [0.000948078, 0.000948078]: impossible (certified, relative [...]; optimal, IPM, ... s)
+    >>> res.verdict(), res.certified, res.lower <= res.upper
+    ('impossible', True, True)
+    >>> res.options["blocks"]
+    [(0,), (3,)]
     """
 
     quantity: str
@@ -95,6 +109,19 @@ class TauResult:
     reason: str | None = None
     data_error: float = 0.0
     scale: float = float("nan")
+
+    def __post_init__(self):
+        # plain Python floats (no np.float64 in reprs and JSON), read-only options and candidate arrays: a result
+        # cannot be changed after its interval was certified
+        for name in ("lower", "upper", "solve_seconds", "setup_seconds", "data_error", "scale"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        if self.value is not None:
+            object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "options", types.MappingProxyType(dict(self.options)))
+        if self.candidate is not None:
+            for arrays in (self.candidate.gammas, self.candidate.hamiltonians):
+                for a in arrays:
+                    a.setflags(write=False)
 
     @property
     def relative(self) -> tuple[float, float]:
@@ -125,21 +152,40 @@ class TauResult:
         return (self.consistent and self.reason is None and is_tight(self.lower, self.upper)
                 and not self._ill_conditioned(DELTA_TOL))
 
-    def verdict(self, tol: float = DELTA_TOL) -> str:
+    def _interval(self, relative: bool) -> tuple[float, float, float]:
+        """(lower, upper, data_error), divided by ``scale`` when ``relative``."""
+        if not relative:
+            return self.lower, self.upper, self.data_error
+        if not (np.isfinite(self.scale) and self.scale > 0):
+            raise ValueError(f"relative=True needs a positive finite scale, got scale={self.scale!r}")
+        return self.lower / self.scale, self.upper / self.scale, self.data_error / self.scale
+
+    def verdict(self, tol: float = DELTA_TOL, *, relative: bool = False) -> str:
         """"impossible" if lower ≥ tol, "possible" if upper < tol, else "inconclusive" (Eqs. (30), (34)).
+
+        Parameters
+        ----------
+        tol : float
+            δ_tol, absolute (the paper's 1e-6) or, with ``relative=True``, in units of ``scale``.
+        relative : bool
+            Compare the interval divided by ``scale`` (‖T‖ for τ^pop,coh, the population flux for τ^pop) with
+            ``tol``: a verdict that does not depend on the units of the couplings.
 
         Inconsistent results are "inconclusive", and so are results whose verdict ``data_error`` could flip.
         """
+        if not (np.isfinite(tol) and tol > 0):
+            raise ValueError(f"tol must be finite and > 0, got tol={tol!r}")
         if not self.consistent or self.reason is not None:
             return "inconclusive"
-        if self.lower - self.data_error >= tol:
+        lower, upper, err = self._interval(relative)
+        if lower - err >= tol:
             return "impossible"
-        if self.upper + self.data_error < tol:
+        if upper + err < tol:
             return "possible"
         return "inconclusive"
 
-    def explain(self, tol: float = DELTA_TOL) -> str | None:
-        """Why the verdict at ``tol`` is "inconclusive" (None when it is not)."""
+    def _undecided_reason(self, tol: float = DELTA_TOL) -> str | None:
+        """Why the verdict at ``tol`` is "inconclusive" (None when it is not): the ``reason`` column of records."""
         if self.verdict(tol) != "inconclusive":
             return None
         if self.reason is not None:
@@ -154,6 +200,31 @@ class TauResult:
             return f"no certified upper bound ({self.status})"
         return f"the certified interval [{self.lower:.6g}, {self.upper:.6g}] contains delta_tol = {tol:g}"
 
+    def explain(self, tol: float = DELTA_TOL) -> str:
+        """One sentence: the verdict at ``tol`` and what decided it, relative to the problem's scale.
+
+        Examples
+        --------
+        >>> import lindblad_core as lc
+        >>> res = lc.tau_pop_coh(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05, beta_left=1, beta_right=0.3))
+        >>> print(res.explain())  # doctest: +ELLIPSIS
+        impossible: the certified lower bound ... exceeds delta_tol = 1e-06 by ...x; ... of the scale ...
+        """
+        verdict = self.verdict(tol)
+        rel = self.relative
+        of_scale = (f"; {rel[0]:.2g} of the scale {self.scale:.3g} ({_SCALE_NAME.get(self.quantity, 'scale')})"
+                    if np.isfinite(rel[0]) else "")
+        trace = ("; Tr Γ_b is free" if self.options.get("free_trace") else
+                 "; with Tr Γ_b fixed (free_trace=True asks without it)" if self.quantity == "tau_pop_coh" else "")
+        if verdict == "impossible":
+            return (f"impossible: the certified lower bound {self.lower:.3g} exceeds delta_tol = {tol:g} by "
+                    f"{self.lower / tol:.3g}x{of_scale}{trace}: no Lindblad equation of Eq. (23) obeying the local "
+                    "conservation laws reproduces this at leading order")
+        if verdict == "possible":
+            return (f"possible: the certified upper bound {self.upper:.3g} lies below delta_tol = {tol:g}"
+                    f"{of_scale}{trace}; the candidate Lindbladian attains it")
+        return f"inconclusive: {self._undecided_reason(tol)}"
+
     @property
     def is_result(self) -> bool:
         """Counts as a result (drawn solid, listed as decided): "optimal" and consistent, or a certified
@@ -166,17 +237,17 @@ class TauResult:
             "quantity": self.quantity, "value": self.value, "lower": self.lower, "upper": self.upper,
             "status": self.status, "certified": self.certified, "verdict": self.verdict(), "solver": self.solver,
             "solve_seconds": self.solve_seconds, "setup_seconds": self.setup_seconds,
-            "reason": self.explain(), "data_error": self.data_error, "is_result": self.is_result,
+            "reason": self._undecided_reason(), "data_error": self.data_error, "is_result": self.is_result,
             "scale": self.scale, "relative_lower": self.relative[0], "relative_upper": self.relative[1],
-            **self.options,
+            **dict(self.options),
         }
 
     def __str__(self) -> str:
-        v = "None" if self.value is None else f"{self.value:.6g}"
-        why = self.explain()
-        return (f"{self.quantity} = {v} in [{self.lower:.6g}, {self.upper:.6g}] ({self.verdict()}; "
-                f"{self.status}, {self.solver}, {self.solve_seconds:.2f}s)" + (f" [{why}]" if why else ""))
-
+        rel = self.relative
+        relative = (f", relative [{rel[0]:.3g}, {rel[1]:.3g}]" if np.isfinite(rel[0]) else "")
+        return (f"{self.quantity} in [{self.lower:.6g}, {self.upper:.6g}]: {self.verdict()}"
+                f" ({'certified' if self.certified else 'not certified'}{relative}; {self.status}, {self.solver}, "
+                f"{self.solve_seconds:.2f} s)")
 
 
 def is_tight(lower: float, upper: float) -> bool:

@@ -146,11 +146,34 @@ def _solver_versions() -> dict:
     return {**versions, "default_solver": default_solver()}
 
 
-def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = None, tag: str = "",
+def grid(base: ChainSetup | SystemSpec, quantities=SDP_QUANTITIES, options: dict | None = None, tag: str = "",
          **axes) -> list[SweepPoint]:
-    """All combinations of ``axes`` (ChainSetup field → values) applied to ``base``, for each quantity.
+    """All combinations of ``axes`` applied to ``base``, for each quantity: the points of a sweep.
 
-    Example: ``grid(base, g=np.logspace(-3, 0, 12), beta_right=[10, 5, 1, 0.5])``.
+    Parameters
+    ----------
+    base : ChainSetup or SystemSpec
+        The system; ``axes`` change its fields (a ChainSetup) or its factory's parameters (a SystemSpec).
+    quantities : str or sequence of str
+        "tau_pop", "tau_pop_coh" (both by default) or "master_equation".
+    options : dict, optional
+        Keyword arguments of the solve (blocks, norm, target, free_trace, solver, …); τ^pop keeps only those it takes.
+    tag : str
+        Which sweep or panel the points belong to (a column of the table; not part of the cache key).
+    **axes : sequences
+        Field or parameter name → values; the grid is their Cartesian product, in the order given.
+
+    Returns
+    -------
+    list of SweepPoint
+        For :func:`run_sweep`.
+
+    Examples
+    --------
+    >>> from lindblad_core import ChainSetup
+    >>> points = grid(ChainSetup(n_left=1, n_middle=2, n_right=1), "tau_pop", g=[0.01, 0.1], beta_right=[10, 0.5])
+    >>> [(p.setup.g, p.setup.beta_right) for p in points]
+    [(0.01, 10.0), (0.01, 0.5), (0.1, 10.0), (0.1, 0.5)]
     """
     names = list(axes)
     points = []
@@ -394,6 +417,16 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     -----
     Workers only compute; this process writes every cache file, as each result arrives. Which outcomes are
     cached and which records are trusted is described in the module docstring.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lindblad_core import ChainSetup
+    >>> points = grid(ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5), "tau_pop",
+    ...               g=[0.01, 0.1])
+    >>> table = run_sweep(points, cache_dir=tempfile.mkdtemp(), n_jobs=1, progress=False)
+    >>> list(table["g"]), list(table["verdict"])
+    ([0.01, 0.1], ['impossible', 'impossible'])
     """
     import pandas as pd
     from tqdm import tqdm

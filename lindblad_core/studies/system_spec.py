@@ -6,25 +6,6 @@ and hashed; an :class:`~lindblad_core.systems.open_system.OpenSystem` holds arra
 ``"package.module:build"`` — an importable module) and its keyword arguments (numbers, strings, booleans, or tuples
 of them). :meth:`SystemSpec.build` calls it; :attr:`SystemSpec.code_hash` is a hash of the factory's source file,
 so that a sweep's cache never serves a number computed by an older version of the user's model.
-
-Examples
---------
->>> import pathlib, tempfile
->>> src = '''
-... import numpy as np, lindblad_core as lc
-... def build(g=0.1, beta_hot=0.5):
-...     sm = np.array([[0, 0], [1, 0.]]); n = np.diag([1., 0]); I = np.eye(2)
-...     H = np.kron(n, I) + 1.3 * np.kron(I, n) + g * (np.kron(sm.T, sm) + np.kron(sm, sm.T))
-...     return lc.OpenSystem(H, [lc.Coupling(sm, 0, lc.BosonicBath(lc.ohmic(), beta=beta_hot)),
-...                              lc.Coupling(sm, 1, lc.BosonicBath(lc.ohmic(), beta=3.0))])
-... '''
->>> path = pathlib.Path(tempfile.mkdtemp()) / "two_qubits.py"
->>> _ = path.write_text(src)
->>> spec = SystemSpec(f"{path}:build", {"g": 0.2})
->>> spec.build().dims
-(2, 2)
->>> spec.replace(g=0.3).params
-(('g', 0.3),)
 """
 
 from __future__ import annotations
@@ -143,6 +124,16 @@ class SystemSpec:
     params : dict or sequence of (name, value) pairs
         Its keyword arguments: numbers, strings, booleans or tuples of them. Checked against the function's
         signature when the spec is made.
+
+    Examples
+    --------
+    >>> spec = SystemSpec("lindblad_core.studies.examples:two_qubits", {"g": 0.2})
+    >>> spec.build().dims
+    (2, 2)
+    >>> spec.replace(g=0.3, beta_hot=0.5).params
+    (('beta_hot', 0.5), ('g', 0.3))
+    >>> spec.to_dict()
+    {'factory': 'lindblad_core.studies.examples:two_qubits', 'g': 0.2}
     """
 
     factory: str

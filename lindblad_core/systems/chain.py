@@ -115,6 +115,17 @@ class ChainSetup:
         Coupling strength γ_ℓ; a tuple gives one value per bath site, left to right (Fig. 5).
     omega_c, s, mu : float
         Cut-off, Ohmicity and chemical potential, shared by all baths (Eq. (42)).
+
+    Examples
+    --------
+    >>> setup = ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0, beta_right=0.5)
+    >>> setup.dim, setup.bath_sites
+    (16, (0, 3))
+    >>> system = setup.open_system()  # what every computation takes
+    >>> [c.sites for c in system.couplings], system.dims
+    ([(0,), (3,)], (2, 2, 2, 2))
+    >>> setup.replace(g=0.1).g
+    0.1
     """
 
     n_left: int = 1

@@ -159,10 +159,18 @@ def _lower_above_upper(data, others):
     _set("status", 3), _set("status", ""),
     _lower_above_upper,
     _set("status", "error"),  # transient errors are never cached: such a record is not trusted either
+    _set("upper", 5e-7),  # "impossible" (lower 0.005 ≥ δ_tol) with an upper bound below δ_tol: a contradiction
+    _set("lower", float("-inf")),  # certified with an infinite lower bound
+    _set("verdict", "possible"),
 ], ids=["other_setting", "other_options", "g_edited", "quantity_edited", "no_lower", "no_upper", "no_status",
         "lower_str", "upper_none", "lower_nan", "lower_bool", "status_int", "status_empty", "lower_above_upper",
-        "status_error"])
-def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, change):
+        "status_error", "impossible_below_tol", "certified_infinite", "verdict_edited"])
+@pytest.mark.parametrize("resigned", [False, True], ids=["checksum_stale", "checksum_resigned"])
+def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, change, resigned):
+    """Each edit is caught by the checksum, and, when the checksum is recomputed for the edited content (a
+    deliberate edit), by the record's own consistency checks."""
+    from lindblad_core.studies.sweeps import checksum
+
     point = SweepPoint(TINY, "tau_pop")
     others = {"g": SweepPoint(TINY.replace(g=0.3), "tau_pop"),
               "symmetry": SweepPoint(TINY, "tau_pop", {"symmetry": False})}
@@ -170,7 +178,10 @@ def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, c
     path = tmp_path / f"{point.key()}.json"
     data = json.loads(path.read_text())
     others = {k: json.loads((tmp_path / f"{p.key()}.json").read_text()) for k, p in others.items()}
-    path.write_text(json.dumps(change(data, others)))
+    edited = change(data, others)
+    if resigned:
+        edited["checksum"] = checksum(edited)
+    path.write_text(json.dumps(edited))
     calls = _count_evaluations(monkeypatch)
     with pytest.warns(UserWarning, match=path.name):
         again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
@@ -186,7 +197,10 @@ def test_record_of_an_inconsistent_certificate_is_trusted(tmp_path, monkeypatch)
     run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
     path = tmp_path / f"{point.key()}.json"
     data = json.loads(path.read_text())
-    data.update(status="inconsistent", lower=data["upper"] + 1.0)
+    data.update(status="inconsistent", lower=data["upper"] + 1.0, verdict="inconclusive", certified=False)
+    from lindblad_core.studies.sweeps import checksum
+
+    data["checksum"] = checksum(data)
     path.write_text(json.dumps(data))
     calls = _count_evaluations(monkeypatch)
     with warnings.catch_warnings():
@@ -394,13 +408,14 @@ def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_pat
 
 
 def test_damaged_master_equation_record_is_recomputed(tmp_path):
-    from lindblad_core.studies.sweeps import CacheWarning, master_equation_points
+    from lindblad_core.studies.sweeps import CacheWarning, checksum, master_equation_points
 
     pts = master_equation_points([TINY], equations=("local",))
     run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
     path = tmp_path / f"{pts[0].key()}.json"
     data = json.loads(path.read_text())
     data["trace_distance"] = None
+    data["checksum"] = checksum(data)  # a deliberate edit: the content check, not the checksum, must catch it
     path.write_text(json.dumps(data))
     with pytest.warns(CacheWarning, match="trace_distance"):
         again = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)

@@ -13,8 +13,9 @@ SDP (whatever its status, certified or not), ``"degenerate"`` (H_S outside the t
 licence server down, a solver crash) is returned in the table with status ``"error"`` and its message, but not
 written, so the next run retries it. No point is ever dropped.
 
-What is trusted: a record is read only if it parses, belongs to the point (its stored setting, quantity,
-options and key are the point's) and is well formed (a non-empty ``status`` other than ``"error"``; for an SDP
+What is trusted: a record is read only if it parses, its checksum matches its content, it belongs to the point
+(its stored setting, quantity, options and key are the point's), its verdict and ``certified`` agree with its own
+interval, and it is well formed (a non-empty ``status`` other than ``"error"``; for an SDP
 numeric ``lower`` and ``upper`` that are not NaN, ``lower <= upper`` unless the status itself reports an
 inconsistent certificate; for a computed master equation every numeric metric of ``MASTER_EQUATION_METRICS``). Anything else is reported with a :class:`CacheWarning` naming the file, recomputed and
 overwritten.
@@ -51,7 +52,8 @@ from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.lindblad.master_equations import EQUATIONS
 from lindblad_core.lindblad.comparison import master_equation_records
 from lindblad_core.paths import PACKAGE, cache_dir as default_cache_dir
-from lindblad_core.sdp import default_solver
+from lindblad_core.sdp import DELTA_TOL, default_solver
+from lindblad_core.sdp.result import is_tight
 from lindblad_core.studies.system_spec import SystemSpec
 from lindblad_core.studies.variants import tau_pop, tau_pop_coh
 
@@ -80,7 +82,7 @@ ERROR = "error"  # any other exception: transient (memory, disk, licence, solver
 # A record with lower > upper is trusted only when its status says so (an inconsistent certificate).
 _CROSSED_BOUNDS_STATUS = "inconsistent"
 # Fields stored with each record so that it can be checked on reading; not columns of the table.
-_POINT_FIELD, _KEY_FIELD = "point", "cache_key"
+_POINT_FIELD, _KEY_FIELD, _CHECKSUM_FIELD = "point", "cache_key", "checksum"
 
 
 class CacheWarning(UserWarning):
@@ -272,6 +274,30 @@ def _as_stored(value):
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
+def checksum(record: dict) -> str:
+    """sha256 of a record's content as stored (canonical JSON, without its own checksum field)."""
+    content = {k: v for k, v in _as_stored(record).items() if k != _CHECKSUM_FIELD}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _verdict_problem(data: dict) -> str | None:
+    """Why an SDP record's stored verdict and ``certified`` contradict its own interval (None if they agree)."""
+    lower, upper, err = data["lower"], data["upper"], data.get("data_error", 0.0)
+    if not _is_number(err) or err < 0:
+        return f"data_error={err!r} is not a non-negative number"
+    verdict = data.get("verdict")
+    if verdict == "impossible" and not lower - err >= DELTA_TOL:
+        return f"verdict 'impossible' with lower={lower!r} (data_error {err!r}) below delta_tol = {DELTA_TOL:g}"
+    if verdict == "possible" and not upper + err < DELTA_TOL:
+        return f"verdict 'possible' with upper={upper!r} (data_error {err!r}) not below delta_tol = {DELTA_TOL:g}"
+    if verdict not in ("impossible", "possible", "inconclusive"):
+        return f"verdict={verdict!r} is none of impossible, possible, inconclusive"
+    if data.get("certified") is True and not (math.isfinite(lower) and math.isfinite(upper) and 0 <= lower <= upper
+                                             and is_tight(lower, upper)):
+        return f"certified with the interval [{lower!r}, {upper!r}], which is not finite, ordered and tight"
+    return None
+
+
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
 
@@ -292,6 +318,8 @@ def _record_problem(data, point: SweepPoint, key: str) -> str | None:
             return f"{name}={data.get(name)!r}, expected {expected[name]!r}"
     if data.get(_KEY_FIELD) != key:
         return f"{_KEY_FIELD}={data.get(_KEY_FIELD)!r}, expected {key!r}"
+    if data.get(_CHECKSUM_FIELD) != checksum(data):
+        return "its checksum does not match its content (edited or damaged)"
     status = data.get("status")
     if not (isinstance(status, str) and status):
         return f"status={status!r} is not a non-empty string"
@@ -310,7 +338,7 @@ def _record_problem(data, point: SweepPoint, key: str) -> str | None:
             return f"{name}={data.get(name)!r} is not a number"
     if data["lower"] > data["upper"] and _CROSSED_BOUNDS_STATUS not in status:
         return f"lower={data['lower']!r} > upper={data['upper']!r} with status={status!r}"
-    return None
+    return _verdict_problem(data)
 
 
 def _read(path: Path, point: SweepPoint, key: str) -> dict | None:
@@ -331,7 +359,7 @@ def _read(path: Path, point: SweepPoint, key: str) -> dict | None:
     if problem is not None:
         _warn(f"cache record {path} is inconsistent ({problem}); recomputing it")
         return None
-    for name in (_POINT_FIELD, _KEY_FIELD):
+    for name in (_POINT_FIELD, _KEY_FIELD, _CHECKSUM_FIELD):
         del data[name]
     return data
 
@@ -452,8 +480,8 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
                 if not writable or row["status"] == ERROR:
                     continue
                 try:
-                    _write_atomic(cache / f"{keys[i]}.json",
-                                  {**row, _POINT_FIELD: points[i].record(), _KEY_FIELD: keys[i]})
+                    record = {**row, _POINT_FIELD: points[i].record(), _KEY_FIELD: keys[i]}
+                    _write_atomic(cache / f"{keys[i]}.json", {**record, _CHECKSUM_FIELD: checksum(record)})
                 except OSError as err:
                     writable = False
                     warnings.warn(f"cache folder {cache} cannot be written ({type(err).__name__}: {err}): "

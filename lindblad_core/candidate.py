@@ -10,7 +10,7 @@ import numpy as np
 
 from .ansatz import Ansatz, _block_basis, _embed
 from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
-from .redfield import Redfield, populations, second_order_coherences, stationary_populations
+from .redfield import Redfield, populations, second_order_coherences, stationary_populations, validated_epsilon
 
 __all__ = ["LindbladCandidate", "l2_prime", "lindblad_superoperator", "candidate_rate_matrix",
            "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate",
@@ -68,13 +68,12 @@ class LindbladCandidate:
         Parameters
         ----------
         epsilon : float
-            System–bath coupling ε > 0 (1: L0 + L2').
+            System–bath coupling ε > 0 (1: L0 + L2'), with ε² a normal double
+            (:func:`~lindblad_core.redfield.validated_epsilon`) and ε² L2' finite.
         """
         import qutip
 
-        epsilon = float(epsilon)
-        if not (np.isfinite(epsilon) and epsilon > 0):
-            raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+        epsilon = validated_epsilon(epsilon)
         system = self.ansatz.system
         dims = [list(system.dims), list(system.dims)]
         h = np.array(system.hamiltonian, dtype=complex)
@@ -88,7 +87,10 @@ class LindbladCandidate:
                     term = epsilon**2 * wj * qutip.lindblad_dissipator(qutip.Qobj(lj, dims=dims))
                     sup = term if sup is None else sup + term
         liouvillian = qutip.liouvillian(qutip.Qobj(0.5 * (h + h.conj().T), dims=dims))
-        return liouvillian if sup is None else liouvillian + sup
+        out = liouvillian if sup is None else liouvillian + sup
+        if not np.all(np.isfinite(out.full())):
+            raise ValueError(f"epsilon={epsilon!r} is too large: epsilon**2 L2' overflows")
+        return out
 
 
 def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:
@@ -221,6 +223,7 @@ def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:
     """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS (issue #3)."""
+    epsilon = validated_epsilon(epsilon)
     from .ansatz import traceless_hermitian_basis
     from .system import embed
 

@@ -21,7 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .system import DEGENERACY_ATOL, HERMITICITY_ATOL, EnergyBasis, validated_hamiltonian
+from .system import DEGENERACY_RTOL, HERMITICITY_ATOL, EnergyBasis, validated_hamiltonian
 
 __all__ = [
     "SIGMA_MINUS",
@@ -29,7 +29,7 @@ __all__ = [
     "SIGMA_Z",
     "PROJECTOR_UP",
     "FIELDS",
-    "DEGENERACY_ATOL",
+    "DEGENERACY_RTOL",
     "HERMITICITY_ATOL",
     "site_operator",
     "xxz_hamiltonian",

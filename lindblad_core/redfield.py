@@ -31,6 +31,8 @@ All arrays are in the energy eigenbasis internally; the public functions take ``
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,9 @@ __all__ = [
 COUPLING_ATOL = 1e-12
 # A dense d²×d² complex superoperator takes 16 d⁴ bytes: 4.3 GB at d = 128.
 SUPEROPERATOR_MAX_DIM = 128
+# Rounding of Re(conj(S) ∘ (S ∘ C)) = |S|² Re C for a complex S: at most ~4u|S|²|C| (two complex products);
+# a transition rate more negative than RATE_ROUNDING_ULPS · u · |S| |S ∘ C| is not rounding (see _transition_rates).
+RATE_ROUNDING_ULPS = 16.0
 # Residual check of the GTH populations: |W p| ≤ GTH_RESIDUAL · d³ · u · |W| p componentwise, the size
 # O'Cinneide's entrywise bound (≈ 2 d³ u relative) allows; in practice the error is O(d u). The check only
 # catches a broken solve.
@@ -139,11 +144,13 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     a_ops = np.zeros(s_e.shape, dtype=complex)
     b_ops = np.zeros(s_e.shape, dtype=complex)
     masks = np.abs(s_e) > COUPLING_ATOL
-    zero = np.abs(omega) < 1e-12 * max(1.0, np.max(np.abs(e)))
+    zero = np.abs(omega) <= system.degeneracy_tolerance  # the diagonal, and degenerate pairs if they are allowed
     for ell, form in enumerate(forms):
+        sites = getattr(system, "couplings", None)
+        where = f"coupling {ell} (sites {sites[ell].sites})" if sites else f"bath site {system.bath_sites[ell]}"
+        if form == "exchange" and np.any(masks[ell]) and not np.any(masks[ell] & (omega > 0)):
+            warnings.warn(_raising_coupling_message(where), UserWarning, stacklevel=3)
         if form == "exchange" and np.any(zero[masks[ell]]):
-            sites = getattr(system, "couplings", None)
-            where = f"coupling {ell} (sites {sites[ell].sites})" if sites else f"bath site {system.bath_sites[ell]}"
             raise ValueError(
                 f"{where} couples levels with Bohr frequency 0 through a non-Hermitian S; the principal values "
                 "of Eq. (41) diverge there for an Ohmic J (docs/conventions.md); a Hermitian S "
@@ -166,12 +173,55 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms))
 
 
-def _to_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
-    if basis == "energy":
-        return np.asarray(x)
-    if basis == "computational":
-        return red.system.to_energy_basis(np.asarray(x))
-    raise ValueError(f"basis must be 'computational' or 'energy', got basis={basis!r}")
+def _raising_coupling_message(where: str) -> str:
+    return (f"{where}: S raises the energy of every transition it drives (<E_a|S|E_b> != 0 only where E_a > E_b), "
+            "so in the exchange form S ⊗ B† + S† ⊗ B all its golden-rule rates vanish (Re C = Re D = 0 at negative "
+            "Bohr frequencies, Eq. (41)) and it only shifts the levels. You probably meant its adjoint: the exchange "
+            "form takes S as the lowering operator (σ− in Eq. (35)); pass op.conj().T")
+
+
+def validated_epsilon(epsilon) -> float:
+    """The system–bath coupling ε of Eq. (18) as a float: finite, > 0, with ε² a normal double (ε roughly in
+    [1.5e-154, 1.3e154]); ValueError naming ``epsilon`` otherwise."""
+    try:
+        value = float(epsilon)
+    except (TypeError, ValueError):
+        raise ValueError(f"epsilon must be a real number > 0, got epsilon={epsilon!r}") from None
+    square = value * value
+    if not (math.isfinite(square) and square >= np.finfo(float).tiny and value > 0):
+        raise ValueError("epsilon must be finite and > 0 with epsilon**2 a normal double (about 1.5e-154 to "
+                         f"1.3e154), got epsilon={epsilon!r}")
+    return value
+
+
+def _check_redfield(red) -> None:
+    if not isinstance(red, Redfield):
+        raise ValueError(f"red must be a Redfield (from redfield(system)), got {type(red).__name__}")
+
+
+def _to_energy(red: Redfield, x, basis: str, name: str = "rho") -> np.ndarray:
+    """``x`` (a (d, d) array or a qutip.Qobj operator with the system's dims) in the energy basis."""
+    _check_redfield(red)
+    if basis not in ("computational", "energy"):
+        raise ValueError(f"basis must be 'computational' or 'energy', got basis={basis!r}")
+    d = red.dim
+    if hasattr(x, "full") and callable(x.full):
+        dims = [list(red.system.dims), list(red.system.dims)]
+        if getattr(x, "isoper", True) is False or list(map(list, x.dims)) != dims:
+            raise ValueError(f"{name} must be a {d} x {d} operator with dims {dims}, got a qutip.Qobj of type "
+                             f"{getattr(x, 'type', '?')!r} with dims {x.dims}")
+        x = x.full()
+    try:
+        m = np.asarray(x)
+        ok = m.dtype != object and np.issubdtype(m.dtype, np.number)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or m.shape != (d, d):
+        raise ValueError(f"{name} must be a {d} x {d} array or qutip.Qobj, got "
+                         f"{type(x).__name__}{' of shape ' + str(m.shape) if ok else ''}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"{name} must be finite")
+    return m if basis == "energy" else red.system.to_energy_basis(m)
 
 
 def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
@@ -191,7 +241,7 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     Parameters
     ----------
     red : Redfield
-    rho : (d, d) array, any complex matrix (the map is linear).
+    rho : (d, d) array or qutip.Qobj operator (dims of the system), any complex matrix (the map is linear).
     basis : {"computational", "energy"}, basis of ``rho`` and of the result.
     """
     x = _to_energy(red, rho, basis)
@@ -229,12 +279,24 @@ def _transition_rates(red: Redfield) -> np.ndarray:
     parts J n / 2 and J (n + 1) / 2 of Eq. (41) enter, never the principal values. Each term is formed as
     Re(conj(S) A) (resp. Re(conj(S) B)); for a real S (every real H_S) it is a product of non-negative
     numbers, so no rounding can make a rate negative; for a complex S the rounding of the imaginary parts
-    can leave ±u|C| where Re C = 0 exactly, and those are set to 0.
+    can leave ±u|C| where Re C = 0 exactly, and those are set to 0. Anything more negative than that rounding
+    (``RATE_ROUNDING_ULPS``) is an ArithmeticError, never clipped: J ≥ 0 is checked where the coefficients are
+    computed (:func:`~lindblad_core.baths.spectral_density`), so the rates are the population block of the
+    same A_ℓ, B_ℓ that :func:`l2` applies, to rounding.
     """
     s = red.coupling
-    sa = np.real(np.conj(s) * red.a_ops)  # [ℓ, m, k] = |S_mk|² Re C(m, k)
-    sb = np.real(np.conj(s) * red.b_ops)  # [ℓ, k, m] = |S_km|² Re D(k, m)
-    rates = 2.0 * (np.sum(np.clip(sa, 0.0, None), axis=0).T + np.sum(np.clip(sb, 0.0, None), axis=0))
+
+    def golden_rule(ops):
+        part = np.real(np.conj(s) * ops)
+        rounding = RATE_ROUNDING_ULPS * np.finfo(float).eps * np.abs(s) * np.abs(ops)
+        if np.any(part < -rounding):
+            raise ArithmeticError(f"a transition rate of App. A is negative ({np.min(part):.3g}) beyond rounding: "
+                                  "the Redfield coefficients are not those of a spectral density J >= 0")
+        return np.where(part < 0.0, 0.0, part)
+
+    sa = golden_rule(red.a_ops)  # [ℓ, m, k] = |S_mk|² Re C(m, k)
+    sb = golden_rule(red.b_ops)  # [ℓ, k, m] = |S_km|² Re D(k, m)
+    rates = 2.0 * (np.sum(sa, axis=0).T + np.sum(sb, axis=0))
     np.fill_diagonal(rates, 0.0)
     return rates
 
@@ -417,9 +479,8 @@ def steady_state(red: Redfield, epsilon: float, *, basis: str = "computational")
     Solves the d² linear equations directly (dense; d ≤ ``SUPEROPERATOR_MAX_DIM``), with one population
     equation replaced by Tr ρ = 1.
     """
-    epsilon = float(epsilon)
-    if not (np.isfinite(epsilon) and epsilon > 0):
-        raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+    _check_redfield(red)
+    epsilon = validated_epsilon(epsilon)
     d = red.dim
     e = red.energies
     lind = epsilon**2 * l2_superoperator(red)

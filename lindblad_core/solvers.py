@@ -267,7 +267,9 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     trace, where Clarabel stops "optimal" at a value above the certified upper bound it already has; trying
     CVXOPT before Clarabel's other settings halves the time of such points). After each attempt ``certify()`` turns the
     current primal/dual values into ``(lower, upper, candidate[, data_error])``; bounds from different
-    attempts are all rigorous, so the best of each is kept. The chain stops at the first "optimal" status
+    attempts are all rigorous, so the best of each is kept. An attempt whose solver raises on the data (cvxpy's
+    SolverError, CVXOPT's ArithmeticError, numpy's LinAlgError or another ValueError) counts as "solver_error"
+    and the chain goes on. The chain stops at the first "optimal" status
     whose value lies in the certified interval, or at a tight interval.
 
     Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper
@@ -278,6 +280,9 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     """
     import cvxpy as cp
 
+    # What a solver raises on data it cannot handle: cvxpy's SolverError, CVXOPT's ArithmeticError (a zero or
+    # negative pivot in its scaling), numpy's LinAlgError and other ValueErrors. Anything else is a bug.
+    failures = (cp.error.SolverError, ArithmeticError, ValueError)
     if solver is None:
         chain = ([NATIVE_SOLVER] if native else []) + [default_solver()] + (
             ["CVXOPT"] if "CVXOPT" in _installed_solvers() else [])
@@ -308,8 +313,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
                 warnings.filterwarnings("ignore", message="Solution may be inaccurate")
                 problem.solve(solver=name, **kwargs)
             attempt = problem.status
-        except cp.error.SolverError as err:
-            log.info("solver %s (%s) failed: %s", name, kwargs, err)
+        except failures as err:  # one failed attempt: the chain goes on, earlier bounds are kept
+            log.info("solver %s (%s) failed: %r", name, kwargs, err)
             attempt = "solver_error"
         value = float(problem.value) if attempt in _STATUS_RANK and problem.value is not None else None
         reports.append((attempt, name, value))

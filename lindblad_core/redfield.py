@@ -61,9 +61,6 @@ __all__ = [
 COUPLING_ATOL = 1e-12
 # A dense d²×d² complex superoperator takes 16 d⁴ bytes: 4.3 GB at d = 128.
 SUPEROPERATOR_MAX_DIM = 128
-# Rounding of Re(conj(S) ∘ (S ∘ C)) = |S|² Re C for a complex S: at most ~4u|S|²|C| (two complex products);
-# a transition rate more negative than RATE_ROUNDING_ULPS · u · |S| |S ∘ C| is not rounding (see _transition_rates).
-RATE_ROUNDING_ULPS = 16.0
 # Residual check of the GTH populations: |W p| ≤ GTH_RESIDUAL · d³ · u · |W| p componentwise, the size
 # O'Cinneide's entrywise bound (≈ 2 d³ u relative) allows; in practice the error is O(d u). The check only
 # catches a broken solve.
@@ -82,6 +79,8 @@ class Redfield:
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
     forms : tuple of str, ``"exchange"`` or ``"hermitian"`` per coupling.
+    rates : (d, d) array, R[k, m] the golden-rule rate of the transition m → k of App. A (zero diagonal),
+        formed from the same coefficients as ``a_ops``, ``b_ops`` (see :func:`_transition_rates`).
     """
 
     system: System | OpenSystem
@@ -90,6 +89,7 @@ class Redfield:
     a_ops: np.ndarray
     b_ops: np.ndarray
     forms: tuple[str, ...] = ()
+    rates: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -156,6 +156,11 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
                 "of Eq. (41) diverge there for an Ohmic J (docs/conventions.md); a Hermitian S "
                 "(form='hermitian') is finite at 0"
             )
+    # |S_ℓ|² times the real (golden-rule) part of each coefficient: [ℓ, m, k] = |S_mk|² Re C(m, k) and
+    # [ℓ, k, m] = |S_km|² Re D(k, m) (Re Γ for a Hermitian coupling); see _transition_rates
+    s_abs = np.abs(s_e)
+    gr_a = np.zeros(s_e.shape)
+    gr_b = np.zeros(s_e.shape)
     # couplings with identical baths and forms share one set of coefficients
     for bath, form in dict.fromkeys(zip(baths, forms)):
         group = [ell for ell, key in enumerate(zip(baths, forms)) if key == (bath, form)]
@@ -164,13 +169,20 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
             lam = np.zeros(omega.shape, dtype=complex)
             lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
             b_ops[group] = s_e[group] * lam
+            gr_b[group] = s_abs[group] * (s_abs[group] * lam.real)
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
             c_mat[union], d_mat[union] = coefficients(omega[union], bath)
             a_ops[group] = s_e[group] * c_mat
             b_ops[group] = s_e[group] * d_mat
-    return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms))
+            gr_a[group] = s_abs[group] * (s_abs[group] * c_mat.real)
+            gr_b[group] = s_abs[group] * (s_abs[group] * d_mat.real)
+    rates = 2.0 * (np.sum(gr_a, axis=0).T + np.sum(gr_b, axis=0))
+    np.fill_diagonal(rates, 0.0)
+    rates.setflags(write=False)
+    return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms),
+                    rates=rates)
 
 
 def _raising_coupling_message(where: str) -> str:
@@ -275,30 +287,19 @@ def l2_superoperator(red: Redfield) -> np.ndarray:
 def _transition_rates(red: Redfield) -> np.ndarray:
     r"""R[k, m] = rate of the transition m → k (k ≠ m) of App. A, ≥ 0 by construction; zero diagonal.
 
-    R[k, m] = 2 Σ_ℓ (|<E_m|S_ℓ|E_k>|² Re C_ℓ(m, k) + |<E_k|S_ℓ|E_m>|² Re D_ℓ(k, m)): only the golden-rule
-    parts J n / 2 and J (n + 1) / 2 of Eq. (41) enter, never the principal values. Each term is formed as
-    Re(conj(S) A) (resp. Re(conj(S) B)); for a real S (every real H_S) it is a product of non-negative
-    numbers, so no rounding can make a rate negative; for a complex S the rounding of the imaginary parts
-    can leave ±u|C| where Re C = 0 exactly, and those are set to 0. Anything more negative than that rounding
-    (``RATE_ROUNDING_ULPS``) is an ArithmeticError, never clipped: J ≥ 0 is checked where the coefficients are
-    computed (:func:`~lindblad_core.baths.spectral_density`), so the rates are the population block of the
-    same A_ℓ, B_ℓ that :func:`l2` applies, to rounding.
+    R[k, m] = 2 Σ_ℓ (|<E_m|S_ℓ|E_k>|² Re C_ℓ(m, k) + |<E_k|S_ℓ|E_m>|² Re D_ℓ(k, m)) (Re Γ_ℓ in place of Re C_ℓ,
+    Re D_ℓ for a Hermitian coupling): only the golden-rule parts J n / 2 and J (n + 1) / 2 of Eq. (41) enter,
+    never the principal values. :func:`redfield` forms them from the coefficient arrays that also build
+    A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ, as |S| · (|S| · Re C): a product of non-negative numbers (J ≥ 0 is
+    checked wherever it is evaluated, :func:`~lindblad_core.baths.spectral_density`), exactly 0 where Re C is
+    (negative Bohr frequencies of an exchange coupling), and accurate to a few u relative for any S. (Forming
+    Re(conj(S) ∘ A) instead leaves ±u |S|² |Im C| at those zeros for a complex S: spurious rates that decide
+    the populations of a level without a genuine rate.) The population block of :func:`l2` equals these rates
+    up to that rounding of L2 itself.
     """
-    s = red.coupling
-
-    def golden_rule(ops):
-        part = np.real(np.conj(s) * ops)
-        rounding = RATE_ROUNDING_ULPS * np.finfo(float).eps * np.abs(s) * np.abs(ops)
-        if np.any(part < -rounding):
-            raise ArithmeticError(f"a transition rate of App. A is negative ({np.min(part):.3g}) beyond rounding: "
-                                  "the Redfield coefficients are not those of a spectral density J >= 0")
-        return np.where(part < 0.0, 0.0, part)
-
-    sa = golden_rule(red.a_ops)  # [ℓ, m, k] = |S_mk|² Re C(m, k)
-    sb = golden_rule(red.b_ops)  # [ℓ, k, m] = |S_km|² Re D(k, m)
-    rates = 2.0 * (np.sum(sa, axis=0).T + np.sum(sb, axis=0))
-    np.fill_diagonal(rates, 0.0)
-    return rates
+    if red.rates is None:
+        raise ValueError("red must be a Redfield built by redfield(system) (its transition rates are missing)")
+    return np.array(red.rates)
 
 
 def rate_matrix(red: Redfield) -> np.ndarray:

@@ -370,7 +370,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
             return max(0.0, lower), np.inf, None, data_error
         return max(0.0, lower), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True)
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
@@ -521,7 +521,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
         data_error = eta * (alpha + float(np.sum(np.abs(lamb) @ np.abs(theta))))
         return lower, upper, LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas)), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True)
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
@@ -1082,7 +1082,9 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         lower = _coh_lower_bound(max((z, z.T), key=lambda v: _coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
-    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius")
+    data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
+    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
+                                  scale=data_scale)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,

@@ -211,6 +211,9 @@ def _checked_values(values, omega: np.ndarray, where: str) -> np.ndarray:
     """J's values at the frequencies ``omega`` (> 0) as floats; ValueError naming ``spectral_density`` and the first
     frequency where J is not real, finite and ≥ 0 (``where`` says which frequencies these are)."""
     values = np.asarray(values)
+    if values.dtype == np.float64 and values.shape == omega.shape and values.size:
+        if values.min() >= 0.0 and values.max() < math.inf:  # the common case, cheaply (NaN fails the first test)
+            return values
     if values.shape != omega.shape:
         raise ValueError("BosonicBath.spectral_density must be vectorised (array in, array of the same shape out), "
                          f"got shape {values.shape} for input shape {omega.shape}")
@@ -343,7 +346,8 @@ class BosonicBath:
         own = getattr(self.spectral_density, "scale", None)
         if own is not None:
             return float(own)
-        values = _evaluate(self, _SCALE_PROBE, "(on the grid that finds its frequency scale)")
+        with np.errstate(all="ignore"):
+            values = _evaluate(self, _SCALE_PROBE, "(on the grid that finds its frequency scale)")
         return float(_SCALE_PROBE[int(np.argmax(values))]) if np.max(values) > 0 else 1.0
 
 
@@ -405,9 +409,7 @@ def as_bosonic_bath(bath, name: str = "bath") -> BosonicBath:
 
 def _evaluate(bath: BosonicBath, omega: np.ndarray, where: str) -> np.ndarray:
     """J at frequencies ``omega`` > 0, checked by :func:`_checked_values` (``where`` names the frequencies)."""
-    with np.errstate(all="ignore"):
-        values = bath.spectral_density(omega)
-    return _checked_values(values, omega, where)
+    return _checked_values(bath.spectral_density(omega), omega, where)
 
 
 def spectral_density(omega, bath, *, where: str = "") -> np.ndarray:
@@ -554,8 +556,8 @@ def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
     # change e^{-βω} by β·1e-12 relative (1e-10 at β = 100), and the populations depend on nothing else.
     # J is evaluated (and checked) once at the Bohr frequencies; the rates and L2 both take these values.
     positive = np.where(flat > 0, flat, 1.0)  # Θ(ω): no real part for ω < 0
-    j_bohr = np.where(flat > 0, spectral_density(positive, bath, where="at a Bohr frequency of the system"), 0.0)
     with np.errstate(over="ignore"):
+        j_bohr = np.where(flat > 0, spectral_density(positive, bath, where="at a Bohr frequency of the system"), 0.0)
         n_bohr = occupation(positive, bath)
         re_abs = np.where(flat > 0, j_bohr * n_bohr, 0.0)
         re_em = np.where(flat > 0, j_bohr * (n_bohr + 1.0), 0.0)
@@ -578,7 +580,8 @@ def _zero_frequency_slope(bath: BosonicBath) -> float:
     if own is not None:
         return float(own)
     h = bath.scale * _SLOPE_H0 * 0.5 ** np.arange(_SLOPE_STEPS)
-    r = _evaluate(bath, h, "(near 0, where J'(0) is extrapolated for Bohr frequency 0)") / h
+    with np.errstate(all="ignore"):
+        r = _evaluate(bath, h, "(near 0, where J'(0) is extrapolated for Bohr frequency 0)") / h
     table = [r.copy()]
     for j in range(1, _SLOPE_STEPS):  # Neville–Richardson for an expansion in powers of h (ratio 2)
         prev = table[-1]

@@ -82,15 +82,16 @@ class LindbladCandidate:
             h = h + epsilon**2 * system.to_computational_basis(self.lamb_shift_energy_basis(b))
             w, v = np.linalg.eigh(0.5 * (g + g.conj().T))
             jumps = system.to_computational_basis(np.tensordot(v.T, f, axes=(1, 0)))
+            # the largest entry of ε² w_j D[L_j] is ~ε² |w_j| max|L_j|²
+            if not (np.all(np.isfinite(h)) and np.isfinite(epsilon**2 * np.max(np.abs(w), initial=0.0)
+                                                          * np.max(np.abs(jumps), initial=0.0) ** 2)):
+                raise ValueError(f"epsilon={epsilon!r} is too large: epsilon**2 L2' overflows")
             for wj, lj in zip(w, jumps):
                 if wj != 0.0:
                     term = epsilon**2 * wj * qutip.lindblad_dissipator(qutip.Qobj(lj, dims=dims))
                     sup = term if sup is None else sup + term
         liouvillian = qutip.liouvillian(qutip.Qobj(0.5 * (h + h.conj().T), dims=dims))
-        out = liouvillian if sup is None else liouvillian + sup
-        if not np.all(np.isfinite(out.full())):
-            raise ValueError(f"epsilon={epsilon!r} is too large: epsilon**2 L2' overflows")
-        return out
+        return liouvillian if sup is None else liouvillian + sup
 
 
 def l2_prime(candidate: LindbladCandidate, rho: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ PAPER_EPSILON = 0.01
 
 # Bohr frequencies closer than this (relative to max(1, max|E|)) are one frequency of the secular equation:
 # eigenvalue differences that agree up to rounding (the XXZ chain has many exactly equal ones). The same
-# relative scale as model.DEGENERACY_ATOL; the chains of the paper's grids have no genuine Bohr-frequency
+# relative scale as open_system.DEGENERACY_RTOL; the chains of the paper's grids have no genuine Bohr-frequency
 # splitting below 1e-6.
 SECULAR_RTOL = 1e-9
 

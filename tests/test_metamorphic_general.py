@@ -137,7 +137,7 @@ def _check_redfield(name, a: _Data, b: _Data, u, c):
     e_shift = 0.0 if name != "shift" else b.energies[0] - a.energies[0]
     width = a.energies[-1] - a.energies[0]
     np.testing.assert_allclose(b.energies, c * a.energies + e_shift, rtol=0,
-                               atol=1e-12 * c * width + 4 * np.finfo(float).eps * np.max(np.abs(b.energies)) * a.open_system().dim)
+                               atol=1e-12 * c * width + 4 * np.finfo(float).eps * np.max(np.abs(b.energies)) * a.system.dim)
     np.testing.assert_allclose(b.p, a.p, rtol=P_RTOL, atol=1e-15, err_msg=f"{name}: populations")
     np.testing.assert_allclose(np.linalg.eigvalsh(b.rho0), np.linalg.eigvalsh(a.rho0), rtol=0, atol=1e-12,
                                err_msg=f"{name}: spectrum of rho0")

@@ -39,6 +39,8 @@ templates_path: list[str] = []
 # -- notebooks: stored outputs, never executed -------------------------------------------------------------
 nb_execution_mode = "off"
 nb_merge_streams = True
+# The stored notebooks write to stderr only the blank line a finished progress bar (tqdm) leaves behind.
+nb_output_stderr = "remove"
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 

@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 
+from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -19,7 +20,8 @@ from sphinx.util.nodes import nested_parse_with_titles
 log = logging.getLogger(__name__)
 
 PACKAGE = "lindblad_core"
-# Classes that the public functions return (tau_pop -> TauResult, TauResult.candidate -> LindbladCandidate).
+# Classes that the public functions return (tau_pop -> TauResult, TauResult.candidate -> LindbladCandidate),
+# documented under the submodule that defines them unless lindblad_core exports them.
 RESULT_TYPES = ("TauResult", "LindbladCandidate")
 
 
@@ -66,6 +68,8 @@ class PublicApi(SphinxDirective):
         others = sorted((e for e in entries if e[1] != "autoclass"), key=lambda e: e[0].lower())
         results = []
         for class_name in RESULT_TYPES:
+            if class_name in names:  # exported: documented with the classes above
+                continue
             module = _defining_module(class_name)
             if module is None:
                 log.warning(f"public-api: no submodule of {PACKAGE} defines {class_name}", location=self.get_location())
@@ -84,16 +88,10 @@ class PublicApi(SphinxDirective):
                 if directive == "autoclass":
                     lines += ["   :members:", "   :inherited-members:"]
                 lines += [""]
-        node_list = []
-        container = self.state.document  # parse into the current section
-        content = StringList(lines, source=f"<{PACKAGE} public API>")
-        from docutils import nodes
-
         holder = nodes.section()
-        holder.document = container
-        nested_parse_with_titles(self.state, content, holder)
-        node_list.extend(holder.children)
-        return node_list
+        holder.document = self.state.document
+        nested_parse_with_titles(self.state, StringList(lines, source=f"<{PACKAGE} public API>"), holder)
+        return holder.children
 
 
 def setup(app):

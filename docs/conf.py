@@ -101,9 +101,31 @@ def _escape_bars(app, what, name, obj, options, lines):
         lines[i] = "".join(p if k % 2 else _BAR.sub(r"\\|", p) for k, p in enumerate(parts))
 
 
+def _python_object(target: str, module: str | None):
+    """The object a reference names: a dotted path from ``lindblad_core``, or a name in the referring module."""
+    import importlib
+
+    for dotted in ([f"{module}.{target}"] if module else []) + [target]:
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            try:
+                for attr in parts[i:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                break
+            return obj
+    return None
+
+
 def _public_alias(app, env, node, contnode):
     """Resolve a reference to a public object by the name it is documented under: the docstrings name
-    submodules (``lindblad_core.redfield.rate_matrix``) where the reference documents ``lindblad_core.rate_matrix``."""
+    submodules (``lindblad_core.redfield_equation.rate_matrix``) where the reference documents
+    ``lindblad_core.rate_matrix``. A reference to an object of the package that this reference does not document
+    (an internal helper) is shown as code without a link; a reference to nothing that exists still warns."""
     if node.get("refdomain") != "py":
         return None
     last = node["reftarget"].rsplit(".", 1)[-1]
@@ -116,6 +138,14 @@ def _public_alias(app, env, node, contnode):
             from sphinx.util.nodes import make_refnode
 
             return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id, contnode, full)
+    source = node.source or ""  # "…:docstring of lindblad_core.systems.chain.ChainSetup": the defining module
+    owner = source.partition("docstring of ")[2].strip()
+    modules = [owner.rsplit(".", k)[0] for k in (1, 2)] if owner else []
+    obj = None
+    for module in modules + [node.get("py:module")]:
+        obj = obj or _python_object(node["reftarget"].lstrip("~."), module)
+    if obj is not None and getattr(obj, "__module__", getattr(obj, "__name__", "")).startswith("lindblad_core"):
+        return contnode
     return None
 
 

@@ -83,7 +83,14 @@ class Redfield:
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
     forms : tuple of str, ``"exchange"`` or ``"hermitian"`` per coupling.
     rates : (d, d) array, R[k, m] the golden-rule rate of the transition m → k of App. A (zero diagonal),
-        formed from the same coefficients as ``a_ops``, ``b_ops`` (see :func:`_transition_rates`).
+        formed from the same coefficients as ``a_ops``, ``b_ops``.
+
+    Examples
+    --------
+    >>> import lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5))
+    >>> red.dim, red.forms, red.a_ops.shape
+    (8, ('exchange', 'exchange'), (2, 8, 8))
     """
 
     system: OpenSystem
@@ -254,6 +261,21 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     red : Redfield
     rho : (d, d) array or qutip.Qobj operator (dims of the system), any complex matrix (the map is linear).
     basis : {"computational", "energy"}, basis of ``rho`` and of the result.
+
+    Returns
+    -------
+    (d, d) ndarray
+        L2(ρ) in ``basis``.
+
+    Examples
+    --------
+    L2 preserves the trace, and ρ0 is stationary at zeroth order (its diagonal in the energy basis vanishes):
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> x = lc.l2(red, lc.rho0(red, basis="energy"), basis="energy")
+    >>> bool(abs(np.trace(x)) < 1e-14), bool(np.max(np.abs(np.diag(x))) < 1e-14)
+    (True, True)
     """
     x = _to_energy(red, rho, basis)
     s, a, b = red.coupling, red.a_ops, red.b_ops
@@ -304,9 +326,26 @@ def _transition_rates(red: Redfield) -> np.ndarray:
 def rate_matrix(red: Redfield) -> np.ndarray:
     r"""The population block of L2 (App. A, Eq. (A5) with the physical sign): W[k, m] = <E_k|L2(|E_m><E_m|)|E_k>.
 
-    Off-diagonal entries are transition rates m → k (≥ 0, see :func:`_transition_rates`); each column sums
-    to zero (the diagonal is minus the total rate out of the level). Only the real parts of C, D (the
-    golden-rule rates) enter; the principal values drop out.
+    Off-diagonal entries are transition rates m → k (≥ 0); each column sums to zero (the diagonal is minus the
+    total rate out of the level). Only the real parts of C, D (the golden-rule rates) enter; the principal values
+    drop out.
+
+    Parameters
+    ----------
+    red : Redfield
+
+    Returns
+    -------
+    (d, d) ndarray
+        W, energy basis (ascending energies).
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> w = lc.rate_matrix(red)
+    >>> bool(np.allclose(w.sum(axis=0), 0, atol=1e-14)), bool((w - np.diag(np.diag(w)) >= 0).all())
+    (True, True)
     """
     rates = _transition_rates(red)
     return rates - np.diag(rates.sum(axis=0))
@@ -407,8 +446,27 @@ def populations(red: Redfield) -> np.ndarray:
     r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)),
     W the population block of L2 (:func:`rate_matrix`), by :func:`stationary_populations` (GTH).
 
+    Parameters
+    ----------
+    red : Redfield
+
+    Returns
+    -------
+    (d,) ndarray
+        p_a of the energy eigenstates |E_a> (ascending energies), Σ p = 1.
+
     Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
     not one-dimensional (more than one closed class of levels: the NESS is not unique).
+
+    Examples
+    --------
+    At equal temperatures the NESS is the Gibbs state p ∝ e^{−βE}:
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> gibbs = np.exp(-2.0 * red.energies); gibbs /= gibbs.sum()
+    >>> bool(np.allclose(lc.populations(red), gibbs, atol=1e-12))
+    True
     """
     return stationary_populations(_rates_of(red))
 
@@ -451,7 +509,26 @@ def _closed_class(rates: np.ndarray):
 
 
 def rho0(red: Redfield, *, basis: str = "computational") -> np.ndarray:
-    r"""ρ0 = Σ_a p_a |E_a><E_a| (Eq. (A1))."""
+    r"""ρ0 = Σ_a p_a |E_a><E_a| (Eq. (A1)), the zeroth-order NESS.
+
+    Parameters
+    ----------
+    red : Redfield
+    basis : {"computational", "energy"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        ρ0 in ``basis`` (diagonal in the energy basis).
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> r0 = lc.rho0(red)
+    >>> bool(np.isclose(np.trace(r0).real, 1.0)), bool(np.allclose(np.diag(lc.rho0(red, basis="energy")), lc.populations(red)))
+    (True, True)
+    """
     return _from_energy(red, np.diag(populations(red)).astype(complex), basis)
 
 
@@ -463,6 +540,24 @@ def second_order_coherences(red: Redfield, *, basis: str = "energy") -> np.ndarr
     (equivalently +i L2_eq40(ρ0)_αν / (E_α − E_ν), Eq. (15) as printed, whose L2 is L2_eq40). The
     diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield.py`` checks this
     against the finite-ε steady state.
+
+    Parameters
+    ----------
+    red : Redfield
+    basis : {"energy", "computational"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        ρ2 without its diagonal, Hermitian; the NESS is ρ0 + ε² ρ2 + O(ε⁴) off the diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> rho2 = lc.second_order_coherences(red)
+    >>> bool(np.allclose(rho2, rho2.conj().T)), bool(np.all(np.diag(rho2) == 0))
+    (True, True)
     """
     target = l2(red, rho0(red, basis="energy"), basis="energy")
     e = red.energies
@@ -478,6 +573,29 @@ def steady_state(red: Redfield, epsilon: float, *, basis: str = "computational")
 
     Solves the d² linear equations directly (dense; d ≤ ``SUPEROPERATOR_MAX_DIM``), with one population
     equation replaced by Tr ρ = 1.
+
+    Parameters
+    ----------
+    red : Redfield
+    epsilon : float
+        The coupling ε > 0 of Eq. (18).
+    basis : {"computational", "energy"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        The steady state, Hermitian, unit trace.
+
+    Examples
+    --------
+    As ε → 0 it tends to ρ0, the error shrinking as ε²:
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> r0 = lc.rho0(red)
+    >>> errors = [np.abs(lc.steady_state(red, eps) - r0).max() for eps in (0.02, 0.01)]
+    >>> bool(3.5 < errors[0] / errors[1] < 4.5)
+    True
     """
     _check_redfield(red)
     epsilon = validated_epsilon(epsilon)

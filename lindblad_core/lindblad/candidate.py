@@ -71,7 +71,7 @@ class LindbladCandidate:
         ----------
         epsilon : float
             System–bath coupling ε > 0 (1: L0 + L2'), with ε² a normal double
-            (:func:`~lindblad_core.redfield.validated_epsilon`) and ε² L2' finite.
+            (:func:`~lindblad_core.redfield_equation.validated_epsilon`) and ε² L2' finite.
         """
         import qutip
 

@@ -206,6 +206,18 @@ def ohmic(gamma: float = 1.0, omega_c: float = 10.0, s: float = 1.0,
     s : float
         Ohmicity s > 0 (1: Ohmic). Bohr frequency 0 (Hermitian couplings) needs s ≥ 1.
     cutoff : {"gaussian", "exponential"}
+
+    Returns
+    -------
+    OhmicSpectralDensity
+        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> J = ohmic(gamma=1.0, omega_c=10.0)
+    >>> J(np.array([-1.0, 1.0, 10.0]))  # γ ω e^{−(ω/ω_c)²}
+    array([0.        , 0.99004983, 3.67879441])
     """
     gamma = _check_positive("ohmic: ", "gamma", gamma, allow_zero=True)
     omega_c = _check_positive("ohmic: ", "omega_c", omega_c)
@@ -236,6 +248,17 @@ def drude_lorentz(lam: float, gamma: float) -> DrudeLorentzSpectralDensity:
         Reorganisation energy λ ≥ 0.
     gamma : float
         Drude cut-off (inverse bath correlation time) γ > 0.
+
+    Returns
+    -------
+    DrudeLorentzSpectralDensity
+        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
+
+    Examples
+    --------
+    >>> J = drude_lorentz(lam=0.1, gamma=5.0)
+    >>> float(J(5.0))  # 4 λ γ ω / (ω² + γ²) at ω = γ: 2 λ
+    0.2
     """
     lam = _check_positive("drude_lorentz: ", "lam", lam, allow_zero=True)
     gamma = _check_positive("drude_lorentz: ", "gamma", gamma)
@@ -261,7 +284,20 @@ class BosonicBath:
     mu : float
         Chemical potential μ ≤ 0 (n(ω) = 1/(e^{β(ω−μ)} − 1) must be ≥ 0 for every mode ω > 0).
 
+    Notes
+    -----
     A QuTiP ``BosonicEnvironment`` is converted by :func:`as_bosonic_bath` (J = 2 J_QuTiP, β = 1/T).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bath = BosonicBath(ohmic(gamma=1.0, omega_c=10.0), beta=2.0)
+    >>> bath.scale
+    10.0
+    >>> BosonicBath(lambda w: -np.asarray(w), beta=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: BosonicBath.spectral_density must be finite and >= 0 ...
     """
 
     spectral_density: Callable

@@ -256,6 +256,15 @@ class Coupling:
     form : {"exchange", "hermitian"}
         ``"exchange"``: S ⊗ B† + S† ⊗ B (the paper's, Eq. (35), with S = σ−); ``"hermitian"``:
         S ⊗ (B + B†), which requires S = S†.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lindblad_core import BosonicBath, ohmic
+    >>> sigma_minus = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> c = Coupling(sigma_minus, 1, BosonicBath(ohmic(), beta=2.0))
+    >>> c.sites, c.form, c.is_hermitian
+    ((1,), 'exchange', False)
     """
 
     op: np.ndarray
@@ -312,6 +321,22 @@ class OpenSystem(EnergyBasis):
     energies, eigenvectors, eigenvector_error, charge : see :class:`EnergyBasis`.
     bath_sites : tuple of int, the coupled sites (ascending).
     coupling_operators : (n_couplings, d, d) array, S_c embedded in the full space (computational basis).
+
+    Examples
+    --------
+    A qutrit (site 0) and a qubit (site 1), exchange-coupled, each on its own bath:
+
+    >>> import numpy as np
+    >>> from lindblad_core import BosonicBath, drude_lorentz, ohmic
+    >>> a = np.diag(np.sqrt([1.0, 2.0]), 1)  # qutrit lowering operator
+    >>> sm = np.array([[0.0, 1.0], [0.0, 0.0]])  # qubit lowering operator in the number basis
+    >>> h = np.kron(a.T @ a, np.eye(2)) + 1.3 * np.kron(np.eye(3), sm.T @ sm) + 0.1 * (np.kron(a.T, sm) + np.kron(a, sm.T))
+    >>> system = OpenSystem(h, [Coupling(a, 0, BosonicBath(drude_lorentz(0.1, 5.0), beta=0.8)),
+    ...                         Coupling(sm, 1, BosonicBath(ohmic(), beta=3.0))], dims=(3, 2))
+    >>> system.dim, system.bath_sites, system.forms
+    (6, (0, 1), ('exchange', 'exchange'))
+    >>> bool(np.all(np.diff(system.energies) > 0))
+    True
     """
 
     hamiltonian: np.ndarray

@@ -488,9 +488,11 @@ def populations(red: Redfield) -> np.ndarray:
     return stationary_populations(_rates_of(red))
 
 
+@functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
 def population_rounding_error(red: Redfield) -> float:
     """max_a |p_a − p̂_a| / p̂_a between :func:`populations` and the same GTH solve in extended precision
-    (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself."""
+    (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself (kept for
+    the most recently used Redfield equations: both SDPs of a system ask for it)."""
     rates, keep = _closed_class(_checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
     p, p_ext = _gth(sub), _gth(sub, np.longdouble)

@@ -6,6 +6,7 @@ import math
 
 from lindblad_core.cli.errors import _invalid
 from lindblad_core.lindblad.ansatz import paper_blocks
+from lindblad_core.systems.baths import PV_BLOCK_BYTES
 from lindblad_core.systems.chain import ChainSetup
 
 # -- size guard ---------------------------------------------------------------------------------------------
@@ -30,11 +31,16 @@ _BASE_BYTES = 150 * 2**20  # interpreter with numpy, scipy and cvxpy imported (~
 
 
 
-_PV_NODES = 1760  # nodes of the composite rule of baths.principal_value (20 Gauss nodes on 88 panels)
+# dense complex d × d arrays of the Redfield set-up per bath site (S_ℓ in both bases, A_ℓ, B_ℓ) and besides
+_REDFIELD_PER_BATH = 3
+_REDFIELD_FIXED = 8
 
 
 
-_PV_ARRAYS = 5  # (Bohr frequencies × nodes) float64 temporaries alive at once in principal_value
+# The principal values run in blocks of baths.PV_BLOCK_BYTES; what grows with the number of Bohr frequencies is
+# the coefficients' own vectors (frequencies, J, n, rounded copies, their sort, C and D): ~270 bytes per
+# frequency measured with tracemalloc on 2e5 frequencies.
+_PV_BYTES_PER_FREQUENCY = 320
 
 
 
@@ -76,9 +82,9 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     The sum of the dominant dense allocations, with d = 2^N and P = C(2N, N−1) the number of
     energy-basis matrix elements of σ− (it maps magnetisation sector M to M−1; H_XXZ conserves M):
 
-    * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks and L2 temporaries,
-      16 d² (6 n_bath + 8), and the principal-value quadrature, at most P distinct Bohr frequencies ×
-      ``_PV_NODES`` × ``_PV_ARRAYS`` float64.
+    * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks, the coefficients of one bath and L2
+      temporaries, 16 d² (``_REDFIELD_PER_BATH`` n_bath + ``_REDFIELD_FIXED``), and the principal values: one
+      block of ``baths.PV_BLOCK_BYTES`` and ``_PV_BYTES_PER_FREQUENCY`` per connected Bohr frequency (at most P).
     * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
     * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
@@ -94,7 +100,8 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     n = setup.n_sites
     d = 2**n
     n_bath = setup.n_left + setup.n_right
-    total = _BASE_BYTES + 16 * d * d * (6 * n_bath + 8) + 8 * _PV_NODES * _PV_ARRAYS * math.comb(2 * n, n - 1)
+    total = (_BASE_BYTES + 16 * d * d * (_REDFIELD_PER_BATH * n_bath + _REDFIELD_FIXED) + PV_BLOCK_BYTES
+             + _PV_BYTES_PER_FREQUENCY * math.comb(2 * n, n - 1))
     if kind == "ness":
         return total
     sizes = [b.n_qubits for b in paper_blocks(setup, blocks)]

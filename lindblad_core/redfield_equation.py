@@ -485,7 +485,16 @@ def populations(red: Redfield) -> np.ndarray:
     >>> bool(np.allclose(lc.populations(red), gibbs, atol=1e-12))
     True
     """
-    return stationary_populations(_rates_of(red))
+    _check_redfield(red)
+    return np.array(_populations(red))
+
+
+@functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
+def _populations(red: Redfield) -> np.ndarray:
+    """:func:`populations`, computed once per Redfield equation (read-only; an O(d³) solve at d = 4096)."""
+    p = stationary_populations(_rates_of(red))
+    p.setflags(write=False)
+    return p
 
 
 @functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
@@ -495,7 +504,7 @@ def population_rounding_error(red: Redfield) -> float:
     the most recently used Redfield equations: both SDPs of a system ask for it)."""
     rates, keep = _closed_class(_checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
-    p, p_ext = _gth(sub), _gth(sub, np.longdouble)
+    p, p_ext = _populations(red)[keep], _gth(sub, np.longdouble)  # the first is _gth(sub), kept
     nz = p_ext > 0
     return float(np.max(np.abs(p[nz] - p_ext[nz]) / p_ext[nz], initial=0.0))
 

@@ -680,3 +680,16 @@ def test_closed_or_full_stdout_is_one_line(redirect, extra):
     assert proc.returncode == cli.EXIT_OUTPUT == 74, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr and "stdout" in lines[0]
+
+
+# Peak resident memory (kB, ``/usr/bin/time -v``, 2 BLAS threads) of chains the library was measured to run at the
+# benchmark's setting (benchmarks/results/large_chains.md: ``benchmarks/bench_large_chain.py``).
+MEASURED_PEAK_KB = {("ness", (2, 7, 2)): 1_445_940, ("ness", (2, 8, 2)): 5_461_444,
+                    ("pop", (2, 6, 2)): 904_404, ("pop", (2, 7, 2)): 3_053_436, ("pop", (2, 8, 2)): 11_695_764}
+
+
+@pytest.mark.parametrize("kind, chain", sorted(MEASURED_PEAK_KB))
+def test_size_guard_accepts_the_chains_measured_to_fit_and_estimates_at_least_their_peak(kind, chain):
+    setup = lc.ChainSetup(n_left=chain[0], n_middle=chain[1], n_right=chain[2], g=0.05, beta_left=1.0,
+                          beta_right=5.0)
+    assert MEASURED_PEAK_KB[kind, chain] * 1024 <= cli.estimated_bytes(kind, setup) <= cli.MEMORY_LIMIT_BYTES

@@ -13,16 +13,12 @@ from lindblad_core.systems.chain import ChainSetup
 # The CLI refuses, before building anything, a chain whose estimated peak memory exceeds this (16 GiB, a
 # workstation's memory). The estimate (``estimated_bytes``) adds up the dense arrays each sub-command
 # allocates for d = 2^N; neither sub-command builds the d² × d² Redfield superoperator (16 d⁴ bytes, refused
-# by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time``):
-#   ness N=9 (1,7,1) bias 0.37: 2.5 GB measured, 3.3 GB estimated; N=9 (4,1,4): 2.6 vs 3.5 GB;
-#   ness N=10 (1,8,1) g=0.01: 2.5 GB measured (degenerate Bohr frequencies are merged), 12.3 GB estimated;
-#   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB;
-#   tau popcoh with the default formulation="conic" (benchmarks/results/speed.md, peak RSS of a child process):
-#   N=8 (2,4,2): 0.37 GB measured, 1.5 GB estimated; N=8 (3,2,3): 2.0 vs 4.1 GB; N=10 (2,6,2): 3.8 GB measured,
-#   20 GB estimated (refused: the principal-value term assumes all C(2N, N−1) Bohr frequencies distinct; the
-#   library itself solves it).
-# With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness``, ``tau pop`` and ``tau popcoh``
-# (N = 11 is refused for the principal-value quadrature of its ~6.5e5 Bohr frequencies).
+# by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time -v``, 2 BLAS
+# threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
+#   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
+#   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
+#   tau popcoh (formulation="conic"): CALIBRATION.
+# With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop``, N <= POPCOH for ``tau popcoh``.
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -41,6 +37,15 @@ _REDFIELD_FIXED = 8
 # the coefficients' own vectors (frequencies, J, n, rounded copies, their sort, C and D): ~270 bytes per
 # frequency measured with tracemalloc on 2e5 frequencies.
 _PV_BYTES_PER_FREQUENCY = 320
+
+
+
+# bytes per element of the energy-basis F_α: the chain's H_S, hence its eigenvectors, and the operator basis are real
+_F_BYTES = 8
+
+
+
+_POP_F_COPIES = 3  # temporaries of the size of one block's F_α stack in τ^pop's set-up (calibrated above)
 
 
 
@@ -109,13 +114,15 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
         m = 4**k - 1
         groups = _charge_groups(k)
         if kind == "pop":
-            total += 3 * 16 * m * d * d + 5 * 16 * d * m * m
+            total += _F_BYTES * m * d * d + 5 * 16 * d * m * m  # F_α (kept for every block), G_k
             total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
         else:
             total += 3 * 16 * (m + 4**k) * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
             total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
             total += _CERT_COPIES * 16 * 4**k * d * d
+    if kind == "pop":  # the coefficients' and their error bounds' copies of one block's F_α, one block at a time
+        total += _POP_F_COPIES * _F_BYTES * (4 ** max(sizes) - 1) * d * d
     return total
 
 

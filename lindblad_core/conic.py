@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,8 +191,8 @@ class ConicProblem:
         lp = (np.concatenate(h_rows), np.vstack(g_rows)) if g_rows else None
         try:
             sol = solve_hermitian_lmi(self.q, lmis, e, f, lp=lp, **tolerances)
-        except (np.linalg.LinAlgError, FloatingPointError) as err:  # a singular iterate: reported, not raised
-            log.info("interior-point method failed: %s", err)
+        except (np.linalg.LinAlgError, FloatingPointError) as err:  # outside the iterations (which keep their
+            log.info("interior-point method failed: %s", err)  # best iterate): reported, not raised
             sol = IpmSolution("solver_error", None, None, None, None, 0)
         self.status, self.iterations = sol.status, sol.iterations
         present = sol.status in _SOLUTION_PRESENT
@@ -295,7 +296,9 @@ IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight cer
 # solvers.CERT_ATOL + CERT_RTOL·|τ|; ``gap_rtol`` of solve_hermitian_lmi) …
 IPM_RES_TOL = 1e-8  # … and relative primal and dual residuals below this. The difference of the primal and dual
 # objectives is the gap plus yᵀr_p + …, so it is not asked for separately (the certificates repair the
-# multipliers and report the rest)
+# multipliers and report the rest). Near the optimum of the SDPs the stationarity residual wanders between
+# ~1e-10 and ~1e-8 from one iteration to the next (the rounding of H·dy, H ill-conditioned): the reason for the
+# margin below
 IPM_MARGIN = 0.1  # stop at once when the merit (the largest ratio of gap and residuals to their tolerances) is
 # below this: the tolerances met with room to spare. When the best merit lies between IPM_MARGIN and 1 (met
 # without room), the iterations go on while each one multiplies the best merit by IPM_PROGRESS or less (near
@@ -380,7 +383,8 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
     Near the optimum H is ill-conditioned (condition numbers of 1e15 and more as the active rows' z/s grow) and
     the elimination of E through H⁻¹ is not backward stable: its residual, which becomes the residual of the
     stationarity A*(X) + Gᵀz + Eᵀu = c of the next iterate, reaches ~1e-7 · ‖r‖. Up to ``IPM_REFINE`` steps of
-    iterative refinement with the same factors (each an m×m product and a solve) bring it to rounding level.
+    iterative refinement with the same factors (each an m×m product and a solve) bring it down to the rounding
+    error of H·dy itself.
     """
     from scipy.linalg import cho_factor, cho_solve
 
@@ -460,13 +464,9 @@ _TOLERANCE_RANGES = {"gap_rtol": (0.0, 1.0), "gap_atol": (0.0, np.inf), "res_tol
 
 def _tolerance(name: str, value, low: float, high: float) -> float:
     """``value`` as a float in (low, high), else a ValueError naming the parameter ``name``."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = np.nan
-    if isinstance(value, bool) or not low < out < high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low < float(value) < high:
         raise ValueError(f"{name} must be a number in ({low:g}, {high:g}), got {value!r}")
-    return out
+    return float(value)
 
 
 def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,

@@ -96,7 +96,7 @@ def primal_in_basis(setup, v, *, lamb_shift=True):
             c = c + rng @ cp.Variable(rng.shape[1])
     problem = cp.Problem(cp.Minimize(cp.sum(cp.abs(c))), constraints)
     problem.solve(solver="CLARABEL", **PRIMAL_OPTIONS)
-    assert problem.status == "optimal"
+    assert problem.status in ("optimal", "optimal_inaccurate")
     return problem.value
 
 

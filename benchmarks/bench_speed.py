@@ -44,7 +44,7 @@ _CHILD = r"""
 import json, resource, sys, time
 cap = int(float(sys.argv[3]) * 2**30)
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from lindblad_core.chain import ChainSetup
+from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 chain = json.loads(sys.argv[1]); quantity, formulation = sys.argv[2].split(":"); setting = json.loads(sys.argv[4])
 kw = {} if quantity == "tau_pop" else {"formulation": formulation}
@@ -95,11 +95,12 @@ def measure(chain, quantity, formulation, cap_gb, timeout, threads=None) -> dict
 
 def side_by_side(repeats: int) -> dict:
     """Median seconds of each formulation at d = 64, alternating in one process."""
-    from lindblad_core.chain import ChainSetup
+    from lindblad_core.redfield_equation import redfield
+    from lindblad_core.systems.chain import ChainSetup
     from lindblad_core.sdp import tau_pop_coh
 
     setup = ChainSetup(n_left=2, n_middle=2, n_right=2, **SETTING)
-    setup.redfield  # the Redfield tensor is cached per setup: not part of either solve
+    redfield(setup)  # the Redfield tensor is cached per setup: not part of either solve
     tau_pop_coh(ChainSetup(n_left=1, n_middle=1, n_right=1, **SETTING))  # lazy imports
     times = {"cvxpy": [], "conic": []}
     results = {}

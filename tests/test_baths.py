@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from lindblad_core.baths import PV_CUTOFF_MULT, Bath, coefficients, occupation, spectral_density
+from lindblad_core.systems.baths import PV_CUTOFF_MULT, BosonicBath, coefficients, occupation, ohmic, spectral_density
+
+
+def Bath(beta, gamma=1.0, omega_c=10.0, s=1.0, mu=0.0):
+    """The paper's bath, Eq. (42): J = γ ω^s exp(−(ω/ω_c)²) at inverse temperature β."""
+    return BosonicBath(ohmic(gamma=gamma, omega_c=omega_c, s=s), beta=beta, mu=mu)
 
 
 def _pv_quadpack(f, w, cutoff):
@@ -22,7 +27,7 @@ def _pv_quadpack(f, w, cutoff):
 def test_principal_values_match_quadpack(bath):
     omega = np.array([-3.0, -0.5, 0.37, 0.9617157287525384, 1.0, 1.0182842712, 2.5, 7.0])
     c, d = coefficients(omega, bath)
-    cutoff = PV_CUTOFF_MULT * bath.omega_c
+    cutoff = PV_CUTOFF_MULT * bath.scale
     for w, cw, dw in zip(omega, c, d):
         ref_c = _pv_quadpack(lambda x: spectral_density(x, bath) * occupation(x, bath), w, cutoff)
         ref_d = _pv_quadpack(lambda x: spectral_density(x, bath) * (occupation(x, bath) + 1), w, cutoff)
@@ -34,8 +39,8 @@ def test_subohmic_principal_value_matches_mpmath():
     mp = pytest.importorskip("mpmath")
     mp.mp.dps = 30
     bath = Bath(beta=2.0, s=0.5)
-    cutoff = PV_CUTOFF_MULT * bath.omega_c
-    f = lambda x: bath.gamma * x**bath.s * mp.e ** (-((x / bath.omega_c) ** 2)) / mp.expm1(bath.beta * x)
+    cutoff = PV_CUTOFF_MULT * bath.scale
+    f = lambda x: bath.spectral_density.gamma * x**bath.spectral_density.s * mp.e ** (-((x / bath.spectral_density.omega_c) ** 2)) / mp.expm1(bath.beta * x)
     for w in (0.37, 1.0, 2.5):
         fw = f(mp.mpf(w))
         ref = mp.quad(lambda x: (f(x) - fw) / (x - w), [0, 1e-6, 1e-3, 0.1, w, 2 * w, cutoff])
@@ -63,7 +68,7 @@ def test_small_omega_limit_of_absorption():
     """Ohmic J n → γ/β as ω → 0 (the S(0) = 2 J'(0)/β of QuTiP's docs, in this normalisation)."""
     bath = Bath(beta=2.0, gamma=1.5)
     c, _ = coefficients(np.array([1e-7]), bath)
-    np.testing.assert_allclose(2 * c.real, bath.gamma / bath.beta, rtol=1e-6)
+    np.testing.assert_allclose(2 * c.real, bath.spectral_density.gamma / bath.beta, rtol=1e-6)
 
 
 def test_zero_frequency_is_refused():
@@ -77,14 +82,14 @@ def test_zero_frequency_is_refused():
     (dict(beta=1.0, s=0.0), "s"), (dict(beta=1.0, mu=0.5), "mu"), (dict(beta=1.0, mu=1.0), "mu"),
 ])
 def test_bad_bath_parameters_are_named(kwargs, name):
-    with pytest.raises(ValueError, match=rf"Bath\.{name} must be"):
+    with pytest.raises(ValueError, match=rf"\b{name} must be"):
         Bath(**kwargs)
 
 
 # -- general baths (issue 9) ----------------------------------------------------------------------------
 
-from lindblad_core.baths import (BosonicBath, as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
-                                 ohmic, zero_frequency_spectrum)
+from lindblad_core.systems.baths import (as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
+                                 zero_frequency_spectrum)
 
 OMEGAS = np.array([-3.0, -0.5, 0.37, 1.0, 2.5, 7.0, 60.0])
 
@@ -92,13 +97,6 @@ OMEGAS = np.array([-3.0, -0.5, 0.37, 1.0, 2.5, 7.0, 60.0])
 def _dl_pv_closed_form(lam, gamma, w):
     """P∫_0^∞ J(x)/(x − ω) dx for J = 4λγx/(x² + γ²), by partial fractions."""
     return 4 * lam * gamma * (w * np.log(gamma / np.abs(w)) + np.pi * gamma / 2) / (w**2 + gamma**2)
-
-
-@pytest.mark.parametrize("bath", [Bath(beta=1.0), Bath(beta=0.3, gamma=2.0, s=2.0, mu=-0.1)])
-def test_paper_bath_is_the_ohmic_gaussian_bosonic_bath_bit_for_bit(bath):
-    c0, d0 = coefficients(OMEGAS, bath)
-    c1, d1 = coefficients(OMEGAS, BosonicBath(ohmic(bath.gamma, bath.omega_c, bath.s), beta=bath.beta, mu=bath.mu))
-    assert np.array_equal(c0, c1) and np.array_equal(d0, d1)
 
 
 @pytest.mark.parametrize("lam, gamma, beta", [(0.1, 5.0, 2.0), (0.3, 0.5, 0.2), (1.0, 50.0, 10.0)])
@@ -146,7 +144,7 @@ def test_reorganisation_energy_and_zero_frequency_coefficient():
     np.testing.assert_allclose([g0.real, g0.imag], [2 * lam / (gamma * beta), -lam], rtol=1e-10)
 
 
-@pytest.mark.parametrize("bath", [BosonicBath(drude_lorentz(0.1, 1.0), beta=1.5), Bath(beta=2.0).to_bosonic()])
+@pytest.mark.parametrize("bath", [BosonicBath(drude_lorentz(0.1, 1.0), beta=1.5), Bath(beta=2.0)])
 def test_hermitian_coefficient_is_continuous_at_zero(bath):
     g = hermitian_coefficients(np.array([-1e-6, 0.0, 1e-6]), bath)
     np.testing.assert_allclose(g[[0, 2]], [g[1], g[1]], rtol=1e-4)

@@ -7,14 +7,18 @@ high-precision (mpmath) arithmetic on the computed data, or another formulation 
 from fractions import Fraction
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 import pytest
 
-from lindblad_core import certificates, solvers
-from lindblad_core.chain import ChainSetup
-from lindblad_core.redfield import populations, rate_matrix
-from lindblad_core.sdp import tau_pop, tau_pop_coh
+from lindblad_core.certify import arithmetic
+from lindblad_core.sdp import result
+from lindblad_core.sdp import solve as solvers
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.redfield_equation import populations, rate_matrix
+from lindblad_core.studies.variants import tau_pop, tau_pop_coh
 
-INCONSISTENT = "inconsistent"  # solvers.INCONSISTENT (spelled out so that this file imports against older code)
+INCONSISTENT = "inconsistent"  # result.INCONSISTENT (spelled out so that this file imports against older code)
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -38,13 +42,13 @@ def test_symmetry_on_and_off_intervals_overlap_at_low_temperature(low_t_pair):
     for r in (a, b):
         assert r.lower <= r.upper
         if r.verdict() == "inconclusive":
-            assert r.explain() and r.to_dict()["reason"] == r.explain()
+            assert r.explain() == "inconclusive: " + r.to_dict()["reason"]
             assert not r.certified
 
 
 def test_low_temperature_huge_lamb_shift_is_not_certified(low_t_pair):
     """The optimal Lamb shift has coordinates ≥ 1e7 here: the rounding of the computed eigenbasis alone can
-    move τ across δ_tol, so no verdict is claimed (issue 10: "never a false 'certified'")."""
+    move τ across δ_tol, so no verdict is claimed (never a false "certified")."""
     _, a, _ = low_t_pair
     assert a.verdict() == "inconclusive" and not a.certified
     assert "ill-conditioned" in a.explain() or "contains delta_tol" in a.explain()
@@ -91,9 +95,9 @@ def test_upper_bound_is_attained_in_exact_arithmetic(low_t_pair):
     """The candidate behind ``upper`` (Lamb-shift coordinates ~1e7…1e35), evaluated in 400-bit arithmetic,
     does not exceed ``upper`` (beyond the float64 rounding of the stored Γ), and is ≥ ``lower``."""
     setup, a, _ = low_t_pair
-    red = setup.redfield
+    red = redfield(setup)
     p = populations(red)
-    from lindblad_core.redfield import l2
+    from lindblad_core.redfield_equation import l2
 
     tmat = l2(red, np.diag(p).astype(complex), basis="energy")
     exact = _exact_coh_objective(a.candidate, p, tmat)
@@ -109,7 +113,7 @@ def test_dot2_is_exact_where_float_sums_lose_everything():
     c = np.array([1e16, 3.0, -1e16, 1.0 / 3.0])
     x = np.array([[1.0, 7.0], [0.5, 1e-3], [1.0, 7.0], [3.0, 1.0]])
     exact = [sum(Fraction(float(ci)) * Fraction(float(xi)) for ci, xi in zip(c, col)) for col in x.T]
-    res, err = certificates._dot2(c, x)
+    res, err = arithmetic.dot2(c, x)
     for r, e, ex in zip(res, err, exact):
         assert abs(Fraction(float(r)) - ex) <= Fraction(float(e))
         assert abs(Fraction(float(r)) - ex) <= Fraction(1, 10**15) * abs(ex)
@@ -124,10 +128,10 @@ def test_hermitian_enclosure_contains_the_exact_spectrum(seed):
     n = 12
     q = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))[0]
     w = np.concatenate([[-1e-14, 1e-14], rng.normal(size=n - 2)])
-    a = certificates._hermitian_part(q @ np.diag(w) @ q.conj().T)
-    pert = certificates._hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
+    a = arithmetic.hermitian_part(q @ np.diag(w) @ q.conj().T)
+    pert = arithmetic.hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
     err = float(np.sqrt(np.sum(np.abs(pert) ** 2))) * 1.01
-    lam, spec, nuc = certificates._hermitian_enclosure(a, err)
+    lam, spec, nuc = arithmetic.hermitian_enclosure(a, err)
     mpmath.mp.prec = 200
     for m in (a, a + pert):
         ev = [float(e) for e in mpmath.eighe(_mp_matrix(m), eigvals_only=True)] if hasattr(mpmath, "eighe") else \
@@ -139,7 +143,7 @@ def test_hermitian_enclosure_contains_the_exact_spectrum(seed):
 # -- Found 2: populations depend on the overall rate scale ----------------------------------------------
 
 def _gibbs(setup, beta):
-    e = setup.system.energies
+    e = setup.open_system().energies
     w = np.exp(-beta * (e - e.min()))
     return w / w.sum()
 
@@ -149,24 +153,24 @@ def _gibbs(setup, beta):
 def test_populations_do_not_depend_on_the_rate_scale(changes):
     """Equal temperatures: p is the Gibbs state whatever γ and ω_c (before: uniform or all zero)."""
     setup = ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.01, beta_left=1.0, beta_right=1.0, **changes)
-    np.testing.assert_allclose(populations(setup.redfield), _gibbs(setup, 1.0), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(populations(redfield(setup)), _gibbs(setup, 1.0), rtol=1e-12, atol=0)
 
 
 def test_low_temperature_populations_have_small_relative_error():
     """β = 100: populations down to e^{-200} (~1e-87) with a relative error ≤ 1e-11; never negative
     (before: −8e-16 where the true values are e^{-50}…e^{-100})."""
     setup = ChainSetup(**LOW_T, beta_left=100.0, beta_right=100.0)
-    p = populations(setup.redfield)
+    p = populations(redfield(setup))
     assert p.min() > 0
     np.testing.assert_allclose(p, _gibbs(setup, 100.0), rtol=1e-11, atol=0)
 
 
 def test_nonequilibrium_populations_are_rate_scale_invariant():
     base = ChainSetup(**LOW_T, beta_left=1.0, beta_right=0.5)
-    p = populations(base.redfield)
+    p = populations(redfield(base))
     for gamma in (1e-40, 1e40):
-        np.testing.assert_allclose(populations(base.replace(gamma=gamma).redfield), p, rtol=1e-12, atol=0)
-    assert np.all(rate_matrix(base.redfield) - np.diag(np.diag(rate_matrix(base.redfield))) >= 0)
+        np.testing.assert_allclose(populations(redfield(base.replace(gamma=gamma))), p, rtol=1e-12, atol=0)
+    assert np.all(rate_matrix(redfield(base)) - np.diag(np.diag(rate_matrix(redfield(base)))) >= 0)
 
 
 def test_cli_point_at_small_cutoff_is_impossible_as_after_rescaling():
@@ -185,17 +189,17 @@ def test_cli_point_at_small_cutoff_is_impossible_as_after_rescaling():
 def test_vanishing_rates_are_refused_naming_the_parameter(changes, name):
     setup = ChainSetup(n_left=1, n_middle=0, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5, **changes)
     with pytest.raises(ValueError, match=f"got {name}="):
-        populations(setup.redfield)
+        populations(redfield(setup))
 
 
 def test_decoupled_levels_are_refused_as_not_unique():
     """Two closed classes (a site whose spin never flips): the kernel of W is two-dimensional."""
-    from lindblad_core.model import System, site_operator
-    from lindblad_core.redfield import redfield
-    from lindblad_core.baths import Bath
+    from lindblad_core import BosonicBath, Coupling, OpenSystem, ohmic
+    from lindblad_core.systems.operators import SIGMA_MINUS, site_operator
+    from lindblad_core.redfield_equation import redfield
 
     h = site_operator(np.diag([1.0, 0.0]), 0, 2) + 1.5 * site_operator(np.diag([1.0, 0.0]), 1, 2)
-    red = redfield(System(h, (0,)), Bath(beta=1.0))
+    red = redfield(OpenSystem(h, [Coupling(SIGMA_MINUS, 0, BosonicBath(ohmic(), beta=1.0))]))
     with pytest.raises(ValueError, match="not unique"):
         populations(red)
 
@@ -212,7 +216,7 @@ class _Scripted:
 
 
 def _result(out):
-    return solvers.TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, 0.0,
+    return result.TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, 0.0,
                          None, {}, reason=getattr(out, "reason", None), data_error=getattr(out, "data_error", 0.0))
 
 
@@ -231,15 +235,15 @@ def test_optimal_value_outside_the_interval_is_inconsistent():
     out = solvers.solve_with_certificates(_Scripted(["optimal"] * n, 0.5), "CLARABEL", lambda: tight)
     res = _result(out)
     assert res.status == INCONSISTENT and not res.ok and res.verdict() == "inconclusive"
-    assert "outside the certified interval" in res.explain() and res.to_dict()["reason"] == res.explain()
+    assert "outside the certified interval" in res.explain() and res.explain() == "inconclusive: " + res.to_dict()["reason"]
     # within the solver's tolerance it is fine
     out = solvers.solve_with_certificates(_Scripted(["optimal"], 0.8 + 1e-9), "CLARABEL", lambda: tight)
     assert out.status == "optimal" and _result(out).is_result
 
 
 def test_result_statuses_constant():
-    assert solvers.INCONSISTENT == INCONSISTENT
-    assert solvers.RESULT_STATUSES == {"optimal", "optimal_inaccurate"} and INCONSISTENT not in solvers.RESULT_STATUSES
+    assert result.INCONSISTENT == INCONSISTENT
+    assert result.RESULT_STATUSES == {"optimal", "optimal_inaccurate"} and INCONSISTENT not in result.RESULT_STATUSES
 
 
 def test_solid_points_agree_with_the_verdict():
@@ -252,7 +256,7 @@ def test_solid_points_agree_with_the_verdict():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lindblad_core.plots import drawn_solid, plot_tau_vs
+    from lindblad_core.studies.plots import drawn_solid, plot_tau_vs
 
     rows = [  # straddles δ_tol although "optimal"
         dict(g=0.1, status="optimal", ok=True, certified=False, verdict="inconclusive", value=1e-6, lower=5e-7, upper=2e-6),
@@ -274,7 +278,7 @@ def test_solid_points_agree_with_the_verdict():
 def test_paper_point_keeps_its_certified_verdict_and_reports_no_reason():
     res = tau_pop_coh(ChainSetup(n_left=1, n_middle=2, n_right=1, beta_left=1.0, beta_right=10.0, g=0.01),
                       target="published")
-    assert res.certified and res.is_result and res.verdict() == "impossible" and res.explain() is None
+    assert res.certified and res.is_result and res.verdict() == "impossible" and res.explain().startswith("impossible: the certified lower bound")
     assert res.data_error < 1e-8 and res.to_dict()["reason"] is None
     # far tighter than "tight" (1e-9 + 1e-6·τ ≈ 9.6e-8 here): the solver stops at a relative gap of 1e-7·τ
     assert res.lower <= res.upper and res.upper - res.lower < 1e-8
@@ -293,7 +297,7 @@ def free_pair():
 
 def test_free_trace_lower_bound_is_positive_and_tight_where_the_solver_converged(free_pair):
     _, free, _ = free_pair
-    assert free.status in solvers.RESULT_STATUSES
+    assert free.status in result.RESULT_STATUSES
     assert 0 < free.lower <= free.upper
     assert free.certified and free.verdict() == "impossible"
     assert free.upper - free.lower <= 1e-6 * free.upper
@@ -373,10 +377,10 @@ def test_relative_tau_pop_scales_inversely_with_the_couplings(c):
 
 def test_population_flux_against_the_redfield_map():
     """s_pop = Σ_k p_k |<k|L2(|k><k|)|k>|, here from L2 applied to each level (not from rate_matrix)."""
-    from lindblad_core.redfield import l2
+    from lindblad_core.redfield_equation import l2
 
     setup = ChainSetup(**FREE_POINT)
-    red = setup.redfield
+    red = redfield(setup)
     p = populations(red)
     d = red.dim
     out = 0.0
@@ -389,10 +393,10 @@ def test_population_flux_against_the_redfield_map():
 
 @pytest.mark.parametrize("norm, order", [("spectral", 2), ("frobenius", "fro"), ("nuclear", "nuc")])
 def test_tau_pop_coh_scale_is_the_norm_of_the_target(norm, order):
-    from lindblad_core.redfield import l2
+    from lindblad_core.redfield_equation import l2
 
     setup = ChainSetup(**FREE_POINT)
-    red = setup.redfield
+    red = redfield(setup)
     target = l2(red, np.diag(populations(red)).astype(complex), basis="energy")
     res = tau_pop_coh(setup, norm=norm)
     np.testing.assert_allclose(res.scale, np.linalg.norm(target, order), rtol=1e-10)

@@ -7,11 +7,11 @@ with a Hermitian LMI, against Clarabel; the dual of Eq. (29) (τ^pop) solved by 
 import numpy as np
 import pytest
 
-from lindblad_core.ansatz import local_hermitian_basis
-from lindblad_core.chain import ChainSetup
-from lindblad_core.conic import ConicProblem, realrep_svec, svec_to_matrix
-from lindblad_core.sdp import tau_pop_coh
-from lindblad_core.solvers import RESULT_STATUSES
+from lindblad_core.lindblad.ansatz import local_hermitian_basis
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.solvers.conic import ConicProblem, realrep_svec, svec_to_matrix
+from lindblad_core.studies.variants import tau_pop_coh
+from lindblad_core.sdp.result import RESULT_STATUSES
 
 
 def _random_hermitian(n, seed):
@@ -118,7 +118,7 @@ def test_schur_complement_equals_trace_formula():
     """The interior-point method's Newton matrix, assembled from Cholesky factors and a real rank-k update
     over blocks that share variables, equals H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹) evaluated term by term
     with an explicit inverse (four blocks: two over all variables, one over a subset, one 1×1)."""
-    from lindblad_core.conic import _Lmi, _schur_complement
+    from lindblad_core.solvers.conic import _Lmi, _schur_complement
 
     m = 6
     specs = [(4, np.arange(m)), (3, np.arange(m)), (2, np.array([1, 4])), (1, np.array([0, 5]))]
@@ -149,7 +149,7 @@ def test_schur_complement_equals_trace_formula():
 def test_newton_step_solves_the_saddle_point_system(n_eq):
     """The Newton step (Cholesky of H with the equality rows eliminated) solves [[H, Eᵀ], [E, 0]] (dy, −du) =
     (r, r_e) as numpy's dense solve of the whole saddle-point matrix does; an indefinite H falls back to it."""
-    from lindblad_core.conic import _newton_solver
+    from lindblad_core.solvers.conic import _newton_solver
 
     rng = np.random.default_rng(n_eq)
     m = 7
@@ -237,8 +237,8 @@ def test_tau_pop_interior_point_agrees_with_clarabel(kwargs, eigenbasis):
     """τ^pop's default chain starts with the interior-point method on the conic form of the dual (one attempt,
     tight certified interval); its value lies in the certified interval of the cvxpy/Clarabel solve and the
     intervals overlap, with the same verdict (an equilibrium point, where τ^pop ≈ 0, included)."""
-    from lindblad_core.sdp import tau_pop
-    from lindblad_core.solvers import SOLVER_ATOL, SOLVER_RTOL
+    from lindblad_core.studies.variants import tau_pop
+    from lindblad_core.sdp.solve import SOLVER_ATOL, SOLVER_RTOL
 
     setup = ChainSetup(**kwargs, bias=0.01 if eigenbasis == "published" else 0.0)
     ipm = tau_pop(setup, eigenbasis=eigenbasis)
@@ -253,9 +253,11 @@ def test_tau_pop_interior_point_agrees_with_clarabel(kwargs, eigenbasis):
 
 def _rotated_pop_data(setup, seed):
     """G^b_k of Eq. (29) in a random unitary basis of each Γ_b (complex; the same problem: Γ → U Γ U†)."""
-    from lindblad_core.sdp import _resolve, population_coefficients, populations
+    from lindblad_core.sdp.problem import resolve
+    from lindblad_core.sdp import population_coefficients
+    from lindblad_core.redfield_equation import populations
 
-    red, ansatz = _resolve(setup, None)
+    red, ansatz = resolve(setup, None)
     rng = np.random.default_rng(seed)
     out = []
     for g in population_coefficients(ansatz, populations(red)):
@@ -275,13 +277,13 @@ def test_tau_pop_interior_point_multipliers_are_an_optimal_gamma(kwargs):
     Clarabel and SCS reach that primal only to ~2 %, CVXOPT fails: the reason τ^pop goes to the IPM first)."""
     import cvxpy as cp
 
-    from lindblad_core.sdp import _PopDual
+    from lindblad_core.sdp.pop_dual import PopDual
 
     coeffs = _rotated_pop_data(ChainSetup(**kwargs), seed=5)
     scale = max(np.abs(g).max() for g in coeffs)
     coeffs = tuple(g / scale for g in coeffs)
     traces = (1.0, 0.5)
-    problem = _PopDual(coeffs, [(b, np.arange(g.shape[1])) for b, g in enumerate(coeffs)], traces, real=False)
+    problem = PopDual(coeffs, [(b, np.arange(g.shape[1])) for b, g in enumerate(coeffs)], traces, real=False)
     problem.solve(solver="IPM")
     assert problem.status in RESULT_STATUSES
     gammas = problem.gammas()
@@ -292,7 +294,7 @@ def test_tau_pop_interior_point_multipliers_are_an_optimal_gamma(kwargs):
     conj = np.abs(sum(np.einsum("kab,ba->k", gb, g.conj()) for gb, g in zip(coeffs, gammas))).sum()
     y = np.clip(problem.y(), -1.0, 1.0)
     lower = sum(t * np.linalg.eigvalsh(np.tensordot(y, gb, axes=1))[0] for gb, t in zip(coeffs, traces))
-    assert lower <= value <= lower + 1e-9 + 1e-6 * value  # a tight interval (solvers.CERT_ATOL, CERT_RTOL)
+    assert lower <= value <= lower + 1e-9 + 1e-6 * value  # a tight interval (result.CERT_ATOL, CERT_RTOL)
     assert value == pytest.approx(problem.value, rel=1e-6, abs=1e-9)
     assert conj > value * 1.01
     if kwargs["n_left"] == 1:  # the primal of Eq. (29), an independent solve

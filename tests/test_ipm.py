@@ -1,16 +1,16 @@
-"""The library's interior-point method (lindblad_core.conic.solve_hermitian_lmi, ConicProblem.solve_ipm) on
-machines that round differently: its status on a well-posed problem does not hinge on the last bits (the stopping
-rule keeps a margin to its tolerances), a numerical failure of a late iterate returns the best iterate found,
-and its tolerances are keywords. References: scipy's HiGHS (linprog) and numpy's eigenvalues."""
+"""The library's interior-point method (lindblad_core.solvers.conic: solve_hermitian_lmi, ConicProblem.solve_ipm)
+on machines that round differently: its status on a well-posed problem does not hinge on the last bits (the
+stopping rule keeps a margin to its tolerances), a numerical failure of a late iterate returns the best iterate
+found, and its tolerances are keywords. References: scipy's HiGHS (linprog) and numpy's eigenvalues."""
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from lindblad_core import conic
-from lindblad_core.ansatz import local_hermitian_basis
-from lindblad_core.conic import ConicProblem
-from lindblad_core.solvers import RESULT_STATUSES
+from lindblad_core.solvers import conic
+from lindblad_core.lindblad.ansatz import local_hermitian_basis
+from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.sdp.result import RESULT_STATUSES
 
 
 def _lp(seed=3):

@@ -7,16 +7,19 @@ SDP bounds of ``sdp.py``.
 """
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 import pytest
 
-from lindblad_core import master_equations as me
-from lindblad_core.baths import coefficients, occupation, spectral_density
-from lindblad_core.chain import ChainSetup
-from lindblad_core.ansatz import Ansatz, paper_blocks
-from lindblad_core.candidate import l2_prime
-from lindblad_core.model import SIGMA_Z, site_operator
-from lindblad_core.redfield import l2_superoperator, populations, steady_state
-from lindblad_core.sdp import check_candidate, population_coefficients, tau_pop, tau_pop_coh
+from lindblad_core.lindblad import comparison as cmp, generators as gens, master_equations as me
+from lindblad_core.systems.baths import coefficients, occupation, spectral_density
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.ansatz import Ansatz, paper_blocks
+from lindblad_core.lindblad.candidate import l2_prime
+from lindblad_core.systems.operators import SIGMA_Z, site_operator
+from lindblad_core.redfield_equation import l2_superoperator, populations, steady_state
+from lindblad_core.lindblad.candidate import check_candidate
+from lindblad_core.sdp import population_coefficients, tau_pop, tau_pop_coh
 
 NONEQ = dict(n_left=1, n_middle=2, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5)  # Fig. 2 setting
 LINDBLAD_EQUATIONS = ("local", "secular", "ule", "partial_secular")
@@ -47,33 +50,33 @@ def test_secular_populations_exact_but_continuity_broken(kwargs):
     """Global LE: populations right (τ^pop = 0, ρ0' = ρ0), local conservation law (Eq. (22)) violated."""
     setup = ChainSetup(**kwargs)
     gen = me.secular_lindblad(setup)
-    res = me.evaluate(gen, setup)
-    scale = np.abs(me.redfield_generator(setup).rate_matrix()).max()
+    res = cmp.evaluate(gen, setup)
+    scale = np.abs(gens.redfield_generator(setup).rate_matrix()).max()
     assert res["tau_pop"] <= 1e-13 * scale
     assert res["trace_distance"] <= 1e-12
     assert res["continuity_violation"] > 1e-2 * scale
     # state by state: a middle-site magnetisation changes under the dissipator alone
-    rho = setup.system.to_energy_basis(_random_state(setup.dim, 5))
-    z_mid = setup.system.to_energy_basis(site_operator(SIGMA_Z, setup.n_left, setup.n_sites))
+    rho = setup.open_system().to_energy_basis(_random_state(setup.dim, 5))
+    z_mid = setup.open_system().to_energy_basis(site_operator(SIGMA_Z, setup.n_left, setup.n_sites))
     assert abs(np.trace(z_mid @ gen.apply(rho))) > 1e-3 * scale
-    assert abs(np.trace(z_mid @ me.redfield_generator(setup).apply(rho))) < 1e-12 * scale
+    assert abs(np.trace(z_mid @ gens.redfield_generator(setup).apply(rho))) < 1e-12 * scale
 
 
 def test_local_equation_keeps_continuity(noneq):
     local = me.local_lindblad(noneq)
-    assert me.continuity_violation(local) < 1e-12
+    assert cmp.continuity_violation(local) < 1e-12
     # the candidate check of sdp.py agrees (random state, single-site observables)
-    assert check_candidate(local, noneq.redfield).continuity_violation < 1e-12
-    assert me.evaluate(local, noneq)["tau_pop"] > 1e-3  # … and gets the populations wrong
+    assert check_candidate(local, redfield(noneq)).continuity_violation < 1e-12
+    assert cmp.evaluate(local, noneq)["tau_pop"] > 1e-3  # … and gets the populations wrong
 
 
 def test_redfield_keeps_continuity_but_is_not_completely_positive(noneq):
-    gen = me.redfield_generator(noneq)
-    res = me.evaluate(gen, noneq)
+    gen = gens.redfield_generator(noneq)
+    res = cmp.evaluate(gen, noneq)
     assert res["continuity_violation"] < 1e-12
     assert res["tau_pop"] < 1e-13 and res["tau_pop_coh"] == 0.0 and res["trace_distance"] < 1e-12
     assert not res["completely_positive"]
-    assert me.kossakowski_min_eigenvalue(gen) < -1e-3
+    assert cmp.kossakowski_min_eigenvalue(gen) < -1e-3
 
 
 @pytest.mark.parametrize("kwargs", [NONEQ, dict(NONEQ, g=0.3, beta_right=10.0)])
@@ -82,13 +85,13 @@ def test_local_equation_above_certified_optimum(kwargs):
     homogeneous in Γ) is ≥ the certified lower bound of Eq. (29), and its τ^pop,coh at the physical rates
     is ≥ the certified lower bound of the free-trace Eq. (33)."""
     setup = ChainSetup(**kwargs)
-    red = setup.redfield
+    red = redfield(setup)
     ref_rho0 = np.diag(populations(red)).astype(complex)
-    target = me.RedfieldGenerator(red).apply(ref_rho0)
+    target = gens.RedfieldGenerator(red).apply(ref_rho0)
 
     unit = me.local_lindblad(setup, trace=1.0)
     np.testing.assert_allclose(unit.traces, 1.0)
-    tau_unit = me.tau_pop_of(l2_prime(unit, ref_rho0))
+    tau_unit = cmp.tau_pop_of(l2_prime(unit, ref_rho0))
     # the same objective through the SDP's own coefficients
     coeffs = population_coefficients(unit.ansatz, populations(red))
     via_sdp = sum(np.real(np.einsum("kab,ba->k", g, gam)) for g, gam in zip(coeffs, unit.gammas))
@@ -98,9 +101,9 @@ def test_local_equation_above_certified_optimum(kwargs):
 
     physical = me.local_lindblad(setup)
     free = tau_pop_coh(setup, free_trace=True)
-    assert me.evaluate(physical, setup)["tau_pop_coh"] >= free.lower
+    assert cmp.evaluate(physical, setup)["tau_pop_coh"] >= free.lower
     fixed = tau_pop_coh(setup)
-    assert me.tau_pop_coh_of(l2_prime(unit, ref_rho0), target) >= fixed.lower
+    assert cmp.tau_pop_coh_of(l2_prime(unit, ref_rho0), target) >= fixed.lower
 
 
 @pytest.mark.parametrize("sizes", [(1, 2, 1), (2, 0, 1), (1, 1, 1)])
@@ -109,22 +112,22 @@ def test_secular_and_universal_thermalise(sizes, beta):
     """β_L = β_R = β: the zeroth-order NESS of the secular and universal LEs is e^{−βH}/Z (Sec. II.D.3)."""
     setup = ChainSetup(n_left=sizes[0], n_middle=sizes[1], n_right=sizes[2], g=0.1, beta_left=beta,
                        beta_right=beta)
-    e = setup.system.energies
+    e = setup.open_system().energies
     gibbs = np.exp(-beta * (e - e.min()))
     gibbs /= gibbs.sum()
     for gen in (me.secular_lindblad(setup), me.universal_lindblad(setup)):
-        np.testing.assert_allclose(me.zeroth_order_populations(gen), gibbs, atol=1e-12)
+        np.testing.assert_allclose(cmp.zeroth_order_populations(gen), gibbs, atol=1e-12)
 
 
 def test_universal_is_completely_positive_and_golden_rule(noneq):
     """ULE jumps: |<E_α|L|E_γ>|² = J(ω)(n(ω)+1)|<E_α|σ−|E_γ>|² (Eq. (36)'s J already holds the 2π), CP."""
     gen = me.universal_lindblad(noneq)
-    assert me.is_completely_positive(gen) and np.all(gen.rates >= 0)
-    e = noneq.system.energies
+    assert cmp.is_completely_positive(gen) and np.all(gen.rates >= 0)
+    e = noneq.open_system().energies
     omega = e[None, :] - e[:, None]
     pos = np.where(omega > 0, omega, 1.0)
     for ell, bath in enumerate(noneq.baths):
-        s = noneq.redfield.coupling[ell]
+        s = redfield(noneq).coupling[ell]
         j, n = spectral_density(pos, bath), occupation(pos, bath)
         emit = np.where(omega > 0, j * (n + 1), 0.0) * np.abs(s) ** 2
         absorb = np.where(omega > 0, j * n, 0.0) * np.abs(s) ** 2
@@ -136,8 +139,8 @@ def test_universal_populations_close_to_redfield_at_weak_coupling(noneq):
     """Zeroth order: the ULE's NESS is ρ0. At finite ε the steady states of L0 + ε²L2' and of the Redfield
     equation (redfield.steady_state) differ by O(ε²) in their populations."""
     gen = me.universal_lindblad(noneq)
-    np.testing.assert_allclose(me.zeroth_order_populations(gen), populations(noneq.redfield), atol=1e-12)
-    e = noneq.system.energies
+    np.testing.assert_allclose(cmp.zeroth_order_populations(gen), populations(redfield(noneq)), atol=1e-12)
+    e = noneq.open_system().energies
     d = noneq.dim
     diffs = []
     for eps in (0.04, 0.02, 0.01):
@@ -147,7 +150,7 @@ def test_universal_populations_close_to_redfield_at_weak_coupling(noneq):
         rhs = np.zeros(d * d, dtype=complex)
         rhs[0] = 1.0
         p_ule = np.real(np.diag(np.linalg.solve(sup, rhs).reshape(d, d)))
-        p_red = np.real(np.diag(steady_state(noneq.redfield, eps, basis="energy")))
+        p_red = np.real(np.diag(steady_state(redfield(noneq), eps, basis="energy")))
         diffs.append(np.abs(p_ule - p_red).max())
     np.testing.assert_allclose(np.array(diffs[:-1]) / np.array(diffs[1:]), 4.0, rtol=0.05)
     assert diffs[-1] < 1e-5
@@ -159,8 +162,8 @@ def test_universal_populations_close_to_redfield_at_weak_coupling(noneq):
 def test_secular_is_the_secular_part_of_redfield(g):
     """Davies generator (with its Lamb shift) = the Redfield superoperator restricted to E_a−E_b = E_c−E_d."""
     setup = ChainSetup(**dict(NONEQ, g=g))
-    red_sup = l2_superoperator(setup.redfield)
-    mask = _superop_secular_mask(setup.system.energies)
+    red_sup = l2_superoperator(redfield(setup))
+    mask = _superop_secular_mask(setup.open_system().energies)
     np.testing.assert_allclose(me.secular_lindblad(setup).superoperator(), red_sup * mask, atol=1e-12)
     no_ls = me.secular_lindblad(setup, lamb_shift=False).superoperator()
     assert np.abs(no_ls - red_sup * mask).max() > 0.1  # the Lamb shift is a real part of it
@@ -172,7 +175,7 @@ def test_universal_and_partial_secular_tend_to_redfield_as_bohr_frequencies_merg
     rel = {}
     for g in (1e-3, 1e-2):
         setup = ChainSetup(**dict(NONEQ, g=g))
-        red_sup = l2_superoperator(setup.redfield)
+        red_sup = l2_superoperator(redfield(setup))
         norm = np.linalg.norm(red_sup, 2)
         for name, gen in (("ule", me.universal_lindblad(setup)),
                           ("ule_nols", me.universal_lindblad(setup, lamb_shift=False)),
@@ -190,14 +193,14 @@ def test_partial_secular_limits(noneq):
     zero = me.partial_secular_lindblad(noneq, width=0.0)
     np.testing.assert_allclose(zero.superoperator(), me.secular_lindblad(noneq).superoperator(), atol=1e-13)
     wide = me.partial_secular_lindblad(noneq, width=np.inf)
-    assert me.continuity_violation(wide) < 1e-10
-    sigma = noneq.redfield.coupling  # σ−^(ℓ), energy basis
+    assert cmp.continuity_violation(wide) < 1e-10
+    sigma = redfield(noneq).coupling  # σ−^(ℓ), energy basis
     np.testing.assert_allclose(wide.jumps[0], sigma[0], atol=1e-14)
     np.testing.assert_allclose(wide.jumps[1], sigma[0].T, atol=1e-14)
     for gen in (zero, wide, me.partial_secular_lindblad(noneq)):
-        assert me.is_completely_positive(gen)
+        assert cmp.is_completely_positive(gen)
     assert me.partial_secular_width(noneq) == pytest.approx(
-        1e-4 * np.max(np.abs(np.diag(me.redfield_generator(noneq).rate_matrix()))))
+        1e-4 * np.max(np.abs(np.diag(gens.redfield_generator(noneq).rate_matrix()))))
 
 
 def test_two_frequency_lamb_shift_against_quadpack(noneq):
@@ -210,8 +213,8 @@ def test_two_frequency_lamb_shift_against_quadpack(noneq):
     w1 = np.array([0.93, 1.0, 1.2, -0.3])
     w2 = np.array([1.07, 0.5, 1.2, 0.8])
     for amp in (a_em, a_abs):
-        got = me.two_frequency_lamb_shift(amp, w1, w2, omega_c=bath.omega_c)
-        np.testing.assert_allclose(me.two_frequency_lamb_shift(amp, w2, w1, omega_c=bath.omega_c), got, rtol=1e-14)
+        got = me.two_frequency_lamb_shift(amp, w1, w2, omega_c=bath.spectral_density.omega_c)
+        np.testing.assert_allclose(me.two_frequency_lamb_shift(amp, w2, w1, omega_c=bath.spectral_density.omega_c), got, rtol=1e-14)
         for x1, x2, val in zip(w1, w2, got):
             lo, dlt = min(x1, x2), abs(x1 - x2)
             f = lambda y: amp(y) * amp(y + dlt)  # noqa: E731
@@ -222,9 +225,9 @@ def test_two_frequency_lamb_shift_against_quadpack(noneq):
             assert val == pytest.approx(-ref / (2 * np.pi), rel=1e-8, abs=1e-11)
     omega = np.array([0.6, 1.0, 1.9])
     c, d = coefficients(omega, bath)
-    np.testing.assert_allclose(me.two_frequency_lamb_shift(a_em, omega, omega, omega_c=bath.omega_c), d.imag,
+    np.testing.assert_allclose(me.two_frequency_lamb_shift(a_em, omega, omega, omega_c=bath.spectral_density.omega_c), d.imag,
                                rtol=1e-9)
-    np.testing.assert_allclose(me.two_frequency_lamb_shift(a_abs, omega, omega, omega_c=bath.omega_c), c.imag,
+    np.testing.assert_allclose(me.two_frequency_lamb_shift(a_abs, omega, omega, omega_c=bath.spectral_density.omega_c), c.imag,
                                rtol=1e-9)
 
 
@@ -247,11 +250,11 @@ def test_secular_dissipator_matches_qutip_bloch_redfield(noneq):
     qt = pytest.importorskip("qutip")
     dims = [[2] * noneq.n_sites] * 2
     h = qt.Qobj(noneq.hamiltonian(), dims=dims)
-    a_ops = [(qt.Qobj(s + s.T, dims=dims), _spectrum(b)) for s, b in zip(noneq.system.coupling_operators,
+    a_ops = [(qt.Qobj(s + s.T, dims=dims), _spectrum(b)) for s, b in zip(noneq.open_system().coupling_operators,
                                                                             noneq.baths)]
-    gap = np.min(np.diff(noneq.system.energies))
+    gap = np.min(np.diff(noneq.open_system().energies))
     r = qt.bloch_redfield_tensor(h, a_ops, sec_cutoff=1e-7 / gap, fock_basis=True) - qt.liouvillian(h)
-    v = noneq.system.eigenvectors
+    v = noneq.open_system().eigenvectors
     gen = me.secular_lindblad(noneq, lamb_shift=False)
     for seed in (1, 2):
         x = _random_state(noneq.dim, seed)
@@ -265,36 +268,36 @@ def test_zeroth_order_ness_matches_qutip_steadystate(noneq, equation):
     """qutip.steadystate of L0 + ε² L2' (our superoperator, energy basis) has populations p' + O(ε²)."""
     qt = pytest.importorskip("qutip")
     gen = me.master_equation(noneq, equation)
-    sup = me.as_lindblad_form(gen).superoperator() if equation == "local" else gen.superoperator()
+    sup = gens.as_lindblad_form(gen).superoperator() if equation == "local" else gen.superoperator()
     d = noneq.dim
-    e = noneq.system.energies
+    e = noneq.open_system().energies
     eps = 1e-3
     full = eps**2 * sup
     full[np.diag_indices(d * d)] += (-1j * (e[:, None] - e[None, :])).ravel()
     swap = np.eye(d * d)[np.arange(d * d).reshape(d, d).T.ravel()]  # row-major ↔ column-stacking vec
     lq = qt.Qobj(swap @ full @ swap, dims=[[[d], [d]], [[d], [d]]], superrep="super")
     rho = qt.steadystate(lq).full()
-    np.testing.assert_allclose(np.real(np.diag(rho)), me.zeroth_order_populations(gen), atol=1e-5)
+    np.testing.assert_allclose(np.real(np.diag(rho)), cmp.zeroth_order_populations(gen), atol=1e-5)
 
 
 # -- consistency and the table ---------------------------------------------------------------------------------
 
 def test_local_candidate_as_lindblad_form(noneq):
     local = me.local_lindblad(noneq)
-    form = me.as_lindblad_form(local)
-    rho = noneq.system.to_energy_basis(_random_state(noneq.dim, 3))
+    form = gens.as_lindblad_form(local)
+    rho = noneq.open_system().to_energy_basis(_random_state(noneq.dim, 3))
     np.testing.assert_allclose(form.apply(rho), l2_prime(local, rho), atol=1e-13)
-    assert me.is_completely_positive(local)
-    ansatz = Ansatz(noneq.system, paper_blocks(noneq))
+    assert cmp.is_completely_positive(local)
+    ansatz = Ansatz(noneq.open_system(), paper_blocks(noneq))
     assert [b.sites for b in local.ansatz.blocks] == [b.sites for b in ansatz.blocks]
 
 
 @pytest.mark.parametrize("equation", LINDBLAD_EQUATIONS + ("redfield",))
 def test_adjoint_and_superoperator_agree_with_apply(noneq, equation):
     gen = me.master_equation(noneq, equation)
-    gen = me.as_lindblad_form(gen) if equation == "local" else gen
-    x = noneq.system.to_energy_basis(_random_state(noneq.dim, 4))
-    o = noneq.system.to_energy_basis(_random_state(noneq.dim, 6))
+    gen = gens.as_lindblad_form(gen) if equation == "local" else gen
+    x = noneq.open_system().to_energy_basis(_random_state(noneq.dim, 4))
+    o = noneq.open_system().to_energy_basis(_random_state(noneq.dim, 6))
     np.testing.assert_allclose(gen.superoperator() @ x.ravel(), gen.apply(x).ravel(), atol=1e-12)
     assert np.trace(o @ gen.apply(x)) == pytest.approx(np.trace(gen.adjoint(o) @ x), abs=1e-12)
     assert abs(np.trace(gen.apply(x))) < 1e-12  # trace preserving
@@ -303,8 +306,8 @@ def test_adjoint_and_superoperator_agree_with_apply(noneq, equation):
 def test_table_rows_columns_and_degenerate_points():
     setups = [ChainSetup(**NONEQ), ChainSetup(n_left=2, n_middle=2, n_right=2, g=1.0, beta_left=1.0,
                                                beta_right=0.5)]  # the second is degenerate
-    df = me.master_equation_table(setups)
-    assert list(df.columns[: len(me.COLUMNS)]) == list(me.COLUMNS)
+    df = cmp.master_equation_table(setups)
+    assert list(df.columns[: len(cmp.COLUMNS)]) == list(cmp.COLUMNS)
     assert sorted(df["equation"]) == sorted(me.EQUATIONS) and len(df) == len(me.EQUATIONS)
     rows = df.set_index("equation")
     assert not rows.loc["redfield", "completely_positive"]
@@ -312,7 +315,7 @@ def test_table_rows_columns_and_degenerate_points():
     assert rows.loc["redfield", "tau_pop_coh"] == 0.0
     assert rows.loc["local", "continuity_violation"] < 1e-12 < rows.loc["secular", "continuity_violation"]
     with pytest.raises(ValueError, match="degenerate"):
-        me.master_equation_table(setups[1:], skip_degenerate=False)
+        cmp.master_equation_table(setups[1:], skip_degenerate=False)
     with pytest.raises(ValueError, match="equation"):
         me.master_equation(setups[0], "davies")
     with pytest.raises(ValueError, match="width"):

@@ -37,10 +37,12 @@ import collections
 import math
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.redfield import populations
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.redfield_equation import populations
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 
 from ._lindblad_reference import Reference, single_threaded_blas
@@ -116,8 +118,8 @@ def _draw(rng, n_min, n_max, *, max_block=3, need_right=False):
 def _usable(setup) -> bool:
     """False for draws the library refuses by design (degenerate H_S, non-unique NESS)."""
     try:
-        setup.system
-        populations(setup.redfield)
+        setup.open_system()
+        populations(redfield(setup))
     except ValueError as err:
         msg = str(err)
         if "degenerate" in msg or "not unique" in msg:
@@ -346,7 +348,7 @@ def _reflection_setting(relation, index, n_max, max_block):
 def _check_reflection(relation, solve, n_max, max_block, index):
     setup, rng = _reflection_setting(relation, index, n_max, max_block)
     mirror = _reflected(setup)
-    np.testing.assert_allclose(mirror.system.energies, setup.system.energies, atol=1e-12)
+    np.testing.assert_allclose(mirror.open_system().energies, setup.open_system().energies, atol=1e-12)
     a, b = solve(setup), solve(mirror)
     _check_result(Reference(setup), a, rng)
     _check_result(Reference(mirror), b, rng)

@@ -7,12 +7,12 @@ with QuTiP's own environments (spectra computed by QuTiP), the Gibbs state, and 
 import numpy as np
 import pytest
 
-from lindblad_core.baths import Bath, BosonicBath, drude_lorentz, ohmic
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import SIGMA_MINUS
-from lindblad_core.redfield import (_assemble, l2, populations, rate_matrix, redfield, rho0,
+from lindblad_core.systems.baths import BosonicBath, drude_lorentz, ohmic
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS
+from lindblad_core.redfield_equation import (_assemble, l2, populations, rate_matrix, redfield, rho0,
                                     second_order_coherences, steady_state)
-from lindblad_core.system import Coupling, OpenSystem, embed
+from lindblad_core.systems.open_system import Coupling, OpenSystem, embed
 
 qt = pytest.importorskip("qutip")
 environment = pytest.importorskip("qutip.core.environment")
@@ -105,7 +105,7 @@ def test_equal_temperatures_with_hermitian_couplings_thermalise(beta):
                                      bias=0.01, gamma=(1.0, 0.5, 2.0))])
 def test_exchange_sigma_minus_open_system_reproduces_chain_setup(kw):
     setup = ChainSetup(**kw)
-    red_chain, red_open = setup.redfield, redfield(setup.open_system())
+    red_chain, red_open = redfield(setup), redfield(setup.open_system())
     assert redfield(setup) is red_chain
     r0 = rho0(red_chain)
     np.testing.assert_allclose(rho0(red_open), r0, atol=1e-12, rtol=0)
@@ -132,7 +132,7 @@ def test_hermitian_form_equals_exchange_expression_away_from_zero_frequency():
 def test_general_l2_is_trace_and_hermiticity_preserving_and_eq15_holds():
     system = OpenSystem(_qutrit_qubit(), [
         Coupling(X3, 0, BosonicBath(drude_lorentz(0.05, 2.0), beta=0.8), form="hermitian"),
-        Coupling(SIGMA_MINUS, 1, Bath(beta=3.0), form="exchange"),
+        Coupling(SIGMA_MINUS, 1, BosonicBath(ohmic(), beta=3.0), form="exchange"),
     ], dims=(3, 2))
     red = redfield(system)
     rng = np.random.default_rng(2)
@@ -149,7 +149,7 @@ def test_general_l2_is_trace_and_hermiticity_preserving_and_eq15_holds():
 
 def test_qobj_inputs_and_dims_from_qobj():
     h = qt.Qobj(_qutrit_qubit(), dims=[[3, 2], [3, 2]])
-    system = OpenSystem(h, [Coupling(qt.Qobj(X3), 0, Bath(beta=1.0), form="hermitian")])
+    system = OpenSystem(h, [Coupling(qt.Qobj(X3), 0, BosonicBath(ohmic(), beta=1.0), form="hermitian")])
     assert system.dims == (3, 2) and system.bath_sites == (0,)
     np.testing.assert_allclose(system.coupling_operators[0], np.kron(X3, np.eye(2)))
     np.testing.assert_allclose(embed(SX, (1,), (3, 2)), np.kron(np.eye(3), SX))
@@ -158,7 +158,7 @@ def test_qobj_inputs_and_dims_from_qobj():
 def test_sector_wise_eigenvectors_for_a_conserved_charge():
     """H conserves Q = −(n_qutrit + n_down) (exchange a σ+ + h.c., dispersive n σz): every eigenvector lies in
     one charge sector exactly (zeros, not 1e-17)."""
-    system = OpenSystem(_qutrit_qubit(), [Coupling(A3, 0, Bath(beta=1.0))], dims=(3, 2))
+    system = OpenSystem(_qutrit_qubit(), [Coupling(A3, 0, BosonicBath(ohmic(), beta=1.0))], dims=(3, 2))
     assert system.conserves_charge()
     q = system.charge
     v = system.eigenvectors
@@ -168,7 +168,7 @@ def test_sector_wise_eigenvectors_for_a_conserved_charge():
 
 def test_exchange_coupling_with_zero_frequency_elements_is_refused():
     """A non-Hermitian S with a diagonal element in the energy basis: the PV of J n diverges at ω = 0."""
-    system = OpenSystem(_spin_boson(), [Coupling(SIGMA_MINUS, 0, Bath(beta=1.0), form="exchange")])
+    system = OpenSystem(_spin_boson(), [Coupling(SIGMA_MINUS, 0, BosonicBath(ohmic(), beta=1.0), form="exchange")])
     with pytest.raises(ValueError, match="Bohr frequency 0"):
         redfield(system)
 
@@ -189,11 +189,11 @@ def test_exchange_coupling_with_zero_frequency_elements_is_refused():
 ])
 def test_bad_input_is_named(build, name):
     with pytest.raises(ValueError, match=name):
-        build(Bath(beta=1.0))
+        build(BosonicBath(ohmic(), beta=1.0))
 
 
 def test_degenerate_spectrum_can_be_inspected():
-    system = OpenSystem(np.diag([0.0, 1.0, 1.0, 2.0]), [Coupling(SX, 0, Bath(beta=1.0))], allow_degenerate=True)
+    system = OpenSystem(np.diag([0.0, 1.0, 1.0, 2.0]), [Coupling(SX, 0, BosonicBath(ohmic(), beta=1.0))], allow_degenerate=True)
     assert system.dim == 4
 
 
@@ -204,7 +204,7 @@ def test_hermitian_coefficient_is_the_one_sided_transform_of_qutips_correlation_
     tail. (The real part of the truncated Matsubara sum is off by a constant ~5e-6, the missing terms.)"""
     from scipy.integrate import simpson
 
-    from lindblad_core.baths import hermitian_coefficients
+    from lindblad_core.systems.baths import hermitian_coefficients
 
     lam, gamma, beta = 0.1, 2.0, 1.5
     env = environment.DrudeLorentzEnvironment(T=1 / beta, lam=lam, gamma=gamma, Nk=100)
@@ -220,12 +220,12 @@ def test_hermitian_coefficient_is_the_one_sided_transform_of_qutips_correlation_
 
 # -- the ansatz of Eq. (23) on blocks of any local dimension, the SDPs and QuTiP export ----------------------
 
-from lindblad_core.ansatz import Ansatz, Block, block_operator_basis  # noqa: E402
-from lindblad_core.candidate import (LindbladCandidate, candidate_populations, l2_prime,  # noqa: E402
+from lindblad_core.lindblad.ansatz import Ansatz, Block, block_operator_basis  # noqa: E402
+from lindblad_core.lindblad.candidate import (LindbladCandidate, candidate_populations, l2_prime,  # noqa: E402
                                      lindblad_superoperator)
 from lindblad_core.sdp import tau_pop, tau_pop_coh  # noqa: E402
-from lindblad_core.solvers import RESULT_STATUSES  # noqa: E402
-from lindblad_core.system import site_charges  # noqa: E402
+from lindblad_core.sdp.result import RESULT_STATUSES  # noqa: E402
+from lindblad_core.systems.open_system import site_charges  # noqa: E402
 
 
 def _exchange_qutrit_qubit(beta_qutrit=0.8, beta_qubit=3.0):
@@ -328,7 +328,7 @@ def test_qutrit_qubit_tau_values_certified_and_candidate_exported_to_qutip():
 @pytest.mark.parametrize("blocks", [[(0,), (0,)], [(0, 1), (1,)], [(0,), (1,), (2,)], "left", [("a",)]])
 def test_bad_blocks_are_named(blocks):
     system = OpenSystem(np.kron(_qutrit_qubit(), np.eye(2)) + np.kron(np.eye(6), np.diag([0.37, 0.0])),
-                        [Coupling(A3, 0, Bath(beta=1.0)), Coupling(SIGMA_MINUS, 1, Bath(beta=2.0))], dims=(3, 2, 2))
+                        [Coupling(A3, 0, BosonicBath(ohmic(), beta=1.0)), Coupling(SIGMA_MINUS, 1, BosonicBath(ohmic(), beta=2.0))], dims=(3, 2, 2))
     with pytest.raises(ValueError, match="blocks|[Bb]lock"):
         tau_pop(system, blocks=blocks)
 
@@ -342,7 +342,7 @@ def _hermitian_qutrit_qubit():
 
 def test_hermitian_couplings_without_u1_structure_reach_both_sdps():
     """σx and a + a† have no definite charge: no U(1) reduction, the full problems are solved."""
-    from lindblad_core.symmetry import u1_structure
+    from lindblad_core.systems.symmetry import u1_structure
 
     system = _hermitian_qutrit_qubit()
     assert u1_structure(system) is None
@@ -362,19 +362,22 @@ def test_tau_pop_coh_default_options_without_u1_structure():
     assert res.lower <= ref.upper and ref.lower <= res.upper
 
 
-def test_package_redfield_is_the_module_and_callable():
-    """``lc.redfield(system)`` (issue 9's contract) and ``from lindblad_core import redfield as rf`` (the notebooks)."""
-    import lindblad_core as lc
-    from lindblad_core import redfield as rf
+def test_package_redfield_is_a_plain_function():
+    """``lc.redfield`` is the function (its own signature in ``help``), taking a ChainSetup as its OpenSystem."""
+    import inspect
 
+    import lindblad_core as lc
+
+    assert inspect.isfunction(lc.redfield) and list(inspect.signature(lc.redfield).parameters) == ["system"]
     setup = ChainSetup(n_left=1, n_middle=0, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5)
-    assert lc.redfield(setup) is setup.redfield and rf(setup) is setup.redfield
-    np.testing.assert_array_equal(rf.populations(setup.redfield), lc.populations(lc.redfield(setup.open_system())))
+    assert lc.redfield(setup) is lc.redfield(setup.open_system())
+    with pytest.raises(ValueError, match="system must be an OpenSystem or a ChainSetup"):
+        lc.redfield("chain")
 
 
 def test_lemma1_alpha_uses_the_block_dimension():
     """Eq. (31) with d_b = 3 for a qutrit block (not 2^1): α = 2 t (27 − 3)."""
-    from lindblad_core.ansatz import Block
+    from lindblad_core.lindblad.ansatz import Block
     from lindblad_core.sdp import lemma1_alpha
 
     assert lemma1_alpha([Block((0,), dims=(3,))], (1.0,)) == 2 * (27 - 3)

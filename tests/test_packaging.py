@@ -115,7 +115,7 @@ def test_nothing_reads_outside_the_repository():
 
 
 def test_reference_data_ships_with_the_package():
-    from lindblad_core import reference
+    from lindblad_core.studies import reference
 
     assert len(reference.load("ness_points")) == 6
     assert len(reference.load("tau_fig2cd")) == 8

@@ -1,13 +1,13 @@
-"""The notebook logic as library functions (lindblad_core.paper): published-point comparison, Tables I/II
+"""The notebook logic as library functions (lindblad_core.studies.paper): published-point comparison, Tables I/II
 columns, the "every point decided" check and the Lemma 1 table."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from lindblad_core import paper
-from lindblad_core.chain import ChainSetup
-from lindblad_core.sweeps import run_sweep
+from lindblad_core.studies import paper
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.studies.sweeps import run_sweep
 
 
 def _row(quantity="tau_pop", beta_left=1.0, beta_right=5.0, status="optimal", certified=True, verdict="possible"):

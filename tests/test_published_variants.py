@@ -5,7 +5,7 @@
   where both bases coincide), against the published A2(c) value at g = 1e-3 (≈ 2e-4, given to one digit), and
   against an independent primal formulation (cvxpy, H' from QuTiP, the Lamb shift a full Hermitian matrix).
 * Fig. 4(b): coupling −g, ρ0 from the baths on the first 3 sites, target with a Redfield bath on every site
-  (``tau_pop_coh(..., target="published_all_baths")``, :func:`lindblad_core.paper.fig4b_published_points`).
+  (``tau_pop_coh(..., target="published_all_baths")``, :func:`lindblad_core.studies.paper.fig4b_published_points`).
 
 The authors' stored values of Figs. A1(c), A2(c) and 4(b) are not among the vendored reference data
 (``lindblad_core/data/reference``); where they are needed, the published number quoted in the docs is used.
@@ -14,13 +14,14 @@ The authors' stored values of Figs. A1(c), A2(c) and 4(b) are not among the vend
 import numpy as np
 import pytest
 
-from lindblad_core import paper
-from lindblad_core.baths import Bath
-from lindblad_core.candidate import l2_prime
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import System
-from lindblad_core.redfield import l2, populations, redfield
-from lindblad_core.sdp import (DELTA_TOL, all_sites_redfield, published_hamiltonian, tau_pop, tau_pop_coh)
+from lindblad_core.studies import paper
+from lindblad_core import BosonicBath, Coupling, OpenSystem, ohmic
+from lindblad_core.lindblad.candidate import l2_prime
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS
+from lindblad_core.redfield_equation import l2, populations, redfield
+from lindblad_core.sdp import DELTA_TOL
+from lindblad_core.studies.variants import all_sites_redfield, published_hamiltonian, tau_pop, tau_pop_coh
 
 qutip = pytest.importorskip("qutip")
 
@@ -60,9 +61,9 @@ def primal_in_basis(setup, v, *, lamb_shift=True):
     selection): an independent formulation of the published-eigenbasis τ^pop."""
     import cvxpy as cp
 
-    from lindblad_core.ansatz import paper_blocks, Ansatz
+    from lindblad_core.lindblad.ansatz import paper_blocks, Ansatz
 
-    red = setup.redfield
+    red = redfield(setup)
     vecs = red.system.eigenvectors
     rho = (vecs * populations(red)) @ vecs.conj().T
     ansatz = Ansatz(red.system, paper_blocks(setup))
@@ -156,7 +157,7 @@ def test_candidate_attains_the_upper_bound_in_the_published_basis():
     gives Σ|diag| inside the certified interval."""
     for setup in (figa_setup(2, 0.01, 0.5), figa_setup(1, 1e-3, 10.0)):
         res = tau_pop(setup, eigenbasis="published")
-        red = setup.redfield
+        red = redfield(setup)
         vecs = red.system.eigenvectors
         w = vecs.conj().T @ published_basis(setup)  # H' eigenvectors in the energy basis
         x = l2_prime(res.candidate, np.diag(populations(red)).astype(complex))
@@ -178,8 +179,8 @@ def test_eigenbasis_is_validated():
     with pytest.raises(ValueError, match="eigenbasis must be one of"):
         tau_pop(setup, eigenbasis="computational")
     with pytest.raises(ValueError, match="eigenbasis='published' needs a ChainSetup"):
-        from lindblad_core.ansatz import paper_blocks
-        tau_pop(setup.redfield, paper_blocks(setup), eigenbasis="published")
+        from lindblad_core.lindblad.ansatz import paper_blocks
+        tau_pop(redfield(setup), paper_blocks(setup), eigenbasis="published")
 
 
 # -- Fig. 4(b): −g and a Redfield bath on every site in the target ---------------------------------------------
@@ -192,8 +193,8 @@ def test_all_sites_redfield_is_the_sum_of_the_baths():
     x = rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))
     rho = x @ x.conj().T
     rho /= np.trace(rho)
-    rest = redfield(System(setup.hamiltonian(), (3,)), (Bath(beta=1.0),))
-    np.testing.assert_allclose(l2(all_sites_redfield(setup), rho), l2(setup.redfield, rho) + l2(rest, rho),
+    rest = redfield(OpenSystem(setup.hamiltonian(), [Coupling(SIGMA_MINUS, 3, BosonicBath(ohmic(), beta=1.0))]))
+    np.testing.assert_allclose(l2(all_sites_redfield(setup), rho), l2(redfield(setup), rho) + l2(rest, rho),
                                atol=1e-13)
 
 
@@ -228,6 +229,6 @@ def test_all_sites_target_is_validated():
     setup = ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0, beta_right=5.0)
     with pytest.raises(ValueError, match="beta_right == beta_left"):
         tau_pop_coh(setup, target="published_all_baths")
-    from lindblad_core.ansatz import paper_blocks
+    from lindblad_core.lindblad.ansatz import paper_blocks
     with pytest.raises(ValueError, match="needs a ChainSetup"):
-        tau_pop_coh(setup.redfield, paper_blocks(setup), target="published_all_baths")
+        tau_pop_coh(redfield(setup), paper_blocks(setup), target="published_all_baths")

@@ -1,14 +1,16 @@
 """Redfield L2, the zeroth-order NESS (App. A) and Eq. (15), against physics and independent solvers."""
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import site_operator
-from lindblad_core.redfield import (l2, l2_superoperator, populations, rate_matrix, rho0,
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import site_operator
+from lindblad_core.redfield_equation import (l2, l2_superoperator, populations, rate_matrix, rho0,
                                     second_order_coherences, steady_state)
 
-from lindblad_core.reference import as_complex
+from lindblad_core.studies.reference import as_complex
 
 SETUP_KEYS = ["n_left", "n_middle", "n_right", "g", "delta", "bias", "beta_left", "beta_right", "field",
               "gamma", "omega_c", "s"]
@@ -20,23 +22,23 @@ def test_equal_temperatures_thermalise(beta, sizes, g):
     """β_L = β_R: the zeroth-order NESS of App. A is the Gibbs state e^{-βH}/Z (Sec. II.D.3)."""
     setup = ChainSetup(n_left=sizes[0], n_middle=sizes[1], n_right=sizes[2], g=g,
                        beta_left=beta, beta_right=beta)
-    p = populations(setup.redfield)
-    e = setup.system.energies
+    p = populations(redfield(setup))
+    e = setup.open_system().energies
     gibbs = np.exp(-beta * (e - e.min()))
     np.testing.assert_allclose(p, gibbs / gibbs.sum(), atol=1e-10)
 
 
 def test_unequal_temperatures_do_not_thermalise():
     setup = ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5)
-    p = populations(setup.redfield)
+    p = populations(redfield(setup))
     for beta in (0.5, 1.0):
-        gibbs = np.exp(-beta * setup.system.energies)
+        gibbs = np.exp(-beta * setup.open_system().energies)
         assert np.max(np.abs(p - gibbs / gibbs.sum())) > 1e-3
 
 
 @pytest.fixture(scope="module")
 def noneq():
-    return ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=1.0, beta_right=0.3, bias=0.05).redfield
+    return redfield(ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=1.0, beta_right=0.3, bias=0.05))
 
 
 def test_trace_preserving_and_hermiticity_preserving(noneq):
@@ -72,7 +74,7 @@ def test_rate_matrix_is_a_generator(noneq):
 def test_continuity_equation_for_middle_observables():
     """Eq. (22): for O on the middle sites, Tr[O L2(ρ)] = 0 for any ρ (L2 acts on bath sites only)."""
     setup = ChainSetup(n_left=1, n_middle=2, n_right=1, g=0.2, beta_left=1.0, beta_right=0.4)
-    red = setup.redfield
+    red = redfield(setup)
     rng = np.random.default_rng(11)
     a = rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))
     rho = a @ a.conj().T
@@ -107,7 +109,7 @@ def test_reference_ness_points(ness_points):
     assert len(ness_points) >= 6
     for point in ness_points:
         setup = ChainSetup(**{k: point[k] for k in SETUP_KEYS})
-        red = setup.redfield
+        red = redfield(setup)
         r0 = rho0(red)
         np.testing.assert_allclose(r0, as_complex(point["rho0"]), atol=1e-7, rtol=0)
         np.testing.assert_allclose(-l2(red, r0), as_complex(point["L2_eq40_rho0"]), atol=1e-7, rtol=0)
@@ -115,7 +117,7 @@ def test_reference_ness_points(ness_points):
 
 def _qutip_populations(setup, eps):
     qt = pytest.importorskip("qutip")
-    from lindblad_core.baths import occupation, spectral_density
+    from lindblad_core.systems.baths import occupation, spectral_density
 
     dims = [[2] * setup.n_sites] * 2
     h = qt.Qobj(setup.hamiltonian(), dims=dims)
@@ -131,12 +133,12 @@ def _qutip_populations(setup, eps):
         return spectrum
 
     a_ops = []
-    for s_op, bath in zip(setup.system.coupling_operators, setup.baths):
+    for s_op, bath in zip(setup.open_system().coupling_operators, setup.baths):
         sm = qt.Qobj(s_op, dims=dims)
         a_ops.append((sm + sm.dag(), spectrum_for(bath)))
     r = qt.bloch_redfield_tensor(h, a_ops, sec_cutoff=-1, fock_basis=True)
     rho = qt.steadystate(r, method="direct", solver="solve").full()
-    v = setup.system.eigenvectors
+    v = setup.open_system().eigenvectors
     return np.real(np.diag(v.conj().T @ rho @ v))
 
 
@@ -146,15 +148,15 @@ def test_populations_agree_with_qutip_bloch_redfield(sizes, betas):
     setup = ChainSetup(n_left=sizes[0], n_middle=sizes[1], n_right=sizes[2], g=0.05,
                        beta_left=betas[0], beta_right=betas[1])
     pq = _qutip_populations(setup, eps)
-    np.testing.assert_allclose(populations(setup.redfield), pq, atol=1e-5)
-    finite = np.real(np.diag(steady_state(setup.redfield, eps, basis="energy")))
+    np.testing.assert_allclose(populations(redfield(setup)), pq, atol=1e-5)
+    finite = np.real(np.diag(steady_state(redfield(setup), eps, basis="energy")))
     np.testing.assert_allclose(finite, pq, atol=1e-5)
 
 
 def test_stationary_populations_of_a_detailed_balance_chain_are_gibbs():
     """Rates obeying detailed balance R[k, m] / R[m, k] = e^{−β(E_k − E_m)} have the Gibbs state as their
     unique stationary distribution, whatever the (random) symmetric parts; spread over 40 decades."""
-    from lindblad_core.redfield import stationary_populations
+    from lindblad_core.redfield_equation import stationary_populations
 
     rng = np.random.default_rng(3)
     e = np.sort(rng.uniform(0, 1, 6))
@@ -173,7 +175,7 @@ def test_stationary_populations_of_a_detailed_balance_chain_are_gibbs():
     (np.zeros((2, 2)), "every rate vanishes"),
 ])
 def test_stationary_populations_refuses_what_has_no_unique_answer(rates, match):
-    from lindblad_core.redfield import stationary_populations
+    from lindblad_core.redfield_equation import stationary_populations
 
     with pytest.raises(ValueError, match=match):
         stationary_populations(rates)

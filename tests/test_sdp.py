@@ -5,16 +5,19 @@ import subprocess
 import sys
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.ansatz import Ansatz, Block, paper_blocks
-from lindblad_core.candidate import candidate_rate_matrix, local_lindblad_candidate
-from lindblad_core.model import SIGMA_MINUS, SIGMA_PLUS, site_operator
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.ansatz import Ansatz, Block, paper_blocks
+from lindblad_core.lindblad.candidate import candidate_rate_matrix, local_lindblad_candidate
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, site_operator
 from lindblad_core.paths import REPO
-from lindblad_core.redfield import populations
-from lindblad_core.sdp import (DELTA_TOL, check_candidate, lemma1_alpha, lemma1_bound, population_coefficients,
-                               tau_pop, tau_pop_coh)
+from lindblad_core.redfield_equation import populations
+from lindblad_core.sdp import DELTA_TOL, lemma1_alpha, lemma1_bound, population_coefficients
+from lindblad_core.lindblad.candidate import check_candidate
+from lindblad_core.studies.variants import tau_pop, tau_pop_coh
 
 FIG2 = dict(n_left=1, n_middle=2, n_right=1, beta_left=1.0, beta_right=0.5, g=0.01)
 
@@ -59,9 +62,9 @@ def test_certified_interval_brackets_solver_value(kwargs, coh):
 def _local_lindblad_direct(setup, p):
     """τ^pop of the standard local LE built from its jump operators σ∓ at rates J(h)(n+1), J(h) n,
     each block normalised to Tr Γ_b = Σ_j rate_j ‖L_j‖²_HS = 1 (independent of the F basis)."""
-    from lindblad_core.baths import occupation, spectral_density
+    from lindblad_core.systems.baths import occupation, spectral_density
 
-    system = setup.system
+    system = setup.open_system()
     rho0 = system.to_computational_basis(np.diag(p))
     n = setup.n_sites
     out = np.zeros_like(rho0, dtype=complex)
@@ -82,9 +85,9 @@ def _local_lindblad_direct(setup, p):
 @pytest.mark.parametrize("kwargs", [FIG2, dict(n_left=2, n_middle=2, n_right=2, beta_left=1.0, beta_right=5.0, g=0.1)])
 def test_local_lindblad_equation_is_a_point_of_the_ansatz(kwargs):
     setup = ChainSetup(**kwargs)
-    red = setup.redfield
+    red = redfield(setup)
     p = populations(red)
-    ansatz = Ansatz(setup.system, paper_blocks(setup))
+    ansatz = Ansatz(setup.open_system(), paper_blocks(setup))
     local = local_lindblad_candidate(ansatz, red)
     coeffs = population_coefficients(ansatz, p)
     via_map = sum(np.real(np.einsum("kab,ba->k", g, gam)) for g, gam in zip(coeffs, local.gammas))
@@ -105,7 +108,7 @@ def test_equilibrium_all_sites_coupled_certified_possible():
     setup = ChainSetup(n_left=3, n_middle=0, n_right=0, beta_left=1.0, g=0.1)
     res = tau_pop_coh(setup)
     assert res.verdict() == "possible" and res.upper < DELTA_TOL
-    check = check_candidate(res.candidate, setup.redfield, epsilon=1e-3)
+    check = check_candidate(res.candidate, redfield(setup), epsilon=1e-3)
     assert check.population_l1 < 1e-5
     assert check.coherence_error < 1e-2
     assert check.min_gamma_eigenvalue >= -1e-12
@@ -115,12 +118,12 @@ def test_equilibrium_all_sites_coupled_certified_possible():
 @pytest.mark.parametrize("kwargs", [FIG2, dict(FIG2, beta_right=10.0, g=0.1, bias=0.01)])
 def test_lemma1_bound_below_actual_distance(kwargs):
     setup = ChainSetup(**kwargs)
-    red = setup.redfield
+    red = redfield(setup)
     res = tau_pop(setup)
     bound = lemma1_bound(res)
     assert bound > 0
     p = populations(red)
-    ansatz = Ansatz(setup.system, paper_blocks(setup))
+    ansatz = Ansatz(setup.open_system(), paper_blocks(setup))
     for cand in (res.candidate, local_lindblad_candidate(ansatz, red)):
         c = candidate_rate_matrix(cand)
         w, v = np.linalg.eig(c)
@@ -157,18 +160,18 @@ def test_left_only_blocks_and_custom_blocks():
     res = tau_pop(setup, "left")
     assert res.options["blocks"] == [(0, 1)]
     with pytest.raises(ValueError, match="cover every bath site"):
-        tau_pop(setup.redfield, [Block((0,))])
+        tau_pop(redfield(setup), [Block((0,))])
     setup2 = ChainSetup(**FIG2)
     with pytest.raises(ValueError, match="cover every bath site"):
-        tau_pop(setup2.redfield, [Block((0,))])
+        tau_pop(redfield(setup2), [Block((0,))])
     # the published left-only variant, by name: one block although both baths act
     left = tau_pop(setup2, "left")
     assert left.options["blocks"] == [(0,)] and len(left.candidate.gammas) == 1
     assert left.lower <= left.upper and (left.ok or left.certified)
     with pytest.raises(ValueError, match="overlap"):
-        tau_pop(setup2.redfield, [Block((0,)), Block((0, 3))])
+        tau_pop(redfield(setup2), [Block((0,)), Block((0, 3))])
     with pytest.raises(ValueError, match="no bath"):
-        tau_pop(setup2.redfield, [Block((0, 1)), Block((3,))])
+        tau_pop(redfield(setup2), [Block((0, 1)), Block((3,))])
 
 
 @pytest.mark.parametrize("call, match", [
@@ -217,7 +220,7 @@ class _ScriptedProblem:
 def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
     """Bounds of different attempts are intersected; the chain stops at a tight interval even if the
     solver only said 'optimal_inaccurate', and that status is what is reported."""
-    from lindblad_core import solvers
+    from lindblad_core.sdp import solve as solvers
 
     bounds = iter([(0.1, 0.9, "a"), (0.4, 0.6, "b"), (0.3, 0.7, "c"), (0.5, 0.5 + 1e-12, "d")])
     problem = _ScriptedProblem(["solver_error", "optimal_inaccurate", "solver_error", "solver_error"])

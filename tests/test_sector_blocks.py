@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from scipy.linalg import qr
 
-from lindblad_core import certificates, sdp
-from lindblad_core.baths import BosonicBath, drude_lorentz, ohmic
-from lindblad_core.chain import ChainSetup
-from lindblad_core.model import SIGMA_MINUS
-from lindblad_core.redfield import populations
-from lindblad_core.symmetry import u1_structure
-from lindblad_core.system import Coupling, OpenSystem
+from lindblad_core.certify import arithmetic, dissipator, feasible, popcoh
+from lindblad_core.sdp import lamb_shift, popcoh_formulations, problem
+from lindblad_core.systems.baths import BosonicBath, drude_lorentz, ohmic
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.systems.operators import SIGMA_MINUS
+from lindblad_core.redfield_equation import populations
+from lindblad_core.systems.symmetry import u1_structure
+from lindblad_core.systems.open_system import Coupling, OpenSystem
 
 A3 = np.diag([1.0, np.sqrt(2.0)], k=1)  # qutrit lowering operator
 
@@ -42,13 +43,13 @@ CASES = {
 @pytest.fixture(scope="module", params=list(CASES))
 def case(request):
     build, blocks = CASES[request.param]
-    red, ansatz = sdp._resolve(build(), blocks)
+    red, ansatz = problem.resolve(build(), blocks)
     p = populations(red)
     structure = u1_structure(red.system)
     assert structure is not None
     sectors = structure.sectors()
-    selection, lamb = sdp._lamb_shift_selection(ansatz, p)
-    coh = sdp._coh_blocks(ansatz, p, sectors, structure, selection, True)
+    selection, lamb = lamb_shift.lamb_shift_selection(ansatz, p)
+    coh = popcoh_formulations.coh_blocks(ansatz, p, sectors, structure, selection, True)
     assert all(blk.op_blocks is not None for blk in coh)  # the block-wise paths are the ones under test
     return red, ansatz, p, sectors, coh, lamb
 
@@ -59,11 +60,11 @@ def test_group_sector_dissipators_equal_the_full_tensor(case):
     where the full tensor does (the U(1) selection rule the conic data skip)."""
     _, _, p, sectors, coh, _ = case
     for blk in coh:
-        full = certificates._dissipator_images(blk.operators, p)  # (m, m, d, d)
+        full = dissipator.dissipator_images(blk.operators, p)  # (m, m, d, d)
         for i, sec in enumerate(sectors):
             ref = full[:, :, sec[:, None], sec[None, :]]
             scale = np.max(np.abs(ref), initial=0.0)
-            for idx, sub in zip(blk.groups, sdp._dissipator_sector_groups(blk, p, i, sec)):
+            for idx, sub in zip(blk.groups, popcoh_formulations.dissipator_sector_groups(blk, p, i, sec)):
                 want = ref[np.ix_(idx, idx)]
                 if sub is None:
                     assert np.max(np.abs(want), initial=0.0) <= 1e-11 * scale
@@ -92,19 +93,19 @@ def test_block_dual_map_and_dissipator_enclose_the_dense_values(case):
         z[np.ix_(sec, sec)] = _random_hermitian(len(sec), rng)
     for blk in coh:
         f, ob = blk.operators, blk.op_blocks
-        got, err = certificates._dual_map_with_bound(f, z, p, ob)
-        ref, ref_err = certificates._dual_map_with_bound(f, z, p)
+        got, err = dissipator.dual_map_with_bound(f, z, p, ob)
+        ref, ref_err = dissipator.dual_map_with_bound(f, z, p)
         assert np.all(np.abs(got - ref) <= err + ref_err) and np.all(err <= ref_err * (1 + 1e-12))
         gam = np.zeros((f.shape[0],) * 2, dtype=complex)
         for idx in blk.groups:
             gam[np.ix_(idx, idx)] = _random_hermitian(len(idx), rng)
-        got, err = certificates._dissipator_with_bound(f, gam, p, ob)
-        ref, ref_err = certificates._dissipator_with_bound(f, gam, p)
+        got, err = dissipator.dissipator_with_bound(f, gam, p, ob)
+        ref, ref_err = dissipator.dissipator_with_bound(f, gam, p)
         assert np.all(np.abs(got - ref) <= err + ref_err) and np.all(err <= ref_err * (1 + 1e-12))
         mixed = z.copy()
         mixed[sectors[0][0], sectors[-1][0]] = mixed[sectors[-1][0], sectors[0][0]] = 0.5
-        assert np.array_equal(certificates._dual_map_with_bound(f, mixed, p, ob)[0],
-                              certificates._dual_map_with_bound(f, mixed, p)[0])
+        assert np.array_equal(dissipator.dual_map_with_bound(f, mixed, p, ob)[0],
+                              dissipator.dual_map_with_bound(f, mixed, p)[0])
 
 
 def _dense_rows(ansatz, p, index):
@@ -139,15 +140,15 @@ def test_lamb_selection_is_that_of_the_pivoted_qr(kw):
     LAMB_RANK_RTOL): all of them where they are independent, one fewer where the blocks cover the chain
     (Q_L + Q_R = Q commutes with ρ0)."""
     setup = ChainSetup(**kw, g=0.05, beta_left=1.0, beta_right=5.0)
-    red, ansatz = sdp._resolve(setup, None)
+    red, ansatz = problem.resolve(setup, None)
     p = populations(red)
     n = sum(len(b) for b in ansatz.hamiltonian_basis)
-    selection, lamb = sdp._lamb_shift_selection(ansatz, p)
+    selection, lamb = lamb_shift.lamb_shift_selection(ansatz, p)
     rows = _dense_rows(ansatz, p, np.arange(n))  # every element here is resolved (none commutes with ρ0)
     r, piv = qr(rows.T, mode="r", pivoting=True)
     diag = np.abs(np.diag(r))
     want = np.zeros(n, dtype=bool)
-    want[piv[: int(np.sum(diag > sdp.LAMB_RANK_RTOL * diag[0]))]] = True
+    want[piv[: int(np.sum(diag > lamb_shift.LAMB_RANK_RTOL * diag[0]))]] = True
     assert np.array_equal(np.concatenate(selection), want)
     assert np.array_equal(lamb.index, np.flatnonzero(want))
     assert want.sum() == n - (kw["n_middle"] == 0)
@@ -160,7 +161,7 @@ def test_exact_residuals_against_rational_arithmetic(case):
     _, ansatz, p, sectors, coh, lamb = case
     d = len(p)
     tmat = np.zeros((d, d), dtype=complex)
-    data = certificates._coh_data(ansatz, p, tmat, (1.0,) * len(coh), "spectral", False, (0.0, 0.0), lamb,
+    data = popcoh.coh_data(ansatz, p, tmat, (1.0,) * len(coh), "spectral", False, (0.0, 0.0), lamb,
                                   [blk.op_blocks for blk in coh])
     rng = np.random.default_rng(11)
     z = np.zeros((d, d), dtype=complex)
@@ -169,7 +170,7 @@ def test_exact_residuals_against_rational_arithmetic(case):
     dense = _random_hermitian(d, rng)
     pf = [Fraction(float(x)) for x in p]
     for parts in ([z], [z, 1e-17 * dense], [dense]):
-        values, bounds = certificates._exact_residuals(data, parts)
+        values, bounds = popcoh.exact_residuals(data, parts)
         for i, b in enumerate(data.dir_basis):
             exact = Fraction(0)
             for j, k in zip(*np.nonzero(b)):  # Re(conj(i D B) Z) = D (Re B Im Z − Im B Re Z), part by part
@@ -193,7 +194,7 @@ def test_psd_projection_block_by_block_equals_the_whole_projection():
         g[np.ix_(idx, idx)] = _random_hermitian(len(idx), rng)
     w, v = np.linalg.eigh(g)
     whole = (v * np.clip(w, 0.0, None)) @ v.conj().T
-    got = certificates._psd_project(g, 2.0)
+    got = feasible.psd_project(g, 2.0)
     np.testing.assert_allclose(got, whole * (2.0 / np.trace(whole).real), rtol=0, atol=1e-13)
     between = np.ones((m, m), dtype=bool)
     for idx in groups:
@@ -212,12 +213,12 @@ def test_enclosure_of_a_block_diagonal_matrix_contains_the_exact_spectrum():
     a = np.zeros((n, n), dtype=complex)
     for idx in groups:
         a[np.ix_(idx, idx)] = _random_hermitian(len(idx), rng)
-    a = certificates._hermitian_part(a)
-    pert = certificates._hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
+    a = arithmetic.hermitian_part(a)
+    pert = arithmetic.hermitian_part(1e-9 * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))))
     err = float(np.linalg.norm(pert)) * 1.01
     mpmath.mp.prec = 200
     for m, e in ((a, 0.0), (a + pert, err)):
-        lam, spec, nuc = certificates._hermitian_enclosure(a, e)
+        lam, spec, nuc = arithmetic.hermitian_enclosure(a, e)
         ev = [float(x) for x in mpmath.eigh(mpmath.matrix(m.tolist()), eigvals_only=True)]
         assert lam <= min(ev) and max(abs(x) for x in ev) <= spec and sum(abs(x) for x in ev) <= nuc
         assert min(ev) - lam < 1e-7 and spec - max(abs(x) for x in ev) < 1e-7 and nuc - sum(map(abs, ev)) < 1e-7

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lindblad_core.chain import ChainSetup
-from lindblad_core.solvers import RESULT_STATUSES
-from lindblad_core.sweeps import SweepPoint, four_panel_points, grid, run_sweep
+from lindblad_core.sdp.result import RESULT_STATUSES
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 BASE = ChainSetup(n_left=1, n_middle=1, n_right=1, beta_left=1.0, beta_right=0.5)
 TINY = ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5)  # 4×4, solves in ~0.05 s
@@ -23,7 +23,7 @@ DEGENERATE = ChainSetup(n_left=3, n_middle=0, n_right=0, g=1.0)  # E = 2 twice: 
 
 def _count_evaluations(monkeypatch):
     """Record every point that run_sweep solves in this process (n_jobs=1)."""
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     calls, original = [], sw.evaluate
     monkeypatch.setattr(sw, "evaluate", lambda p: calls.append(p) or original(p))
@@ -52,7 +52,7 @@ def test_resume_reads_cache_and_computes_only_missing(tmp_path, monkeypatch):
 def test_key_changes_with_setting_and_code_version(monkeypatch):
     key = SweepPoint(BASE, "tau_pop").key()
     assert key != SweepPoint(BASE.replace(g=0.02), "tau_pop").key()
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     monkeypatch.setattr(sw, "code_version", lambda: "0.0.0+changed")
     assert SweepPoint(BASE, "tau_pop").key() != key  # results of other code are never reused
@@ -160,10 +160,18 @@ def _lower_above_upper(data, others):
     _set("status", 3), _set("status", ""),
     _lower_above_upper,
     _set("status", "error"),  # transient errors are never cached: such a record is not trusted either
+    _set("upper", 5e-7),  # "impossible" (lower 0.005 ≥ δ_tol) with an upper bound below δ_tol: a contradiction
+    _set("lower", float("-inf")),  # certified with an infinite lower bound
+    _set("verdict", "possible"),
 ], ids=["other_setting", "other_options", "g_edited", "quantity_edited", "no_lower", "no_upper", "no_status",
         "lower_str", "upper_none", "lower_nan", "lower_bool", "status_int", "status_empty", "lower_above_upper",
-        "status_error"])
-def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, change):
+        "status_error", "impossible_below_tol", "certified_infinite", "verdict_edited"])
+@pytest.mark.parametrize("resigned", [False, True], ids=["checksum_stale", "checksum_resigned"])
+def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, change, resigned):
+    """Each edit is caught by the checksum, and, when the checksum is recomputed for the edited content (a
+    deliberate edit), by the record's own consistency checks."""
+    from lindblad_core.studies.sweeps import checksum
+
     point = SweepPoint(TINY, "tau_pop")
     others = {"g": SweepPoint(TINY.replace(g=0.3), "tau_pop"),
               "symmetry": SweepPoint(TINY, "tau_pop", {"symmetry": False})}
@@ -171,7 +179,10 @@ def test_inconsistent_record_is_reported_and_recomputed(tmp_path, monkeypatch, c
     path = tmp_path / f"{point.key()}.json"
     data = json.loads(path.read_text())
     others = {k: json.loads((tmp_path / f"{p.key()}.json").read_text()) for k, p in others.items()}
-    path.write_text(json.dumps(change(data, others)))
+    edited = change(data, others)
+    if resigned:
+        edited["checksum"] = checksum(edited)
+    path.write_text(json.dumps(edited))
     calls = _count_evaluations(monkeypatch)
     with pytest.warns(UserWarning, match=path.name):
         again = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
@@ -187,7 +198,10 @@ def test_record_of_an_inconsistent_certificate_is_trusted(tmp_path, monkeypatch)
     run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
     path = tmp_path / f"{point.key()}.json"
     data = json.loads(path.read_text())
-    data.update(status="inconsistent", lower=data["upper"] + 1.0)
+    data.update(status="inconsistent", lower=data["upper"] + 1.0, verdict="inconclusive", certified=False)
+    from lindblad_core.studies.sweeps import checksum
+
+    data["checksum"] = checksum(data)
     path.write_text(json.dumps(data))
     calls = _count_evaluations(monkeypatch)
     with warnings.catch_warnings():
@@ -197,7 +211,7 @@ def test_record_of_an_inconsistent_certificate_is_trusted(tmp_path, monkeypatch)
 
 
 def test_cache_warnings_have_their_own_category(tmp_path):
-    from lindblad_core.sweeps import CacheWarning
+    from lindblad_core.studies.sweeps import CacheWarning
 
     point = SweepPoint(TINY, "tau_pop")
     (tmp_path / f"{point.key()}.json").write_text("{")
@@ -209,14 +223,14 @@ def test_cache_warnings_have_their_own_category(tmp_path):
                                    RuntimeError("MOSEK licence server unreachable")],
                          ids=["memory", "os", "licence"])
 def test_transient_errors_are_returned_but_not_cached(tmp_path, monkeypatch, error):
-    import lindblad_core.sdp as sdp
+    import lindblad_core.studies.sweeps as sweeps
 
     def fail(*args, **kwargs):
         raise error
 
     point = SweepPoint(TINY, "tau_pop")
     with monkeypatch.context() as m:
-        m.setattr(sdp, "tau_pop", fail)
+        m.setattr(sweeps, "tau_pop", fail)
         table = run_sweep([point], cache_dir=tmp_path, n_jobs=1, progress=False)
     assert table["status"][0] == "error" and str(error) in table["message"][0] and not table["ok"][0]
     assert table["verdict"][0] == "inconclusive"
@@ -310,7 +324,7 @@ def test_cache_files_are_readable_by_others(tmp_path):
 def test_key_includes_solver_and_solver_versions(monkeypatch):
     import importlib.metadata
 
-    import lindblad_core.sweeps as sw
+    import lindblad_core.studies.sweeps as sw
 
     point = SweepPoint(TINY, "tau_pop")
     key = point.key()
@@ -379,8 +393,8 @@ def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, work
 
 
 def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_path, monkeypatch):
-    from lindblad_core.master_equations import COLUMNS, master_equation_records
-    from lindblad_core.sweeps import master_equation_points
+    from lindblad_core.lindblad.comparison import COLUMNS, master_equation_records
+    from lindblad_core.studies.sweeps import master_equation_points
 
     pts = master_equation_points([TINY, DEGENERATE], equations=("local", "secular"))
     first = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
@@ -396,14 +410,79 @@ def test_master_equation_points_are_cached_and_match_a_direct_evaluation(tmp_pat
 
 
 def test_damaged_master_equation_record_is_recomputed(tmp_path):
-    from lindblad_core.sweeps import CacheWarning, master_equation_points
+    from lindblad_core.studies.sweeps import CacheWarning, checksum, master_equation_points
 
     pts = master_equation_points([TINY], equations=("local",))
     run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
     path = tmp_path / f"{pts[0].key()}.json"
     data = json.loads(path.read_text())
     data["trace_distance"] = None
+    data["checksum"] = checksum(data)  # a deliberate edit: the content check, not the checksum, must catch it
     path.write_text(json.dumps(data))
     with pytest.warns(CacheWarning, match="trace_distance"):
         again = run_sweep(pts, cache_dir=tmp_path, n_jobs=1, progress=False)
     assert not again["cached"].any() and isinstance(again.trace_distance[0], float)
+
+
+# -- the cache key covers the code; a user's own system is swept like the chain ---------------------------------
+
+def test_every_package_source_but_the_front_ends_keys_the_cache():
+    """A module that can change a number cannot be left out of the cache key: the hashed set is every .py file of
+    the package (found here independently) except the command-line and notebook front ends, which exist."""
+    from lindblad_core.studies import sweeps
+
+    package = Path(sweeps.__file__).resolve().parents[1]
+    every = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    hashed = {p.relative_to(package).as_posix() for p in sweeps.physics_sources()}
+    assert set(sweeps.FRONT_ENDS) <= every
+    assert hashed == every - set(sweeps.FRONT_ENDS)
+    assert {"solvers/conic.py", "systems/open_system.py", "sdp/pop.py", "certify/popcoh.py"} <= hashed
+
+
+_FACTORY = '''
+import numpy as np
+import lindblad_core as lc
+
+def build(g=0.1, beta_hot=0.5):
+    sm = np.array([[0, 0], [1, 0.]]); n = np.diag([1., 0]); I = np.eye(2)
+    H = np.kron(n, I) + 1.3 * np.kron(I, n) + g * (np.kron(sm.T, sm) + np.kron(sm, sm.T))
+    return lc.OpenSystem(H, [lc.Coupling(sm, 0, lc.BosonicBath(lc.ohmic(), beta=beta_hot)),
+                             lc.Coupling(sm, 1, lc.BosonicBath(lc.ohmic(), beta=3.0))])
+'''
+
+
+def test_a_users_system_is_swept_cached_and_recomputed_when_its_code_changes(tmp_path):
+    import lindblad_core as lc
+    from lindblad_core.studies.sweeps import SystemSpec
+
+    model = tmp_path / "two_qubits.py"  # outside the repository
+    model.write_text(_FACTORY)
+    base = SystemSpec(f"{model}:build", {"g": 0.1})
+    points = grid(base, "tau_pop_coh", g=[0.05, 0.2])
+    table = run_sweep(points, cache_dir=tmp_path / "cache", n_jobs=1, progress=False)
+    direct = [lc.tau_pop_coh(p.setup.build()) for p in points]  # the same systems, solved directly
+    np.testing.assert_allclose(table["upper"], [r.upper for r in direct], rtol=1e-12)
+    assert list(table["g"]) == [0.05, 0.2] and set(table["factory"]) == {f"{model}:build"}
+    # a second run reads the cache; a changed model (another temperature) is recomputed, not served
+    again = run_sweep(points, cache_dir=tmp_path / "cache", n_jobs=1, progress=False)
+    np.testing.assert_array_equal(again["upper"], table["upper"])
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    model.write_text(_FACTORY.replace("beta=3.0", "beta=2.0"))
+    changed = run_sweep(grid(base, "tau_pop_coh", g=[0.05, 0.2]), cache_dir=tmp_path / "cache", n_jobs=1,
+                        progress=False)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 4
+    assert not np.allclose(changed["upper"], table["upper"])
+
+
+@pytest.mark.parametrize("factory, params, name", [
+    ("nofile.py:build", {}, "no such file"), ("two_qubits.py:nothing", {}, "no function"),
+    ("two_qubits.py:build", {"h": 1.0}, "params"), ("two_qubits.py:build", {"g": object()}, "params"),
+    ("build", {}, "factory"),
+])
+def test_bad_system_spec_is_named(tmp_path, factory, params, name):
+    from lindblad_core.studies.sweeps import SystemSpec
+
+    (tmp_path / "two_qubits.py").write_text(_FACTORY)
+    ref = str(tmp_path / factory) if ".py:" in factory else factory
+    with pytest.raises(ValueError, match=name):
+        SystemSpec(ref, params)

@@ -6,7 +6,7 @@ r"""Any finite open system: a Hamiltonian on sites of any local dimensions, coup
     \quad(\texttt{form="exchange"}, \text{Eq. (35), the paper's}),\qquad
     S_c \otimes (B_c + B_c^\dagger) \quad(\texttt{form="hermitian"},\ S_c = S_c^\dagger),
 
-with B_c = Σ_k κ_k b_k of the bath of coupling c (J of Eq. (36), :mod:`lindblad_core.baths`). The two forms
+with B_c = Σ_k κ_k b_k of the bath of coupling c (J of Eq. (36), :mod:`lindblad_core.systems.baths`). The two forms
 coincide when S_c is Hermitian. Each S_c acts on a few sites (``Coupling.sites``) and is embedded as
 S_c ⊗ I on the rest; site 0 is the slowest Kronecker factor (docs/conventions.md).
 
@@ -24,7 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .baths import BosonicBath, as_bosonic_bath
+from lindblad_core.systems.baths import BosonicBath, as_bosonic_bath
 
 __all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_ATOL", "HERMITICITY_ATOL", "embed", "site_charges",
            "sector_eigh", "EnergyBasis"]
@@ -140,8 +140,8 @@ def sector_eigh(h: np.ndarray, labels: np.ndarray):
 
 
 class EnergyBasis:
-    """The energy eigenbasis of ``self.hamiltonian`` on sites ``self.dims`` (mixin of :class:`OpenSystem` and
-    the paper's :class:`~lindblad_core.model.System`: one implementation of the eigen-decomposition)."""
+    """The energy eigenbasis of ``self.hamiltonian`` on sites ``self.dims`` (the eigen-decomposition of
+    :class:`OpenSystem`)."""
 
     @property
     def dim(self) -> int:
@@ -226,8 +226,8 @@ class Coupling:
         S acting on ``sites`` only, k = Π_{ℓ ∈ sites} d_ℓ (first listed site the slowest factor).
     sites : int or tuple of int
         Distinct site indices (0-based).
-    bath : BosonicBath, Bath or qutip BosonicEnvironment
-        Converted by :func:`lindblad_core.baths.as_bosonic_bath`.
+    bath : BosonicBath or qutip BosonicEnvironment
+        Converted by :func:`lindblad_core.systems.baths.as_bosonic_bath`.
     form : {"exchange", "hermitian"}
         ``"exchange"``: S ⊗ B† + S† ⊗ B (the paper's, Eq. (35), with S = σ−); ``"hermitian"``:
         S ⊗ (B + B†), which requires S = S†.

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ansatz import Ansatz, _block_basis, _embed
-from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
-from .redfield import Redfield, populations, second_order_coherences, stationary_populations
+from lindblad_core.lindblad.ansatz import Ansatz, _block_basis, _embed, traceless_hermitian_basis
+from lindblad_core.redfield_equation import Redfield, populations, second_order_coherences, stationary_populations
+from lindblad_core.systems.baths import occupation, spectral_density
+from lindblad_core.systems.open_system import embed
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, site_operator
 
 __all__ = ["LindbladCandidate", "l2_prime", "lindblad_superoperator", "candidate_rate_matrix",
            "local_lindblad_candidate", "CandidateCheck", "candidate_populations", "check_candidate",
@@ -143,9 +145,6 @@ def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) 
     ℓ with the rest of the chain traced out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no
     Lamb shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
     """
-    from .baths import occupation, spectral_density
-    from .model import site_operator
-
     system = ansatz.system
     n = system.n_sites
     gammas, hams = [], []
@@ -215,15 +214,12 @@ def population_rates(rate_matrix: np.ndarray) -> np.ndarray:
 
 def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
     """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8)), by the GTH solver of the Redfield populations
-    (:func:`~lindblad_core.redfield.stationary_populations`)."""
+    (:func:`~lindblad_core.redfield_equation.stationary_populations`)."""
     return stationary_populations(population_rates(candidate_rate_matrix(candidate)))
 
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:
-    """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS (issue #3)."""
-    from .ansatz import traceless_hermitian_basis
-    from .system import embed
-
+    """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS."""
     system = red.system
     d = system.dim
     p = populations(red)

@@ -1,10 +1,11 @@
 """Sweeps: a grid of settings → a results table, computed in parallel and cached on disk.
 
-Each point is one :class:`SweepPoint` (a :class:`~lindblad_core.chain.ChainSetup`, the quantity and its
-options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
-(``"master_equation"``, :func:`~lindblad_core.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
+Each point is one :class:`SweepPoint` (a system — the paper's :class:`~lindblad_core.systems.chain.ChainSetup` or
+a user's :class:`~lindblad_core.studies.system_spec.SystemSpec` — the quantity and its options): an SDP (``"tau_pop"``, ``"tau_pop_coh"``) or one standard master equation's metrics
+(``"master_equation"``, :func:`~lindblad_core.lindblad.master_equations.master_equation_records`). Its result is written, as soon as it is known, to ``<cache>/<key>.json``; the key hashes the point,
 the solver requested, the versions of the solver packages and the default solver (MOSEK when licensed), and
-the code version (the package version plus a hash of the physics modules' sources).
+the code version (the package version plus a hash of the package's sources, :func:`physics_sources`) and, for a
+user's system, a hash of its factory's source file.
 
 What is cached: only outcomes that depend on nothing but the key, namely every result coming back from the
 SDP (whatever its status, certified or not), ``"degenerate"`` (H_S outside the theory of Sec. II.B) and
@@ -12,8 +13,9 @@ SDP (whatever its status, certified or not), ``"degenerate"`` (H_S outside the t
 licence server down, a solver crash) is returned in the table with status ``"error"`` and its message, but not
 written, so the next run retries it. No point is ever dropped.
 
-What is trusted: a record is read only if it parses, belongs to the point (its stored setting, quantity,
-options and key are the point's) and is well formed (a non-empty ``status`` other than ``"error"``; for an SDP
+What is trusted: a record is read only if it parses, its checksum matches its content, it belongs to the point
+(its stored setting, quantity, options and key are the point's), its verdict and ``certified`` agree with its own
+interval, and it is well formed (a non-empty ``status`` other than ``"error"``; for an SDP
 numeric ``lower`` and ``upper`` that are not NaN, ``lower <= upper`` unless the status itself reports an
 inconsistent certificate; for a computed master equation every numeric metric of ``MASTER_EQUATION_METRICS``). Anything else is reported with a :class:`CacheWarning` naming the file, recomputed and
 overwritten.
@@ -45,25 +47,29 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .chain import ChainSetup
-from .paths import cache_dir as default_cache_dir
+from lindblad_core._version import __version__
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.master_equations import EQUATIONS
+from lindblad_core.lindblad.comparison import master_equation_records
+from lindblad_core.paths import PACKAGE, cache_dir as default_cache_dir
+from lindblad_core.sdp import DELTA_TOL, default_solver
+from lindblad_core.sdp.result import is_tight
+from lindblad_core.studies.system_spec import SystemSpec
+from lindblad_core.studies.variants import tau_pop, tau_pop_coh
 
-__all__ = ["SweepPoint", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
-           "CacheWarning"]
+__all__ = ["SweepPoint", "SystemSpec", "grid", "master_equation_points", "run_sweep", "code_version", "evaluate",
+           "physics_sources", "CacheWarning"]
 
 SDP_QUANTITIES = ("tau_pop", "tau_pop_coh")
 QUANTITIES = SDP_QUANTITIES + ("master_equation",)
 # The numeric metrics of a computed "master_equation" record (master_equations.COLUMNS without the setting).
 MASTER_EQUATION_METRICS = ("tau_pop", "tau_pop_coh", "continuity_violation", "trace_distance")
 COMPUTED = "computed"  # status of a master-equation record whose metrics were evaluated
-# Part of every cache key: bump it whenever the layout or meaning of a stored record changes.
-# 4: records carry their point and key; ValueErrors other than degeneracy are "invalid"; errors not stored.
-# 5: quantity "master_equation".
-# 6: SDP records carry "scale", "relative_lower", "relative_upper" (TauResult.scale).
-RECORD_FORMAT = 6
-_PHYSICS_MODULES = ("model.py", "baths.py", "chain.py", "redfield.py", "ansatz.py", "candidate.py",
-                    "master_equations.py", "symmetry.py", "certificates.py", "solvers.py", "sdp.py")
+# Part of every cache key: the layout and meaning of a stored record (a changed layout gets a new number).
+RECORD_FORMAT = 7
+# Modules that cannot change a computed number: the command-line and notebook front ends. Every other source
+# file of the package keys the cache (tests/studies/test_sweeps.py checks the set is what the package holds).
+FRONT_ENDS = ("__main__.py", "cli.py", "notebooks_runner.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
 SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
 # Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
@@ -76,7 +82,7 @@ ERROR = "error"  # any other exception: transient (memory, disk, licence, solver
 # A record with lower > upper is trusted only when its status says so (an inconsistent certificate).
 _CROSSED_BOUNDS_STATUS = "inconsistent"
 # Fields stored with each record so that it can be checked on reading; not columns of the table.
-_POINT_FIELD, _KEY_FIELD = "point", "cache_key"
+_POINT_FIELD, _KEY_FIELD, _CHECKSUM_FIELD = "point", "cache_key", "checksum"
 
 
 class CacheWarning(UserWarning):
@@ -88,9 +94,9 @@ class SweepPoint:
     """One point: ``quantity`` ("tau_pop" | "tau_pop_coh" | "master_equation") at ``setup`` with ``options``
     (keyword arguments of :func:`~lindblad_core.sdp.tau_pop` / :func:`~lindblad_core.sdp.tau_pop_coh`:
     blocks, norm, target, free_trace, solver, …; for "master_equation" ``equation`` and the keyword arguments
-    of :func:`~lindblad_core.master_equations.master_equation_records`)."""
+    of :func:`~lindblad_core.lindblad.master_equations.master_equation_records`)."""
 
-    setup: ChainSetup
+    setup: ChainSetup | SystemSpec
     quantity: str
     options: tuple = field(default_factory=tuple)  # sorted (name, value) pairs, hashable
     tag: str = ""  # which sweep/panel the point belongs to; not part of the cache key
@@ -107,7 +113,8 @@ class SweepPoint:
     def key(self) -> str:
         """Hash of the point, the solver requested, the solver versions and the code version."""
         payload = json.dumps({"point": self.record(), "solver": dict(self.options).get("solver"),
-                              "solvers": _solver_versions(), "code": code_version(), "format": RECORD_FORMAT},
+                              "solvers": _solver_versions(), "code": code_version(), "format": RECORD_FORMAT,
+                              "system_code": getattr(self.setup, "code_hash", None)},
                              sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -117,17 +124,20 @@ def code_version() -> str:
     """Package version plus a hash of the physics sources (read once per process): results of changed
     code are recomputed."""
     h = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in _PHYSICS_MODULES:
-        h.update((here / name).read_bytes())
+    for path in physics_sources():
+        h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def physics_sources() -> list[Path]:
+    """Every Python source of the package except the front ends (``FRONT_ENDS``), sorted: what keys the cache."""
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).as_posix() not in FRONT_ENDS)
 
 
 @functools.lru_cache(maxsize=1)
 def _solver_versions() -> dict:
     """Versions of :data:`SOLVER_PACKAGES` (None if absent) and the default solver (MOSEK only when licensed),
     read once per process like :func:`code_version`."""
-    from .solvers import default_solver
 
     versions = {}
     for name in SOLVER_PACKAGES:
@@ -138,11 +148,34 @@ def _solver_versions() -> dict:
     return {**versions, "default_solver": default_solver()}
 
 
-def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = None, tag: str = "",
+def grid(base: ChainSetup | SystemSpec, quantities=SDP_QUANTITIES, options: dict | None = None, tag: str = "",
          **axes) -> list[SweepPoint]:
-    """All combinations of ``axes`` (ChainSetup field → values) applied to ``base``, for each quantity.
+    """All combinations of ``axes`` applied to ``base``, for each quantity: the points of a sweep.
 
-    Example: ``grid(base, g=np.logspace(-3, 0, 12), beta_right=[10, 5, 1, 0.5])``.
+    Parameters
+    ----------
+    base : ChainSetup or SystemSpec
+        The system; ``axes`` change its fields (a ChainSetup) or its factory's parameters (a SystemSpec).
+    quantities : str or sequence of str
+        "tau_pop", "tau_pop_coh" (both by default) or "master_equation".
+    options : dict, optional
+        Keyword arguments of the solve (blocks, norm, target, free_trace, solver, …); τ^pop keeps only those it takes.
+    tag : str
+        Which sweep or panel the points belong to (a column of the table; not part of the cache key).
+    **axes : sequences
+        Field or parameter name → values; the grid is their Cartesian product, in the order given.
+
+    Returns
+    -------
+    list of SweepPoint
+        For :func:`run_sweep`.
+
+    Examples
+    --------
+    >>> from lindblad_core import ChainSetup
+    >>> points = grid(ChainSetup(n_left=1, n_middle=2, n_right=1), "tau_pop", g=[0.01, 0.1], beta_right=[10, 0.5])
+    >>> [(p.setup.g, p.setup.beta_right) for p in points]
+    [(0.01, 10.0), (0.01, 0.5), (0.1, 10.0), (0.1, 0.5)]
     """
     names = list(axes)
     points = []
@@ -161,19 +194,15 @@ def grid(base: ChainSetup, quantities=SDP_QUANTITIES, options: dict | None = Non
 
 def master_equation_points(setups, equations=None, tag: str = "", **options) -> list[SweepPoint]:
     """One "master_equation" point per set-up and equation (default: all of
-    :data:`~lindblad_core.master_equations.EQUATIONS`); ``options`` as for
-    :func:`~lindblad_core.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
-    from .master_equations import EQUATIONS
-
+    :data:`~lindblad_core.lindblad.master_equations.EQUATIONS`); ``options`` as for
+    :func:`~lindblad_core.lindblad.master_equations.master_equation_records` (lamb_shift, width, local_trace)."""
     return [SweepPoint(setup, "master_equation", {"equation": eq, **options}, tag)
             for setup in setups for eq in (EQUATIONS if equations is None else equations)]
 
 
 def _evaluate_master_equation(point: SweepPoint) -> dict:
-    from .master_equations import master_equation_records
-
     opts = dict(point.options)
-    rec = master_equation_records(point.setup, equations=(opts.pop("equation"),), **opts)[0]
+    rec = master_equation_records(_system(point), equations=(opts.pop("equation"),), **opts)[0]
     rec.pop("seconds", None)
     return {**rec, "status": COMPUTED}
 
@@ -184,8 +213,6 @@ def evaluate(point: SweepPoint) -> dict:
     Never raises for a failed solve: a ``ValueError`` gives status ``"degenerate"`` or ``"invalid"``, any other
     exception status ``"error"`` (see the module docstring for which of these are cached).
     """
-    from .sdp import tau_pop, tau_pop_coh
-
     t0 = time.perf_counter()
     row = point.record()
     try:
@@ -193,7 +220,7 @@ def evaluate(point: SweepPoint) -> dict:
             row.update(_evaluate_master_equation(point))
         else:
             solve = tau_pop if point.quantity == "tau_pop" else tau_pop_coh
-            res = solve(point.setup, **dict(point.options))
+            res = solve(_system(point), **dict(point.options))
             out = res.to_dict()
             out.pop("quantity")
             for k in ("blocks", "block_dims", "traces"):
@@ -211,6 +238,11 @@ def evaluate(point: SweepPoint) -> dict:
     row["versions"] = json.dumps(_versions())
     row["code_version"] = code_version()
     return row
+
+
+def _system(point: SweepPoint):
+    """What the solvers take: a ChainSetup as it is (its published variants need the record), a SystemSpec built."""
+    return point.setup if isinstance(point.setup, ChainSetup) else point.setup.build()
 
 
 def _failure(status: str, err: BaseException) -> dict:
@@ -242,6 +274,30 @@ def _as_stored(value):
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
+def checksum(record: dict) -> str:
+    """sha256 of a record's content as stored (canonical JSON, without its own checksum field)."""
+    content = {k: v for k, v in _as_stored(record).items() if k != _CHECKSUM_FIELD}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _verdict_problem(data: dict) -> str | None:
+    """Why an SDP record's stored verdict and ``certified`` contradict its own interval (None if they agree)."""
+    lower, upper, err = data["lower"], data["upper"], data.get("data_error", 0.0)
+    if not _is_number(err) or err < 0:
+        return f"data_error={err!r} is not a non-negative number"
+    verdict = data.get("verdict")
+    if verdict == "impossible" and not lower - err >= DELTA_TOL:
+        return f"verdict 'impossible' with lower={lower!r} (data_error {err!r}) below delta_tol = {DELTA_TOL:g}"
+    if verdict == "possible" and not upper + err < DELTA_TOL:
+        return f"verdict 'possible' with upper={upper!r} (data_error {err!r}) not below delta_tol = {DELTA_TOL:g}"
+    if verdict not in ("impossible", "possible", "inconclusive"):
+        return f"verdict={verdict!r} is none of impossible, possible, inconclusive"
+    if data.get("certified") is True and not (math.isfinite(lower) and math.isfinite(upper) and 0 <= lower <= upper
+                                             and is_tight(lower, upper)):
+        return f"certified with the interval [{lower!r}, {upper!r}], which is not finite, ordered and tight"
+    return None
+
+
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and not math.isnan(x)
 
@@ -262,6 +318,8 @@ def _record_problem(data, point: SweepPoint, key: str) -> str | None:
             return f"{name}={data.get(name)!r}, expected {expected[name]!r}"
     if data.get(_KEY_FIELD) != key:
         return f"{_KEY_FIELD}={data.get(_KEY_FIELD)!r}, expected {key!r}"
+    if data.get(_CHECKSUM_FIELD) != checksum(data):
+        return "its checksum does not match its content (edited or damaged)"
     status = data.get("status")
     if not (isinstance(status, str) and status):
         return f"status={status!r} is not a non-empty string"
@@ -280,7 +338,7 @@ def _record_problem(data, point: SweepPoint, key: str) -> str | None:
             return f"{name}={data.get(name)!r} is not a number"
     if data["lower"] > data["upper"] and _CROSSED_BOUNDS_STATUS not in status:
         return f"lower={data['lower']!r} > upper={data['upper']!r} with status={status!r}"
-    return None
+    return _verdict_problem(data)
 
 
 def _read(path: Path, point: SweepPoint, key: str) -> dict | None:
@@ -301,7 +359,7 @@ def _read(path: Path, point: SweepPoint, key: str) -> dict | None:
     if problem is not None:
         _warn(f"cache record {path} is inconsistent ({problem}); recomputing it")
         return None
-    for name in (_POINT_FIELD, _KEY_FIELD):
+    for name in (_POINT_FIELD, _KEY_FIELD, _CHECKSUM_FIELD):
         del data[name]
     return data
 
@@ -387,6 +445,16 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     -----
     Workers only compute; this process writes every cache file, as each result arrives. Which outcomes are
     cached and which records are trusted is described in the module docstring.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from lindblad_core import ChainSetup
+    >>> points = grid(ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5), "tau_pop",
+    ...               g=[0.01, 0.1])
+    >>> table = run_sweep(points, cache_dir=tempfile.mkdtemp(), n_jobs=1, progress=False)
+    >>> list(table["g"]), list(table["verdict"])
+    ([0.01, 0.1], ['impossible', 'impossible'])
     """
     import pandas as pd
     from tqdm import tqdm
@@ -412,8 +480,8 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
                 if not writable or row["status"] == ERROR:
                     continue
                 try:
-                    _write_atomic(cache / f"{keys[i]}.json",
-                                  {**row, _POINT_FIELD: points[i].record(), _KEY_FIELD: keys[i]})
+                    record = {**row, _POINT_FIELD: points[i].record(), _KEY_FIELD: keys[i]}
+                    _write_atomic(cache / f"{keys[i]}.json", {**record, _CHECKSUM_FIELD: checksum(record)})
                 except OSError as err:
                     writable = False
                     warnings.warn(f"cache folder {cache} cannot be written ({type(err).__name__}: {err}): "

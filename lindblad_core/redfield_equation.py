@@ -13,9 +13,9 @@ physical one,
 (B_ℓ likewise with D_ℓ), so that dρ/dt = i[ρ, H_S] + ε² L2(ρ) is the Redfield equation. "h.c." is read
 so that the map is linear and Hermiticity preserving for any argument: L2(X)† = L2(X†).
 
-Hermitian couplings S ⊗ (B + B†), S = S† (:class:`~lindblad_core.system.Coupling` with ``form="hermitian"``, or
+Hermitian couplings S ⊗ (B + B†), S = S† (:class:`~lindblad_core.systems.open_system.Coupling` with ``form="hermitian"``, or
 an exchange coupling whose S happens to be Hermitian: the same operator) are written in the same frame with
-A_ℓ = 0 and B_ℓ = Λ_ℓ = S_ℓ ∘ Γ_ℓ, Γ(ω) = D(ω) + conj(C(−ω)) (:func:`~lindblad_core.baths.hermitian_coefficients`):
+A_ℓ = 0 and B_ℓ = Λ_ℓ = S_ℓ ∘ Γ_ℓ, Γ(ω) = D(ω) + conj(C(−ω)) (:func:`~lindblad_core.systems.baths.hermitian_coefficients`):
 
 .. math::
 
@@ -31,13 +31,14 @@ All arrays are in the energy eigenbasis internally; the public functions take ``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from .baths import Bath, coefficients, hermitian_coefficients
-from .model import System
-from .system import OpenSystem
+from lindblad_core.systems.baths import OhmicSpectralDensity, coefficients, hermitian_coefficients
+from lindblad_core.systems.chain import as_open_system
+from lindblad_core.systems.open_system import OpenSystem
 
 __all__ = [
     "Redfield",
@@ -59,6 +60,8 @@ __all__ = [
 COUPLING_ATOL = 1e-12
 # A dense d²×d² complex superoperator takes 16 d⁴ bytes: 4.3 GB at d = 128.
 SUPEROPERATOR_MAX_DIM = 128
+# Redfield equations of the most recently used systems kept (a sweep point asks for its system's several times).
+REDFIELD_CACHE_SIZE = 8
 # Residual check of the GTH populations: |W p| ≤ GTH_RESIDUAL · d³ · u · |W| p componentwise, the size
 # O'Cinneide's entrywise bound (≈ 2 d³ u relative) allows; in practice the error is O(d u). The check only
 # catches a broken solve.
@@ -71,15 +74,15 @@ class Redfield:
 
     Attributes
     ----------
-    system : System or OpenSystem
-    baths : tuple of Bath or BosonicBath, one per coupling (per ``system.bath_sites`` entry for a System).
-    coupling : (n_couplings, d, d) array, S_ℓ (σ−^(ℓ) for a System).
+    system : OpenSystem
+    baths : tuple of BosonicBath, one per coupling.
+    coupling : (n_couplings, d, d) array, S_ℓ in the energy basis.
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
     forms : tuple of str, ``"exchange"`` or ``"hermitian"`` per coupling.
     """
 
-    system: System | OpenSystem
+    system: OpenSystem
     baths: tuple
     coupling: np.ndarray
     a_ops: np.ndarray
@@ -95,41 +98,37 @@ class Redfield:
         return self.system.energies
 
 
-def redfield(system, baths=None) -> Redfield:
-    """Assemble the Redfield operators A_ℓ, B_ℓ of Eq. (40).
+def redfield(system) -> Redfield:
+    """The Redfield operators A_ℓ, B_ℓ of Eq. (40) for an open system and its baths.
 
     Parameters
     ----------
-    system : OpenSystem, ChainSetup or System
-        An :class:`~lindblad_core.system.OpenSystem` carries its couplings and baths (``baths`` must be
-        omitted); a :class:`~lindblad_core.chain.ChainSetup` gives its (cached) ``setup.redfield``; the paper's
-        :class:`~lindblad_core.model.System` couples each bath site through σ− to ``baths``.
-    baths : Bath or sequence of Bath, only with a System
-        One bath per entry of ``system.bath_sites`` (a single Bath is used for every site).
-    """
-    from .chain import ChainSetup
+    system : OpenSystem or ChainSetup
+        Its couplings carry their baths; a :class:`~lindblad_core.systems.chain.ChainSetup` is taken as
+        ``setup.open_system()``.
 
-    if isinstance(system, ChainSetup):
-        if baths is not None:
-            raise ValueError("baths must be omitted for a ChainSetup (it defines its own baths)")
-        return system.redfield
-    if isinstance(system, OpenSystem):
-        if baths is not None:
-            raise ValueError("baths must be omitted for an OpenSystem (each Coupling carries its bath)")
-        return _assemble(system, system.baths, system.forms)
-    if not isinstance(system, System):
-        raise ValueError(f"system must be an OpenSystem, a ChainSetup or a System, got {type(system).__name__}")
-    if baths is None:
-        raise ValueError("baths must be given for a System (one Bath per bath site)")
-    if isinstance(baths, Bath):
-        baths = (baths,) * len(system.bath_sites)
-    baths = tuple(baths)
-    if len(baths) != len(system.bath_sites):
-        raise ValueError(f"baths must have one Bath per bath site ({len(system.bath_sites)}), got {len(baths)}")
-    for b in baths:
-        if not isinstance(b, Bath):
-            raise ValueError(f"baths must hold Bath objects, got {type(b).__name__}")
-    return _assemble(system, baths, system.forms)
+    Returns
+    -------
+    Redfield
+        Read-only arrays in the energy eigenbasis of ``system``. The most recently used systems are cached
+        (by identity: an ``OpenSystem`` is immutable), so asking again for the same system costs nothing.
+
+    Examples
+    --------
+    >>> import lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=0, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5))
+    >>> red.a_ops.shape
+    (2, 4, 4)
+    """
+    return _redfield(as_open_system(system))
+
+
+@functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
+def _redfield(system: OpenSystem) -> Redfield:
+    red = _assemble(system, system.baths, system.forms)
+    for a in (red.coupling, red.a_ops, red.b_ops):
+        a.setflags(write=False)
+    return red
 
 
 def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
@@ -251,19 +250,19 @@ def rate_matrix(red: Redfield) -> np.ndarray:
 
 
 def _no_rates_error(red: Redfield) -> ValueError:
-    if not all(isinstance(b, Bath) for b in red.baths):
+    if not all(isinstance(b.spectral_density, OhmicSpectralDensity) for b in red.baths):
         return ValueError("every transition rate of App. A vanishes (J(ω)(n(ω)+1) = 0 at every Bohr frequency "
                           "the couplings connect): the zeroth-order NESS is undefined; check each bath's "
                           "spectral_density and the coupling operators")
-    gammas = sorted({b.gamma for b in red.baths})
+    gammas = sorted({b.spectral_density.gamma for b in red.baths})
     if all(g == 0.0 for g in gammas):
         return ValueError(f"gamma must be > 0 on at least one bath: every transition rate of App. A vanishes "
                           f"and the zeroth-order NESS is undefined, got gamma={gammas[0]!r}")
-    b = red.baths[0]
+    b = red.baths[0].spectral_density
     return ValueError(
         "every transition rate of App. A underflows to 0 in double precision (J(ω) = γ ω^s exp(−(ω/ω_c)²) at "
         f"the Bohr frequencies): the zeroth-order NESS is undefined; raise omega_c, got omega_c={b.omega_c!r} "
-        f"(gamma={b.gamma!r}, beta={b.beta!r})")
+        f"(gamma={b.gamma!r}, beta={red.baths[0].beta!r})")
 
 
 def _gth(p_out: np.ndarray, dtype=float) -> np.ndarray:

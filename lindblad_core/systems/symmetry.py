@@ -13,7 +13,7 @@ charge of the block operators F_α and whose H_LS conserves Q, without increasin
 convex and covariant; T = L2(ρ0) and ρ0 are invariant). Then both SDPs split into small independent blocks:
 :func:`gamma_groups` (Γ) and :attr:`U1Structure.state_charges` (the sectors of the residual of Eq. (33)).
 Without the symmetry (e.g. a σx coupling) nothing is split by charge. The certified bounds are always
-evaluated on the full, unreduced problem (:mod:`lindblad_core.certificates`), so a wrong reduction could
+evaluated on the full, unreduced problem (:mod:`lindblad_core.certify._certificates`), so a wrong reduction could
 only make an interval loose, never wrong.
 """
 
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STRUCTURE_RTOL", "U1Structure", "operator_charge", "u1_structure", "gamma_groups"]
+__all__ = ["STRUCTURE_RTOL", "U1Structure", "operator_charge", "u1_structure", "is_sector_pure", "gamma_groups", "is_real"]
 
 # Matrix entries below this (relative to the largest) are treated as structural zeros when splitting Γ into
 # independent blocks; the certified bounds never rely on it.
 STRUCTURE_RTOL = 1e-11
 # An eigenvector's expected charge <E|Q|E> must be within this of an integer to have a definite charge
-# (the sector-wise diagonalisation of ``model.System`` makes them exact; a dense eigh leaves ~1e-15).
+# (the sector-wise diagonalisation of ``OpenSystem`` makes them exact; a dense eigh leaves ~1e-15).
 CHARGE_ATOL = 1e-8
 
 
@@ -58,8 +58,8 @@ class U1Structure:
 def u1_structure(system) -> U1Structure | None:
     """The U(1) structure of ``system`` (module docstring), or None when any of its three conditions fails.
 
-    ``system``: an :class:`~lindblad_core.system.OpenSystem` or the paper's
-    :class:`~lindblad_core.model.System` (both carry ``charge``, the diagonal of Q, and ``conserves_charge``).
+    ``system``: an :class:`~lindblad_core.systems.open_system.OpenSystem` (it carries ``charge``, the diagonal
+    of Q, and ``conserves_charge``).
     """
     q = system.charge
     if not system.conserves_charge(STRUCTURE_RTOL):
@@ -72,6 +72,15 @@ def u1_structure(system) -> U1Structure | None:
     if np.max(np.abs(m - labels), initial=0.0) > CHARGE_ATOL:
         return None
     return U1Structure(labels)
+
+
+def is_sector_pure(vectors: np.ndarray, charge: np.ndarray) -> bool:
+    """Every column of ``vectors`` (computational basis) lies in one sector of the charge Q = diag(``charge``),
+    up to ``CHARGE_ATOL`` in norm outside it: the condition for a basis of Eq. (28) to keep the twirl argument."""
+    v2 = np.abs(np.asarray(vectors)) ** 2
+    main = np.asarray(charge)[np.argmax(v2, axis=0)]
+    outside = np.sum(v2 * (np.asarray(charge)[:, None] != main[None, :]), axis=0)
+    return bool(np.max(outside, initial=0.0) <= CHARGE_ATOL**2)
 
 
 def gamma_groups(charges: np.ndarray, pattern: np.ndarray | None = None, *, by_charge: bool = True) -> list[np.ndarray]:

@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from .paths import REFERENCE_DATA
+from lindblad_core.paths import REFERENCE_DATA
 
 __all__ = ["load", "as_complex", "DATASETS"]
 

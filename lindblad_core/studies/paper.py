@@ -2,7 +2,7 @@
 points (Fig. 2(c,d)), the Lemma 1 table (App. B), the verdict columns of Tables I/II, and the check that
 a sweep holds only decided results.
 
-The notebooks call these and narrate; everything here works on :func:`~lindblad_core.sweeps.run_sweep`
+The notebooks call these and narrate; everything here works on :func:`~lindblad_core.studies.sweeps.run_sweep`
 tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/test_paper.py``.
 """
 
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import reference
-from .chain import ChainSetup
-from .solvers import DELTA_TOL, RESULT_STATUSES
-from .sweeps import four_panel_points, grid, run_sweep
+from lindblad_core.studies import reference
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.lindblad.candidate import candidate_populations
+from lindblad_core.redfield_equation import populations, redfield
+from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES, lemma1_bound, tau_pop
+from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
@@ -29,13 +31,13 @@ PAPER_TABLES = {
 TABLE_BIAS = {"I": 0.0, "II": 0.01}
 # The figure behind each table row: (table, N_L = N_R) → figure.
 FIGURE_ROWS = {("I", 1): "Fig. 2", ("I", 2): "Fig. 3", ("II", 1): "Fig. A1", ("II", 2): "Fig. A2"}
-# Beyond the paper (issue 12): the coherence column with Tr Γ_b free (tau_pop_coh(..., free_trace=True)).
+# Beyond the paper: the coherence column with Tr Γ_b free (tau_pop_coh(..., free_trace=True)).
 FREE_TRACE_COLUMN = "correct coherences (free trace)"
 
 
 def _decided(table) -> np.ndarray:
-    """A row counts as a result (the rule of :attr:`~lindblad_core.solvers.TauResult.is_result`, applied to
-    records): status in :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified
+    """A row counts as a result (the rule of :attr:`~lindblad_core.sdp.solve.TauResult.is_result`, applied to
+    records): status in :data:`~lindblad_core.sdp.solve.RESULT_STATUSES`, "optimal" or a tight certified
     interval, and a verdict. Failed solves ("solver_error", "infeasible", "inconsistent", the sweeps'
     "error" and "invalid") never count, whatever interval came with them."""
     status = table["status"].astype(str)
@@ -46,14 +48,14 @@ def _decided(table) -> np.ndarray:
 def unresolved(table):
     """The rows of a sweep table that are *not* results: every row except degenerate spectra (outside the
     theory of Sec. II.B, listed separately) that is not decided (a row needs a status in
-    :data:`~lindblad_core.solvers.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
+    :data:`~lindblad_core.sdp.solve.RESULT_STATUSES`, "optimal" or a tight certified interval, and a verdict). A notebook's Testing cell asserts that
     this is empty."""
     keep = (table["status"] != "degenerate").to_numpy() & ~_decided(table)
     return table[keep]
 
 
 def failed(table):
-    """The rows whose solve failed: a status outside :data:`~lindblad_core.solvers.RESULT_STATUSES` ("solver_error",
+    """The rows whose solve failed: a status outside :data:`~lindblad_core.sdp.solve.RESULT_STATUSES` ("solver_error",
     "infeasible", "inconsistent", the sweeps' "error" and "invalid"), degenerate spectra excepted. Unlike the
     other rows of :func:`unresolved` (a solved point whose certified interval, or the rounding of its data,
     cannot decide against δ_tol: honestly "inconclusive"), these are never acceptable in a figure."""
@@ -70,7 +72,6 @@ def fig2cd_points(beta_right=None, g_index=None):
     ``beta_right`` (sequence) and ``g_index`` (indices into each curve's grid) select a subset.
     Returns ``(points, published)``: the points and, aligned with them, the published values.
     """
-    from .sweeps import SweepPoint
 
     points, published = [], []
     for rec in reference.load("tau_fig2cd"):
@@ -102,7 +103,6 @@ def fig4b_published_points(n_middle_values=(0, 1, 2, 3), g_grid=FIG4B_PUBLISHED_
     the first 3 sites with Tr Γ = 1; spectral norm. Tagged ``"published Fig. 4(b)"``; ``g`` in the records is
     negative.
     """
-    from .sweeps import grid
 
     points = []
     for nm in n_middle_values:
@@ -167,7 +167,7 @@ def table_columns(table) -> dict:
 
 def free_trace_points(base: ChainSetup, *, beta_right, g_grid, beta_left_fixed=1.0, target="published"):
     """The points of panel (d) (τ^pop,coh versus g at β_L = ``beta_left_fixed``, one curve per β_R) with
-    Tr Γ_b free (issue 12), tagged "vs_g_free"."""
+    Tr Γ_b free, tagged "vs_g_free"."""
     return grid(base.replace(beta_left=float(beta_left_fixed)), "tau_pop_coh",
                 {"target": target, "free_trace": True}, tag="vs_g_free", beta_right=beta_right, g=g_grid)
 
@@ -221,9 +221,6 @@ def lemma1_table(setups):
     """
     import pandas as pd
 
-    from .redfield import populations
-    from .sdp import candidate_populations, lemma1_bound, tau_pop
-
     rows = []
     for s in setups:
         row = {"n_left": s.n_left, "n_middle": s.n_middle, "n_right": s.n_right, "g": s.g,
@@ -235,7 +232,7 @@ def lemma1_table(setups):
                 raise
             rows.append({**row, "bound": np.nan, "actual": np.nan, "status": "degenerate", "certified": False})
             continue
-        actual = float(np.sum(np.abs(candidate_populations(r.candidate) - populations(s.redfield))))
+        actual = float(np.sum(np.abs(candidate_populations(r.candidate) - populations(redfield(s)))))
         rows.append({**row, "bound": lemma1_bound(r), "actual": actual, "status": r.status,
                      "certified": r.certified})
     return pd.DataFrame(rows)

@@ -29,7 +29,7 @@ General baths (:class:`BosonicBath`) take any vectorised J(ω ≥ 0). The rule a
 there, is added by adaptive quadrature to infinity (``scipy.integrate.quad_vec``): a slowly decaying J (the
 1/ω tail of Drude–Lorentz) is integrated in full, not truncated. Only a J that declares its own
 truncation point (the Gaussian cut-off: ``pv_cutoff = 8 ω_c``, where the integrand is e^{−64} of its scale)
-skips the tail; the paper's :class:`Bath` is such a bath and its coefficients are bit-for-bit unchanged.
+skips the tail; the paper's baths (:func:`ohmic` with ``cutoff="gaussian"``) are such baths.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Bath", "BosonicBath", "OhmicSpectralDensity", "DrudeLorentzSpectralDensity", "ohmic",
+__all__ = ["BosonicBath", "OhmicSpectralDensity", "DrudeLorentzSpectralDensity", "ohmic",
            "drude_lorentz", "as_bosonic_bath", "spectral_density", "occupation", "coefficients",
            "hermitian_coefficients", "zero_frequency_spectrum", "principal_value", "PV_CUTOFF_MULT"]
 
@@ -56,58 +56,6 @@ _NEAR_NODE = 1e-6  # ω closer than this to a node is integrated on its own rule
 # has many exactly equal ones that differ by rounding); the induced change of Im C, Im D is ~1e-12 |dC/dω|.
 # The real parts (the rates) are evaluated at each frequency.
 _DEDUP_DIGITS = 12
-
-
-@dataclass(frozen=True, kw_only=True)
-class Bath:
-    r"""Bosonic bath on one site, Eq. (42): J(ω) = γ ω^s exp(−(ω/ω_c)²) Θ(ω).
-
-    Parameters
-    ----------
-    beta : float
-        Inverse temperature β > 0.
-    gamma : float
-        Coupling strength γ_ℓ ≥ 0.
-    omega_c : float
-        Cut-off frequency ω_c > 0 (10 in the paper).
-    s : float
-        Ohmicity s > 0 (1: Ohmic).
-    mu : float
-        Chemical potential μ ≤ 0: bosonic occupations n(ω) = 1/(e^{β(ω−μ)} − 1) must stay finite and
-        positive for every bath mode ω > 0, which puts μ at or below the lowest mode and so strictly
-        below every transition frequency of the system.
-    """
-
-    beta: float
-    gamma: float = 1.0
-    omega_c: float = 10.0
-    s: float = 1.0
-    mu: float = 0.0
-
-    def __post_init__(self):
-        checks = {
-            "beta": (lambda v: v > 0, "finite and > 0"),
-            "gamma": (lambda v: v >= 0, "finite and >= 0"),
-            "omega_c": (lambda v: v > 0, "finite and > 0"),
-            "s": (lambda v: v > 0, "finite and > 0"),
-            "mu": (lambda v: v <= 0, "finite and <= 0 (below the lowest bath mode, hence below "
-                                     "every transition frequency)"),
-        }
-        for name, (ok, allowed) in checks.items():
-            value = getattr(self, name)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"Bath.{name} must be a real number, got {name}={value!r}") from None
-            if not (math.isfinite(value) and ok(value)):
-                raise ValueError(f"Bath.{name} must be {allowed}, got {name}={value!r}")
-            object.__setattr__(self, name, value)
-
-
-    def to_bosonic(self) -> "BosonicBath":
-        """The same bath as a :class:`BosonicBath` with the Ohmic–Gaussian preset (identical coefficients)."""
-        return BosonicBath(ohmic(gamma=self.gamma, omega_c=self.omega_c, s=self.s, cutoff="gaussian"),
-                           beta=self.beta, mu=self.mu)
 
 
 _CUTOFFS = ("gaussian", "exponential")
@@ -315,42 +263,38 @@ class BosonicBath:
 
 
 def as_bosonic_bath(bath, name: str = "bath") -> BosonicBath:
-    """A :class:`BosonicBath` from a BosonicBath, the paper's :class:`Bath`, or a QuTiP ``BosonicEnvironment``
+    """A :class:`BosonicBath` from a BosonicBath or a QuTiP ``BosonicEnvironment``
     (J = 2 × its ``spectral_density``, β = 1 / its ``T``; see :func:`drude_lorentz` for the factor 2)."""
     if isinstance(bath, BosonicBath):
         return bath
-    if isinstance(bath, Bath):
-        return bath.to_bosonic()
     if callable(getattr(bath, "spectral_density", None)) and hasattr(bath, "T"):
         temperature = getattr(bath, "T")
         if temperature is None or not (math.isfinite(float(temperature)) and float(temperature) > 0):
             raise ValueError(f"{name}: a QuTiP environment needs a finite temperature T > 0, got T={temperature!r}")
         return BosonicBath(_QutipSpectralDensity(bath), beta=1.0 / float(temperature))
-    raise ValueError(f"{name} must be a BosonicBath, a Bath or a qutip BosonicEnvironment, "
+    raise ValueError(f"{name} must be a BosonicBath or a qutip BosonicEnvironment, "
                      f"got {type(bath).__name__}")
 
 
 def spectral_density(omega, bath) -> np.ndarray:
-    """J(ω) of the bath (Eq. (42) for :class:`Bath`); zero for ω ≤ 0."""
-    if isinstance(bath, Bath):
-        bath = bath.to_bosonic()
+    """J(ω) of the bath; zero for ω ≤ 0."""
     omega = np.asarray(omega, dtype=float)
     return np.where(omega > 0, bath.spectral_density(np.where(omega > 0, omega, 1.0)), 0.0)
 
 
-def occupation(omega, bath: Bath) -> np.ndarray:
+def occupation(omega, bath: BosonicBath) -> np.ndarray:
     """Bose occupation n(ω) = 1/(e^{β(ω−μ)} − 1) of Eq. (37), for ω > μ."""
     omega = np.asarray(omega, dtype=float)
     with np.errstate(over="ignore"):  # e^{βω} overflows to inf for βω ≳ 700: n = 0 there, correctly
         return 1.0 / np.expm1(bath.beta * (omega - bath.mu))
 
 
-def _absorption(x: np.ndarray, bath: Bath) -> np.ndarray:
+def _absorption(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
     """J(x) n(x) for x > 0, written so that x → 0 stays finite for s ≥ 1 (x/expm1(βx) → 1/β)."""
     return spectral_density(x, bath) * occupation(x, bath)
 
 
-def _emission(x: np.ndarray, bath: Bath) -> np.ndarray:
+def _emission(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
     """J(x) (n(x) + 1) for x > 0."""
     return spectral_density(x, bath) * (occupation(x, bath) + 1.0)
 
@@ -448,7 +392,7 @@ def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
     omega : array_like of float
         Bohr frequencies E_γ − E_α, any shape; none may be 0 (the principal value of J n diverges there
         for an Ohmic J; Hermitian couplings use :func:`hermitian_coefficients`, which is finite at 0).
-    bath : Bath or BosonicBath
+    bath : BosonicBath
 
     Returns
     -------

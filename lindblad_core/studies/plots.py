@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .solvers import DELTA_TOL, RESULT_STATUSES
+from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES
 
 __all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "save_figure", "markdown_table", "MARKERS", "FLOOR"]
 
@@ -79,7 +79,7 @@ def plot_tau_vs(ax, df, x: str, quantity: str, curve: str = "beta_right", *, lab
 def plot_four_panels(df, title: str = ""):
     """Panels (a) τ^pop vs β_L, (b) τ^pop,coh vs β_L, (c) τ^pop vs g, (d) τ^pop,coh vs g (Figs. 2, 3, A1, A2).
 
-    ``df`` holds both sweeps, tagged "vs_beta_left" and "vs_g" (:func:`~lindblad_core.sweeps.four_panel_points`).
+    ``df`` holds both sweeps, tagged "vs_beta_left" and "vs_g" (:func:`~lindblad_core.studies.sweeps.four_panel_points`).
     """
     import matplotlib.pyplot as plt
 
@@ -102,7 +102,7 @@ def save_figure(fig, name: str, folder=None) -> list:
     returns the paths. No time stamp is written, so the same figure gives the same bytes."""
     from pathlib import Path
 
-    from .paths import figures_dir
+    from lindblad_core.paths import figures_dir
 
     folder = Path(folder) if folder is not None else figures_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -181,7 +181,7 @@ class ConicProblem:
             n = int(round(np.sqrt(const.size)))
             cols = np.flatnonzero(np.any(linear != 0, axis=0))
             # (variables, n²); a read-only view of ``linear`` when it was assembled transposed and every variable
-            # enters (sdp._CohConic's large blocks), else one copy
+            # enters (sdp.CohConic's large blocks), else one copy
             rows = linear.T if len(cols) == linear.shape[1] else linear.T[cols]
             lin = np.ascontiguousarray(rows).reshape(len(cols), n, n).view()
             lin.flags.writeable = False

@@ -16,8 +16,8 @@ Lindbladian (Eq. (1)).
 
 Each basis operator changes the block's charge Q = Σ q_ℓ, q_ℓ = diag(0, −1, …), by a definite amount (its
 *charge*: q_i − q_j = j − i for |i><j|, so #σ+ − #σ− on qubits); the SDPs use this to split Γ into independent
-blocks when the system has the U(1) structure of :mod:`lindblad_core.symmetry`. A point of the ansatz (Γ and
-H_LS per block) is a :class:`~lindblad_core.candidate.LindbladCandidate`.
+blocks when the system has the U(1) structure of :mod:`lindblad_core.systems.symmetry`. A point of the ansatz (Γ and
+H_LS per block) is a :class:`~lindblad_core.lindblad.candidate.LindbladCandidate`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from lindblad_core.systems.open_system import embed, OpenSystem, site_charges
+from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
 
-from .model import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, System
-from .system import embed, site_charges
 
 __all__ = ["QUBIT_BASIS", "QUBIT_CHARGES", "Block", "Ansatz", "paper_blocks", "local_hermitian_basis",
            "traceless_hermitian_basis", "local_operator_basis", "block_operator_basis"]
@@ -85,7 +85,7 @@ class Block:
 
 
 def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
-    """The paper's blocks for a :class:`~lindblad_core.chain.ChainSetup`: ``"left,right"`` or ``"left"``.
+    """The paper's blocks for a :class:`~lindblad_core.systems.chain.ChainSetup`: ``"left,right"`` or ``"left"``.
 
     ``"left,right"`` drops the right block when N_R = 0.
     """
@@ -101,6 +101,18 @@ def paper_blocks(setup, which="left,right") -> tuple[Block, ...]:
         elif n == "left":
             raise ValueError("the left block needs n_left >= 1")
     return tuple(out)
+
+
+def coupled_site_groups(system: OpenSystem) -> tuple[tuple[int, ...], ...]:
+    """The default blocks of an OpenSystem: the sites of its couplings, merged where couplings share sites."""
+    groups: list[set[int]] = []
+    for c in system.couplings:
+        merged = set(c.sites)
+        for g in [g for g in groups if g & merged]:
+            merged |= g
+            groups.remove(g)
+        groups.append(merged)
+    return tuple(tuple(sorted(g)) for g in sorted(groups, key=min))
 
 
 @functools.lru_cache(maxsize=16)
@@ -204,7 +216,7 @@ def _traceless_charges(dims: tuple[int, ...]) -> np.ndarray:
 
 def _embed(local: np.ndarray, sites: tuple[int, ...], dims) -> np.ndarray:
     """Embed a stack of operators on ``sites`` (first listed site slowest) into the system with local
-    dimensions ``dims`` (an int N: N qubits). See :func:`lindblad_core.system.embed`."""
+    dimensions ``dims`` (an int N: N qubits). See :func:`lindblad_core.systems.open_system.embed`."""
     dims = (2,) * dims if isinstance(dims, (int, np.integer)) else tuple(dims)
     return embed(np.asarray(local)[None] if np.ndim(local) == 2 else local, tuple(sites), dims)
 
@@ -222,7 +234,7 @@ class Ansatz:
         Lindblad bath on the left block only although the Redfield equation has both baths (docs/conventions.md).
     """
 
-    system: System
+    system: OpenSystem
     blocks: tuple[Block, ...]
     cover_baths: bool = True
 

@@ -118,7 +118,7 @@ def test_schur_complement_equals_trace_formula():
     """The interior-point method's Newton matrix, assembled from Cholesky factors and a real rank-k update
     over blocks that share variables, equals H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹) evaluated term by term
     with an explicit inverse (four blocks: two over all variables, one over a subset, one 1×1)."""
-    from lindblad_core.solvers.conic import _Lmi, _schur_complement
+    from lindblad_core.solvers.ipm import _Lmi, _schur_complement
 
     m = 6
     specs = [(4, np.arange(m)), (3, np.arange(m)), (2, np.array([1, 4])), (1, np.array([0, 5]))]
@@ -149,7 +149,7 @@ def test_schur_complement_equals_trace_formula():
 def test_newton_step_solves_the_saddle_point_system(n_eq):
     """The Newton step (Cholesky of H with the equality rows eliminated) solves [[H, Eᵀ], [E, 0]] (dy, −du) =
     (r, r_e) as numpy's dense solve of the whole saddle-point matrix does; an indefinite H falls back to it."""
-    from lindblad_core.solvers.conic import _newton_solver
+    from lindblad_core.solvers.ipm import _newton_solver
 
     rng = np.random.default_rng(n_eq)
     m = 7

@@ -1,13 +1,13 @@
-"""The library's interior-point method (lindblad_core.solvers.conic: solve_hermitian_lmi, ConicProblem.solve_ipm)
-on machines that round differently: its status on a well-posed problem does not hinge on the last bits (the
-stopping rule keeps a margin to its tolerances), a numerical failure of a late iterate returns the best iterate
-found, and its tolerances are keywords. References: scipy's HiGHS (linprog) and numpy's eigenvalues."""
+"""The library's interior-point method (lindblad_core.solvers.ipm, through ConicProblem.solve_ipm) on machines
+that round differently: its status on a well-posed problem does not hinge on the last bits (the stopping rule
+keeps a margin to its tolerances), a numerical failure of a late iterate returns the best iterate found, and its
+tolerances are keywords. References: scipy's HiGHS (linprog) and numpy's eigenvalues."""
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from lindblad_core.solvers import conic
+from lindblad_core.solvers import ipm
 from lindblad_core.lindblad.ansatz import local_hermitian_basis
 from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.sdp.result import RESULT_STATUSES
@@ -72,8 +72,8 @@ def test_lp_status_and_solution_do_not_depend_on_rounding():
         np.testing.assert_allclose(problem.x, ref.x[perm], atol=1e-8, err_msg=kind)
         z, u = problem.dual("rows"), problem.dual("eq")
         assert np.linalg.norm(c + g.T @ z + e.T @ u) <= 1e-10 * (1 + np.linalg.norm(c)), kind
-        gap_tol = conic.IPM_TOL_ABS + conic.IPM_TOL * abs(ref.fun)  # met with room to spare
-        assert np.all(z >= 0) and z @ (h - g @ problem.x) <= conic.IPM_MARGIN * gap_tol, kind
+        gap_tol = ipm.IPM_TOL_ABS + ipm.IPM_TOL * abs(ref.fun)  # met with room to spare
+        assert np.all(z >= 0) and z @ (h - g @ problem.x) <= ipm.IPM_MARGIN * gap_tol, kind
         if kind in ("as_is", "scaled_up", "scaled_down", "entries"):  # HiGHS's multipliers, in its row order
             np.testing.assert_allclose(z, -ref.ineqlin.marginals, atol=1e-6, err_msg=kind)
             np.testing.assert_allclose(u, -ref.eqlin.marginals, atol=1e-6, err_msg=kind)
@@ -106,7 +106,7 @@ def test_bad_tolerance_is_named(name, value):
     with pytest.raises(ValueError, match=name):
         problem.solve_ipm(**{name: value})
     with pytest.raises(ValueError, match=name):
-        conic.solve_hermitian_lmi(data[0], [], np.zeros((0, 6)), np.zeros(0), lp=(data[2], -data[1]),
+        ipm.solve_hermitian_lmi(data[0], [], np.zeros((0, 6)), np.zeros(0), lp=(data[2], -data[1]),
                                   **{name: value})
 
 
@@ -141,10 +141,10 @@ def test_failed_cholesky_of_a_late_iterate_returns_the_best_iterate(monkeypatch,
     problem.solve_ipm()
     n_iter = problem.iterations
     fail_at = 1 if back is None else n_iter - back
-    monkeypatch.setattr(conic, "IPM_MAX_ITER", fail_at)
+    monkeypatch.setattr(ipm, "IPM_MAX_ITER", fail_at)
     truncated_problem = _eigen_problem()[0]
     truncated = truncated_problem.solve_ipm()
-    monkeypatch.setattr(conic, "IPM_MAX_ITER", 60)
+    monkeypatch.undo()
 
     real_cholesky, calls = np.linalg.cholesky, [0]
     first_failing = 2 * (fail_at - 1) + (0 if factor == "S" else 1)  # one block: S, then X, per iteration

@@ -20,16 +20,14 @@ Markdown and text files must have the same lines; a table row is split into cell
 line is one cell, and cells are compared as above (numeric when both parse as numbers). Tables print
 rounded numbers, so a value whose CSV twin agrees to ``rtol`` can still differ in its last printed digit.
 
-Prints one line per file (rows, values compared, largest relative difference, values that differ, and how
-many of them are in a ``verdict`` column), the first differences of each file, and a final line
-``N files, M values compared, K differ``. Exits 0 only if nothing differs.
+Prints one line per file (rows, values compared, largest relative difference, numbers and texts that differ,
+and the columns of the differing texts: verdicts, statuses, solver names), the first differences of each
+file, and a final line ``N files, M values compared, K differ``. Exits 0 only if nothing differs.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +39,6 @@ PATTERNS = ("*.csv", "*.md", "*.txt")
 # Columns that describe the run, not the result: timings, versions, the code hash, cache hits.
 RUN_COLUMNS = ("seconds", "solve_seconds", "setup_seconds", "versions", "code_version", "cached")
 
-_VERDICT = re.compile(r"verdict", re.IGNORECASE)
-
 
 @dataclass
 class FileReport:
@@ -51,15 +47,17 @@ class FileReport:
     name: str
     rows: int = 0
     values: int = 0
-    differ: int = 0
-    verdicts_differ: int = 0
+    numbers_differ: int = 0
+    texts_differ: int = 0
+    text_columns: list[str] = field(default_factory=list)  # columns where a text differs
     floored: int = 0  # numeric values that agree only thanks to atol
     max_rel: float = 0.0
+    failure: str = ""  # the files cannot be compared cell by cell
     notes: list[str] = field(default_factory=list)
 
-    def fail(self, note: str, count: int = 1) -> None:
-        self.differ += count
-        self.notes.append(note)
+    @property
+    def differ(self) -> int:
+        return self.numbers_differ + self.texts_differ + bool(self.failure)
 
 
 def _numbers(cells: pd.Series) -> pd.Series | None:
@@ -85,13 +83,15 @@ def _compare_cells(report: FileReport, a: pd.Series, b: pd.Series, labels: list[
         report.floored += int((ok & ~within_rtol).sum())
         report.max_rel = max(report.max_rel, float(rel.max(initial=0.0)))
         bad = ~ok
-        shown = [f"{labels[i]}, {column}: {x[i]!r} vs {y[i]!r} (relative {rel[i]:.2e})" for i in np.flatnonzero(bad)]
+        report.numbers_differ += int(bad.sum())
+        shown = [f"{labels[i]}, {column}: {float(x[i])!r} vs {float(y[i])!r} (relative {rel[i]:.2e})"
+                 for i in np.flatnonzero(bad)]
     else:
         bad = (a != b).to_numpy()
+        report.texts_differ += int(bad.sum())
+        if bad.any() and column not in report.text_columns:
+            report.text_columns.append(column)
         shown = [f"{labels[i]}, {column}: {a.iloc[i]!r} vs {b.iloc[i]!r}" for i in np.flatnonzero(bad)]
-        if _VERDICT.search(column):
-            report.verdicts_differ += int(bad.sum())
-    report.differ += int(bad.sum())
     report.notes.extend(shown[: max(show - len(report.notes), 0)])
 
 
@@ -103,21 +103,21 @@ def compare_csv(before: Path, after: Path, *, rtol: float, atol: float, ignore=R
     b = pd.read_csv(after, dtype=str, keep_default_na=False)
     report.rows = len(a)
     if list(a.columns) != list(b.columns):
-        report.fail(f"columns differ: only before {sorted(set(a.columns) - set(b.columns))}, only after "
-                    f"{sorted(set(b.columns) - set(a.columns))}" + ("" if set(a.columns) != set(b.columns)
-                                                                     else " (same set, other order)"))
+        report.failure = (f"columns differ: only before {sorted(set(a.columns) - set(b.columns))}, only after "
+                          f"{sorted(set(b.columns) - set(a.columns))}"
+                          + (" (same set, other order)" if set(a.columns) == set(b.columns) else ""))
         return report
     if len(a) != len(b):
-        report.fail(f"{len(a)} rows before, {len(b)} after")
+        report.failure = f"{len(a)} rows before, {len(b)} after"
         return report
     key = list(key) if key and all(k in a.columns for k in key) else []
     if key:
         if a.duplicated(key).any() or b.duplicated(key).any():
-            report.fail(f"key columns {key} do not identify the rows")
+            report.failure = f"the key columns {key} do not identify the rows"
             return report
         a, b = a.set_index(key).sort_index(), b.set_index(key).sort_index()
         if not a.index.equals(b.index):
-            report.fail(f"the key columns {key} take other values before and after")
+            report.failure = f"the key columns {key} take other values before and after"
             return report
         labels = [f"{dict(zip(key, k if isinstance(k, tuple) else (k,)))}" for k in a.index]
         a, b = a.reset_index(drop=True), b.reset_index(drop=True)
@@ -129,13 +129,20 @@ def compare_csv(before: Path, after: Path, *, rtol: float, atol: float, ignore=R
     return report
 
 
-def _cells(path: Path) -> list[tuple[str, str]]:
-    """(label, text) of each cell of a markdown or text file: table rows split on ``|``, other lines whole."""
-    cells = []
+def _cells(path: Path) -> list[tuple[str, str, str]]:
+    """(line, column, text) of each cell of a markdown or text file: table rows split on ``|`` (column: the
+    table's header cell), other lines whole (column: "line")."""
+    cells, header = [], None
     for n, line in enumerate(path.read_text().splitlines(), start=1):
         line = line.strip()
-        parts = line.strip("|").split("|") if line.startswith("|") else [line]
-        cells.extend((f"line {n}", part.strip()) for part in parts)
+        if not line.startswith("|"):
+            cells.append((f"line {n}", "line", line))
+            header = None
+            continue
+        parts = [part.strip() for part in line.strip("|").split("|")]
+        header = parts if header is None else header
+        cells.extend((f"line {n}", header[j] if j < len(header) else f"cell {j + 1}", part)
+                     for j, part in enumerate(parts))
     return cells
 
 
@@ -145,10 +152,10 @@ def compare_text(before: Path, after: Path, *, rtol: float, atol: float, show: i
     a, b = _cells(before), _cells(after)
     report.rows = len(before.read_text().splitlines())
     if len(a) != len(b):
-        report.fail(f"{len(a)} cells before, {len(b)} after")
+        report.failure = f"{len(a)} cells before, {len(b)} after"
         return report
-    for (label, x), (_, y) in zip(a, b):  # cell by cell: a column of a text table need not be all numbers
-        _compare_cells(report, pd.Series([x]), pd.Series([y]), [label], "cell", rtol, atol, show)
+    for (label, column, x), (_, _, y) in zip(a, b):  # cell by cell: a text column need not be all numbers
+        _compare_cells(report, pd.Series([x]), pd.Series([y]), [label], column, rtol, atol, show)
     return report
 
 
@@ -160,8 +167,7 @@ def compare_folders(before: Path, after: Path, *, rtol: float = 1e-9, atol: floa
     for name in names:
         x, y = before / name, after / name
         if not (x.is_file() and y.is_file()):
-            report = FileReport(name)
-            report.fail(f"only in {before if x.is_file() else after}")
+            report = FileReport(name, failure=f"only in {before if x.is_file() else after}")
         elif name.endswith(".csv"):
             report = compare_csv(x, y, rtol=rtol, atol=atol, ignore=ignore, key=key, show=show)
         else:
@@ -196,9 +202,13 @@ def main(argv=None) -> int:
     reports = compare_folders(args.before, args.after, rtol=args.rtol, atol=args.atol, ignore=set(args.ignore),
                               key=args.key, show=args.show)
     for r in reports:
+        if r.failure:
+            print(f"{r.name}: {r.failure}")
+            continue
         floor = f", {r.floored} within atol only" if r.floored else ""
+        texts = f" (in {', '.join(r.text_columns)})" if r.text_columns else ""
         print(f"{r.name}: {r.rows} rows, {r.values} values, max relative difference {r.max_rel:.2e}, "
-              f"{r.differ} differ ({r.verdicts_differ} verdicts){floor}")
+              f"{r.numbers_differ} numbers and {r.texts_differ} texts differ{texts}{floor}")
         for note in r.notes:
             print(f"    {note}")
     if not reports:

@@ -44,7 +44,7 @@ def test_value_off_by_one_part_in_a_million(tmp_path, capsys):
     after = _folder(tmp_path / "after", TABLE.assign(lower=[2.9218970591e-4 * (1 + 1e-6), 0.0]))
     code, out = _run(capsys, before, after)
     assert code == 1
-    assert "row 1, lower" in out and "relative 1.00e-06" in out
+    assert "1 numbers and 0 texts differ" in out and "row 1, lower" in out and "relative 1.00e-06" in out
     assert out.splitlines()[-1].endswith(", 1 differ")
     assert _run(capsys, before, after, "--rtol", "2e-6")[0] == 0
     code, out = _run(capsys, before, after, "--atol", "1e-9")  # 2.9e-10 apart: inside the floor, and counted
@@ -56,14 +56,15 @@ def test_changed_verdict(tmp_path, capsys):
     after = _folder(tmp_path / "after", TABLE.assign(verdict=["impossible", "possible"]))
     code, out = _run(capsys, before, after)
     assert code == 1
-    assert "1 differ (1 verdicts)" in out and "'inconclusive' vs 'possible'" in out
+    assert "0 numbers and 1 texts differ (in verdict)" in out
+    assert "row 2, verdict: 'inconclusive' vs 'possible'" in out
 
 
 def test_changed_markdown_cell(tmp_path, capsys):
     before = _folder(tmp_path / "before")
     after = _folder(tmp_path / "after", markdown=MARKDOWN.replace("Impossible", "Possible"))
     code, out = _run(capsys, before, after)
-    assert code == 1 and "line 3, cell: 'Impossible 0.113' vs 'Possible 0.113'" in out
+    assert code == 1 and "line 3, correct coherences: 'Impossible 0.113' vs 'Possible 0.113'" in out
 
 
 def test_missing_file(tmp_path, capsys):

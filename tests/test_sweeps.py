@@ -373,6 +373,7 @@ def workers_elsewhere(dask_cluster, tmp_path):
                 client.run(os.chdir, cwd, workers=[address])
 
 
+@pytest.mark.slow  # starts a two-process Dask cluster
 def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, workers_elsewhere, tmp_path,
                                                               monkeypatch):
     client_dir = tmp_path / "client"

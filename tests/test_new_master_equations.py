@@ -367,3 +367,14 @@ def test_table_rows_of_the_new_equations(noneq):
     assert game["continuity_violation"] > 1e-3 * scale and game["completely_positive"]
     assert psd["tau_pop"] > 1e-6 * scale and psd["continuity_violation"] > 1e-6 * scale
     assert psd["completely_positive"]
+
+
+@pytest.mark.parametrize("module", ["psd_redfield", "game", "memory_dressed"])
+def test_examples_run(module):
+    """The numpydoc Examples of the three modules run (doctest)."""
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"lindblad_core.lindblad.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -33,7 +33,8 @@ from lindblad_core._version import __version__  # noqa: F401
 
 # The SDP layer imports cvxpy (~0.6 s); it is imported on first use of one of these names.
 _LAZY = {"tau_pop": "lindblad_core.sdp", "tau_pop_coh": "lindblad_core.sdp", "TauResult": "lindblad_core.sdp",
-         "lemma1_bound": "lindblad_core.sdp", "DELTA_TOL": "lindblad_core.sdp"}
+         "lemma1_bound": "lindblad_core.sdp", "DELTA_TOL": "lindblad_core.sdp",
+         "best_lindbladian": "lindblad_core.sdp.best_lindbladian"}
 
 
 def __getattr__(name):
@@ -51,5 +52,5 @@ def __dir__():
 __all__ = [
     "OpenSystem", "Coupling", "BosonicBath", "ohmic", "drude_lorentz", "ChainSetup",
     "redfield", "Redfield", "populations", "rho0", "l2", "rate_matrix", "second_order_coherences", "steady_state",
-    "tau_pop", "tau_pop_coh", "TauResult", "lemma1_bound", "DELTA_TOL",
+    "tau_pop", "tau_pop_coh", "TauResult", "lemma1_bound", "DELTA_TOL", "best_lindbladian",
 ]

@@ -32,6 +32,8 @@ All arrays are in the energy eigenbasis internally; the public functions take ``
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +82,15 @@ class Redfield:
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
     forms : tuple of str, ``"exchange"`` or ``"hermitian"`` per coupling.
+    rates : (d, d) array, R[k, m] the golden-rule rate of the transition m → k of App. A (zero diagonal),
+        formed from the same coefficients as ``a_ops``, ``b_ops``.
+
+    Examples
+    --------
+    >>> import lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=1.0, beta_right=0.5))
+    >>> red.dim, red.forms, red.a_ops.shape
+    (8, ('exchange', 'exchange'), (2, 8, 8))
     """
 
     system: OpenSystem
@@ -88,6 +99,7 @@ class Redfield:
     a_ops: np.ndarray
     b_ops: np.ndarray
     forms: tuple[str, ...] = ()
+    rates: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -138,16 +150,23 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     a_ops = np.zeros(s_e.shape, dtype=complex)
     b_ops = np.zeros(s_e.shape, dtype=complex)
     masks = np.abs(s_e) > COUPLING_ATOL
-    zero = np.abs(omega) < 1e-12 * max(1.0, np.max(np.abs(e)))
+    zero = np.abs(omega) <= system.degeneracy_tolerance  # the diagonal, and degenerate pairs if they are allowed
     for ell, form in enumerate(forms):
+        sites = getattr(system, "couplings", None)
+        where = f"coupling {ell} (sites {sites[ell].sites})" if sites else f"bath site {system.bath_sites[ell]}"
+        if form == "exchange" and np.any(masks[ell]) and not np.any(masks[ell] & (omega > 0)):
+            warnings.warn(_raising_coupling_message(where), UserWarning, stacklevel=3)
         if form == "exchange" and np.any(zero[masks[ell]]):
-            sites = getattr(system, "couplings", None)
-            where = f"coupling {ell} (sites {sites[ell].sites})" if sites else f"bath site {system.bath_sites[ell]}"
             raise ValueError(
                 f"{where} couples levels with Bohr frequency 0 through a non-Hermitian S; the principal values "
                 "of Eq. (41) diverge there for an Ohmic J (docs/conventions.md); a Hermitian S "
                 "(form='hermitian') is finite at 0"
             )
+    # |S_ℓ|² times the real (golden-rule) part of each coefficient: [ℓ, m, k] = |S_mk|² Re C(m, k) and
+    # [ℓ, k, m] = |S_km|² Re D(k, m) (Re Γ for a Hermitian coupling); see _transition_rates
+    s_abs = np.abs(s_e)
+    gr_a = np.zeros(s_e.shape)
+    gr_b = np.zeros(s_e.shape)
     # couplings with identical baths and forms share one set of coefficients
     for bath, form in dict.fromkeys(zip(baths, forms)):
         group = [ell for ell, key in enumerate(zip(baths, forms)) if key == (bath, form)]
@@ -156,21 +175,71 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
             lam = np.zeros(omega.shape, dtype=complex)
             lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
             b_ops[group] = s_e[group] * lam
+            gr_b[group] = s_abs[group] * (s_abs[group] * lam.real)
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
             c_mat[union], d_mat[union] = coefficients(omega[union], bath)
             a_ops[group] = s_e[group] * c_mat
             b_ops[group] = s_e[group] * d_mat
-    return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms))
+            gr_a[group] = s_abs[group] * (s_abs[group] * c_mat.real)
+            gr_b[group] = s_abs[group] * (s_abs[group] * d_mat.real)
+    rates = 2.0 * (np.sum(gr_a, axis=0).T + np.sum(gr_b, axis=0))
+    np.fill_diagonal(rates, 0.0)
+    rates.setflags(write=False)
+    return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms),
+                    rates=rates)
 
 
-def _to_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
-    if basis == "energy":
-        return np.asarray(x)
-    if basis == "computational":
-        return red.system.to_energy_basis(np.asarray(x))
-    raise ValueError(f"basis must be 'computational' or 'energy', got basis={basis!r}")
+def _raising_coupling_message(where: str) -> str:
+    return (f"{where}: S raises the energy of every transition it drives (<E_a|S|E_b> != 0 only where E_a > E_b), "
+            "so in the exchange form S ⊗ B† + S† ⊗ B all its golden-rule rates vanish (Re C = Re D = 0 at negative "
+            "Bohr frequencies, Eq. (41)) and it only shifts the levels. You probably meant its adjoint: the exchange "
+            "form takes S as the lowering operator (σ− in Eq. (35)); pass op.conj().T")
+
+
+def validated_epsilon(epsilon) -> float:
+    """The system–bath coupling ε of Eq. (18) as a float: finite, > 0, with ε² a normal double (ε roughly in
+    [1.5e-154, 1.3e154]); ValueError naming ``epsilon`` otherwise."""
+    try:
+        value = float(epsilon)
+    except (TypeError, ValueError):
+        raise ValueError(f"epsilon must be a real number > 0, got epsilon={epsilon!r}") from None
+    square = value * value
+    if not (math.isfinite(square) and square >= np.finfo(float).tiny and value > 0):
+        raise ValueError("epsilon must be finite and > 0 with epsilon**2 a normal double (about 1.5e-154 to "
+                         f"1.3e154), got epsilon={epsilon!r}")
+    return value
+
+
+def _check_redfield(red) -> None:
+    if not isinstance(red, Redfield):
+        raise ValueError(f"red must be a Redfield (from redfield(system)), got {type(red).__name__}")
+
+
+def _to_energy(red: Redfield, x, basis: str, name: str = "rho") -> np.ndarray:
+    """``x`` (a (d, d) array or a qutip.Qobj operator with the system's dims) in the energy basis."""
+    _check_redfield(red)
+    if basis not in ("computational", "energy"):
+        raise ValueError(f"basis must be 'computational' or 'energy', got basis={basis!r}")
+    d = red.dim
+    if hasattr(x, "full") and callable(x.full):
+        dims = [list(red.system.dims), list(red.system.dims)]
+        if getattr(x, "isoper", True) is False or list(map(list, x.dims)) != dims:
+            raise ValueError(f"{name} must be a {d} x {d} operator with dims {dims}, got a qutip.Qobj of type "
+                             f"{getattr(x, 'type', '?')!r} with dims {x.dims}")
+        x = x.full()
+    try:
+        m = np.asarray(x)
+        ok = m.dtype != object and np.issubdtype(m.dtype, np.number)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or m.shape != (d, d):
+        raise ValueError(f"{name} must be a {d} x {d} array or qutip.Qobj, got "
+                         f"{type(x).__name__}{' of shape ' + str(m.shape) if ok else ''}")
+    if not np.all(np.isfinite(m)):
+        raise ValueError(f"{name} must be finite")
+    return m if basis == "energy" else red.system.to_energy_basis(m)
 
 
 def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
@@ -190,8 +259,23 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     Parameters
     ----------
     red : Redfield
-    rho : (d, d) array, any complex matrix (the map is linear).
+    rho : (d, d) array or qutip.Qobj operator (dims of the system), any complex matrix (the map is linear).
     basis : {"computational", "energy"}, basis of ``rho`` and of the result.
+
+    Returns
+    -------
+    (d, d) ndarray
+        L2(ρ) in ``basis``.
+
+    Examples
+    --------
+    L2 preserves the trace, and ρ0 is stationary at zeroth order (its diagonal in the energy basis vanishes):
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> x = lc.l2(red, lc.rho0(red, basis="energy"), basis="energy")
+    >>> bool(abs(np.trace(x)) < 1e-14), bool(np.max(np.abs(np.diag(x))) < 1e-14)
+    (True, True)
     """
     x = _to_energy(red, rho, basis)
     s, a, b = red.coupling, red.a_ops, red.b_ops
@@ -224,26 +308,44 @@ def l2_superoperator(red: Redfield) -> np.ndarray:
 def _transition_rates(red: Redfield) -> np.ndarray:
     r"""R[k, m] = rate of the transition m → k (k ≠ m) of App. A, ≥ 0 by construction; zero diagonal.
 
-    R[k, m] = 2 Σ_ℓ (|<E_m|S_ℓ|E_k>|² Re C_ℓ(m, k) + |<E_k|S_ℓ|E_m>|² Re D_ℓ(k, m)): only the golden-rule
-    parts J n / 2 and J (n + 1) / 2 of Eq. (41) enter, never the principal values. Each term is formed as
-    Re(conj(S) A) (resp. Re(conj(S) B)); for a real S (every real H_S) it is a product of non-negative
-    numbers, so no rounding can make a rate negative; for a complex S the rounding of the imaginary parts
-    can leave ±u|C| where Re C = 0 exactly, and those are set to 0.
+    R[k, m] = 2 Σ_ℓ (|<E_m|S_ℓ|E_k>|² Re C_ℓ(m, k) + |<E_k|S_ℓ|E_m>|² Re D_ℓ(k, m)) (Re Γ_ℓ in place of Re C_ℓ,
+    Re D_ℓ for a Hermitian coupling): only the golden-rule parts J n / 2 and J (n + 1) / 2 of Eq. (41) enter,
+    never the principal values. :func:`redfield` forms them from the coefficient arrays that also build
+    A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ, as |S| · (|S| · Re C): a product of non-negative numbers (J ≥ 0 is
+    checked wherever it is evaluated, :func:`~lindblad_core.baths.spectral_density`), exactly 0 where Re C is
+    (negative Bohr frequencies of an exchange coupling), and accurate to a few u relative for any S. (Forming
+    Re(conj(S) ∘ A) instead leaves ±u |S|² |Im C| at those zeros for a complex S: spurious rates that decide
+    the populations of a level without a genuine rate.) The population block of :func:`l2` equals these rates
+    up to that rounding of L2 itself.
     """
-    s = red.coupling
-    sa = np.real(np.conj(s) * red.a_ops)  # [ℓ, m, k] = |S_mk|² Re C(m, k)
-    sb = np.real(np.conj(s) * red.b_ops)  # [ℓ, k, m] = |S_km|² Re D(k, m)
-    rates = 2.0 * (np.sum(np.clip(sa, 0.0, None), axis=0).T + np.sum(np.clip(sb, 0.0, None), axis=0))
-    np.fill_diagonal(rates, 0.0)
-    return rates
+    if red.rates is None:
+        raise ValueError("red must be a Redfield built by redfield(system) (its transition rates are missing)")
+    return np.array(red.rates)
 
 
 def rate_matrix(red: Redfield) -> np.ndarray:
     r"""The population block of L2 (App. A, Eq. (A5) with the physical sign): W[k, m] = <E_k|L2(|E_m><E_m|)|E_k>.
 
-    Off-diagonal entries are transition rates m → k (≥ 0, see :func:`_transition_rates`); each column sums
-    to zero (the diagonal is minus the total rate out of the level). Only the real parts of C, D (the
-    golden-rule rates) enter; the principal values drop out.
+    Off-diagonal entries are transition rates m → k (≥ 0); each column sums to zero (the diagonal is minus the
+    total rate out of the level). Only the real parts of C, D (the golden-rule rates) enter; the principal values
+    drop out.
+
+    Parameters
+    ----------
+    red : Redfield
+
+    Returns
+    -------
+    (d, d) ndarray
+        W, energy basis (ascending energies).
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> w = lc.rate_matrix(red)
+    >>> bool(np.allclose(w.sum(axis=0), 0, atol=1e-14)), bool((w - np.diag(np.diag(w)) >= 0).all())
+    (True, True)
     """
     rates = _transition_rates(red)
     return rates - np.diag(rates.sum(axis=0))
@@ -344,8 +446,27 @@ def populations(red: Redfield) -> np.ndarray:
     r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)),
     W the population block of L2 (:func:`rate_matrix`), by :func:`stationary_populations` (GTH).
 
+    Parameters
+    ----------
+    red : Redfield
+
+    Returns
+    -------
+    (d,) ndarray
+        p_a of the energy eigenstates |E_a> (ascending energies), Σ p = 1.
+
     Raises ValueError when every rate vanishes (γ = 0, or all rates underflow) or when the kernel of W is
     not one-dimensional (more than one closed class of levels: the NESS is not unique).
+
+    Examples
+    --------
+    At equal temperatures the NESS is the Gibbs state p ∝ e^{−βE}:
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> gibbs = np.exp(-2.0 * red.energies); gibbs /= gibbs.sum()
+    >>> bool(np.allclose(lc.populations(red), gibbs, atol=1e-12))
+    True
     """
     return stationary_populations(_rates_of(red))
 
@@ -388,7 +509,26 @@ def _closed_class(rates: np.ndarray):
 
 
 def rho0(red: Redfield, *, basis: str = "computational") -> np.ndarray:
-    r"""ρ0 = Σ_a p_a |E_a><E_a| (Eq. (A1))."""
+    r"""ρ0 = Σ_a p_a |E_a><E_a| (Eq. (A1)), the zeroth-order NESS.
+
+    Parameters
+    ----------
+    red : Redfield
+    basis : {"computational", "energy"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        ρ0 in ``basis`` (diagonal in the energy basis).
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> r0 = lc.rho0(red)
+    >>> bool(np.isclose(np.trace(r0).real, 1.0)), bool(np.allclose(np.diag(lc.rho0(red, basis="energy")), lc.populations(red)))
+    (True, True)
+    """
     return _from_energy(red, np.diag(populations(red)).astype(complex), basis)
 
 
@@ -400,6 +540,24 @@ def second_order_coherences(red: Redfield, *, basis: str = "energy") -> np.ndarr
     (equivalently +i L2_eq40(ρ0)_αν / (E_α − E_ν), Eq. (15) as printed, whose L2 is L2_eq40). The
     diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield.py`` checks this
     against the finite-ε steady state.
+
+    Parameters
+    ----------
+    red : Redfield
+    basis : {"energy", "computational"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        ρ2 without its diagonal, Hermitian; the NESS is ρ0 + ε² ρ2 + O(ε⁴) off the diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> rho2 = lc.second_order_coherences(red)
+    >>> bool(np.allclose(rho2, rho2.conj().T)), bool(np.all(np.diag(rho2) == 0))
+    (True, True)
     """
     target = l2(red, rho0(red, basis="energy"), basis="energy")
     e = red.energies
@@ -415,10 +573,32 @@ def steady_state(red: Redfield, epsilon: float, *, basis: str = "computational")
 
     Solves the d² linear equations directly (dense; d ≤ ``SUPEROPERATOR_MAX_DIM``), with one population
     equation replaced by Tr ρ = 1.
+
+    Parameters
+    ----------
+    red : Redfield
+    epsilon : float
+        The coupling ε > 0 of Eq. (18).
+    basis : {"computational", "energy"}
+
+    Returns
+    -------
+    (d, d) ndarray
+        The steady state, Hermitian, unit trace.
+
+    Examples
+    --------
+    As ε → 0 it tends to ρ0, the error shrinking as ε²:
+
+    >>> import numpy as np, lindblad_core as lc
+    >>> red = lc.redfield(lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.1, beta_left=2.0, beta_right=2.0))
+    >>> r0 = lc.rho0(red)
+    >>> errors = [np.abs(lc.steady_state(red, eps) - r0).max() for eps in (0.02, 0.01)]
+    >>> bool(3.5 < errors[0] / errors[1] < 4.5)
+    True
     """
-    epsilon = float(epsilon)
-    if not (np.isfinite(epsilon) and epsilon > 0):
-        raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+    _check_redfield(red)
+    epsilon = validated_epsilon(epsilon)
     d = red.dim
     e = red.energies
     lind = epsilon**2 * l2_superoperator(red)

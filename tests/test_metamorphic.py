@@ -83,6 +83,10 @@ MIN_CLAIMED_FRACTION = {"default": 0.2, "scaling_coh": 0.05}
 MIN_COMPARED_FRACTION = 0.8
 
 
+# 216 random chains, each solved several times: a long suite (the README's test command runs it).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _one_blas_thread():
     """Small dense algebra on a noisy 2-core machine: one BLAS thread is 3–25x faster (no effect on results)."""

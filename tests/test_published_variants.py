@@ -180,7 +180,7 @@ def test_eigenbasis_is_validated():
         tau_pop(setup, eigenbasis="computational")
     with pytest.raises(ValueError, match="eigenbasis='published' needs a ChainSetup"):
         from lindblad_core.lindblad.ansatz import paper_blocks
-        tau_pop(redfield(setup), paper_blocks(setup), eigenbasis="published")
+        tau_pop(setup.open_system(), paper_blocks(setup), eigenbasis="published")
 
 
 # -- Fig. 4(b): −g and a Redfield bath on every site in the target ---------------------------------------------
@@ -231,4 +231,4 @@ def test_all_sites_target_is_validated():
         tau_pop_coh(setup, target="published_all_baths")
     from lindblad_core.lindblad.ansatz import paper_blocks
     with pytest.raises(ValueError, match="needs a ChainSetup"):
-        tau_pop_coh(redfield(setup), paper_blocks(setup), target="published_all_baths")
+        tau_pop_coh(setup.open_system(), paper_blocks(setup), target="published_all_baths")

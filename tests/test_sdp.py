@@ -160,18 +160,18 @@ def test_left_only_blocks_and_custom_blocks():
     res = tau_pop(setup, "left")
     assert res.options["blocks"] == [(0, 1)]
     with pytest.raises(ValueError, match="cover every bath site"):
-        tau_pop(redfield(setup), [Block((0,))])
+        tau_pop(setup.open_system(), [Block((0,))])
     setup2 = ChainSetup(**FIG2)
     with pytest.raises(ValueError, match="cover every bath site"):
-        tau_pop(redfield(setup2), [Block((0,))])
+        tau_pop(setup2.open_system(), [Block((0,))])
     # the published left-only variant, by name: one block although both baths act
     left = tau_pop(setup2, "left")
     assert left.options["blocks"] == [(0,)] and len(left.candidate.gammas) == 1
     assert left.lower <= left.upper and (left.ok or left.certified)
     with pytest.raises(ValueError, match="overlap"):
-        tau_pop(redfield(setup2), [Block((0,)), Block((0, 3))])
+        tau_pop(setup2.open_system(), [Block((0,)), Block((0, 3))])
     with pytest.raises(ValueError, match="no bath"):
-        tau_pop(redfield(setup2), [Block((0, 1)), Block((3,))])
+        tau_pop(setup2.open_system(), [Block((0, 1)), Block((3,))])
 
 
 @pytest.mark.parametrize("call, match", [

@@ -374,6 +374,7 @@ def workers_elsewhere(dask_cluster, tmp_path):
                 client.run(os.chdir, cwd, workers=[address])
 
 
+@pytest.mark.slow  # starts a two-process Dask cluster
 def test_dask_workers_compute_and_the_client_writes_the_cache(dask_cluster, workers_elsewhere, tmp_path,
                                                               monkeypatch):
     client_dir = tmp_path / "client"
@@ -434,8 +435,9 @@ def test_every_package_source_but_the_front_ends_keys_the_cache():
     package = Path(sweeps.__file__).resolve().parents[1]
     every = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
     hashed = {p.relative_to(package).as_posix() for p in sweeps.physics_sources()}
-    assert set(sweeps.FRONT_ENDS) <= every
-    assert hashed == every - set(sweeps.FRONT_ENDS)
+    front = {f for f in every if f in ("__main__.py", "notebooks_runner.py") or f.startswith("cli/")}
+    assert all(any(f.startswith(e) for f in front) for e in sweeps.FRONT_ENDS)  # each front end exists
+    assert len(front) >= 4 and hashed == every - front
     assert {"solvers/conic.py", "systems/open_system.py", "sdp/pop.py", "certify/popcoh.py"} <= hashed
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz, _block_basis, _embed, traceless_hermitian_basis
-from lindblad_core.redfield_equation import Redfield, populations, second_order_coherences, stationary_populations
+from lindblad_core.redfield_equation import Redfield, populations, second_order_coherences, stationary_populations, validated_epsilon
 from lindblad_core.systems.baths import occupation, spectral_density
 from lindblad_core.systems.open_system import embed
 from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, site_operator
@@ -70,13 +70,12 @@ class LindbladCandidate:
         Parameters
         ----------
         epsilon : float
-            System–bath coupling ε > 0 (1: L0 + L2').
+            System–bath coupling ε > 0 (1: L0 + L2'), with ε² a normal double
+            (:func:`~lindblad_core.redfield_equation.validated_epsilon`) and ε² L2' finite.
         """
         import qutip
 
-        epsilon = float(epsilon)
-        if not (np.isfinite(epsilon) and epsilon > 0):
-            raise ValueError(f"epsilon must be finite and > 0, got epsilon={epsilon!r}")
+        epsilon = validated_epsilon(epsilon)
         system = self.ansatz.system
         dims = [list(system.dims), list(system.dims)]
         h = np.array(system.hamiltonian, dtype=complex)
@@ -85,6 +84,10 @@ class LindbladCandidate:
             h = h + epsilon**2 * system.to_computational_basis(self.lamb_shift_energy_basis(b))
             w, v = np.linalg.eigh(0.5 * (g + g.conj().T))
             jumps = system.to_computational_basis(np.tensordot(v.T, f, axes=(1, 0)))
+            # the largest entry of ε² w_j D[L_j] is ~ε² |w_j| max|L_j|²
+            if not (np.all(np.isfinite(h)) and np.isfinite(epsilon**2 * np.max(np.abs(w), initial=0.0)
+                                                          * np.max(np.abs(jumps), initial=0.0) ** 2)):
+                raise ValueError(f"epsilon={epsilon!r} is too large: epsilon**2 L2' overflows")
             for wj, lj in zip(w, jumps):
                 if wj != 0.0:
                     term = epsilon**2 * wj * qutip.lindblad_dissipator(qutip.Qobj(lj, dims=dims))
@@ -220,6 +223,7 @@ def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
 
 def check_candidate(candidate: LindbladCandidate, red: Redfield, *, epsilon: float = 0.01) -> CandidateCheck:
     """Build L0 + ε² L2' from a candidate and test it against the Redfield NESS."""
+    epsilon = validated_epsilon(epsilon)
     system = red.system
     d = system.dim
     p = populations(red)

@@ -43,6 +43,15 @@ The equations (all with ``lamb_shift=True`` by default; ``False`` drops H_LS):
     of Bohr frequencies (the unified GKLS equation of Trushechkin 2021): jumps S_c = Σ_{ω∈c} S(ω) at
     γ(ω̄_c), H_LS = Σ_c η(ω̄_c) S_c†S_c. ``width → 0`` is the secular equation, ``width → ∞`` the local
     one (one cluster per site, S_c = σ−^(ℓ)).
+``"memory_dressed"``
+    The ULE for a dressed state and the near-identity map back to the physical one (Nathan & Rudner,
+    arXiv:2206.02917; :mod:`.memory_dressed`): L2' = L_ULE + [𝒵, L0], Redfield's generator to this order, not CP.
+``"psd_redfield"``
+    Redfield with its Kossakowski matrix clipped to the nearest PSD one (D'Abbruzzo, Cavina, Giovannetti,
+    arXiv:2211.04400; :mod:`.psd_redfield`).
+``"game"``
+    Geometric-arithmetic master equation (Davidović, Quantum 4, 326 (2020); :mod:`.game`): the ULE's jumps
+    (geometric mean of the rates) with Redfield's canonical Hamiltonian.
 
 2π conventions. Whatever the normalisation of the bath spectral function, the ULE's g(ω)² must be the
 golden-rule rate function (|L_mn|² is the rate n → m). Nathan & Rudner normalise J_NR(ω) as the Fourier
@@ -69,14 +78,17 @@ from __future__ import annotations
 import numpy as np
 from lindblad_core.lindblad.ansatz import Ansatz, Block, coupled_site_groups, paper_blocks
 from lindblad_core.lindblad.candidate import LindbladCandidate, local_lindblad_candidate
+from lindblad_core.lindblad.game import geometric_arithmetic
 from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, redfield_of
+from lindblad_core.lindblad.memory_dressed import memory_dressed
+from lindblad_core.lindblad.psd_redfield import psd_redfield
 from lindblad_core.redfield_equation import COUPLING_ATOL, rate_matrix, Redfield
 from lindblad_core.systems.baths import (BosonicBath, coefficients, occupation, principal_value, PV_CUTOFF_MULT,
                                          spectral_density)
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.operators import SIGMA_MINUS
 
-EQUATIONS = ("redfield", "local", "secular", "ule", "partial_secular")
+EQUATIONS = ("redfield", "local", "secular", "ule", "partial_secular", "memory_dressed", "psd_redfield", "game")
 
 
 
@@ -88,7 +100,7 @@ PAPER_EPSILON = 0.01
 
 # Bohr frequencies closer than this (relative to max(1, max|E|)) are one frequency of the secular equation:
 # eigenvalue differences that agree up to rounding (the XXZ chain has many exactly equal ones). The same
-# relative scale as model.DEGENERACY_ATOL; the chains of the paper's grids have no genuine Bohr-frequency
+# relative scale as open_system.DEGENERACY_RTOL; the chains of the paper's grids have no genuine Bohr-frequency
 # splitting below 1e-6.
 SECULAR_RTOL = 1e-9
 
@@ -425,8 +437,11 @@ def master_equation(system, equation: str, *, lamb_shift: bool = True, width: fl
     """One of ``EQUATIONS`` for an OpenSystem or ChainSetup: a RedfieldGenerator, a LindbladCandidate ("local") or a
     LindbladForm.
 
-    ``lamb_shift`` applies to "secular", "ule" and "partial_secular"; ``width`` to "partial_secular";
-    ``local_trace`` to "local" (see :func:`local_lindblad`).
+    ``lamb_shift`` applies to "secular", "ule", "partial_secular" and "memory_dressed" (its ULE); ``width`` to
+    "partial_secular"; ``local_trace`` to "local" (see :func:`local_lindblad`). "memory_dressed"
+    (:func:`~lindblad_core.lindblad.memory_dressed.memory_dressed`) is a MemoryDressedGenerator, "psd_redfield"
+    (:func:`~lindblad_core.lindblad.psd_redfield.psd_redfield`) and "game"
+    (:func:`~lindblad_core.lindblad.game.geometric_arithmetic`) LindbladForms.
     """
     if equation == "redfield":
         return redfield_generator(system)
@@ -438,4 +453,10 @@ def master_equation(system, equation: str, *, lamb_shift: bool = True, width: fl
         return universal_lindblad(system, lamb_shift=lamb_shift)
     if equation == "partial_secular":
         return partial_secular_lindblad(system, width=width, lamb_shift=lamb_shift)
+    if equation == "memory_dressed":
+        return memory_dressed(universal_lindblad(system, lamb_shift=lamb_shift))
+    if equation == "psd_redfield":
+        return psd_redfield(system)
+    if equation == "game":
+        return geometric_arithmetic(system)
     raise ValueError(f"equation must be one of {EQUATIONS}, got equation={equation!r}")

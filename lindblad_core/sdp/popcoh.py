@@ -130,7 +130,9 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         lower = lower_bound(max((z, z.T), key=lambda v: coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
-    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius")
+    data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
+    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
+                                  scale=data_scale)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm,

@@ -13,12 +13,26 @@ from lindblad_core.redfield_equation import Redfield, redfield
 from lindblad_core.systems.chain import as_open_system, ChainSetup
 
 
+# Tr Γ_b = t of Eqs. (29), (33) (1 in the paper) must lie in this range. τ^pop scales linearly with t while δ_tol is
+# absolute, and the solvers' tolerances are absolute (~1e-8): at t = 1e8 the rounding of the data already moves
+# τ^pop by more than δ_tol, and from t ≈ 1e10 on every solver of the chain fails; below 1e-6 the
+# verdict against δ_tol = 1e-6 reflects the normalisation rather than the system.
+TRACE_RANGE = (1e-6, 1e6)
+
+
 def as_traces(blocks, trace) -> tuple[float, ...]:
-    """Tr Γ_b for each block: one positive finite number for all, or one per block."""
-    traces = (trace,) * len(blocks) if np.isscalar(trace) else tuple(trace)
-    if len(traces) != len(blocks) or any(not (np.isfinite(t) and t > 0) for t in traces):
-        raise ValueError(f"trace must be a positive number or one per block, got trace={trace!r}")
-    return tuple(float(t) for t in traces)
+    """Tr Γ_b for each block: one number in ``TRACE_RANGE`` for all, or one per block."""
+    lo, hi = TRACE_RANGE
+    message = (f"trace must be a number in [{lo:g}, {hi:g}] (Tr Gamma_b; 1 in the paper) or one such number per "
+               f"block ({len(blocks)}), got trace={trace!r}")
+    try:
+        traces = (trace,) * len(blocks) if np.isscalar(trace) else tuple(trace)
+        traces = tuple(float(t) for t in traces)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if len(traces) != len(blocks) or any(not lo <= t <= hi for t in traces):
+        raise ValueError(message)
+    return traces
 
 
 def resolve(system, blocks) -> tuple[Redfield, Ansatz]:

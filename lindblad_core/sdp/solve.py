@@ -20,15 +20,15 @@ from lindblad_core.sdp.result import INCONSISTENT, is_tight
 log = logging.getLogger(__name__)
 
 
-
-# The solver's own accuracy: an "optimal" value may lie SOLVER_ATOL[solver] + SOLVER_RTOL·|value| outside the
-# certified interval before it counts as inconsistent. Clarabel's and MOSEK's default gap and feasibility
-# tolerances are 1e-8 (the published grids stay within 6e-10 of the interval), CVXOPT's abstol and feastol
-# 1e-7 (Fig. 3's τ^pop comes within 3e-8), SCS runs at 1e-10 (SCS_OPTIONS).
+# The solver's own accuracy: an "optimal" value may lie SOLVER_ATOL[solver]·max(1, scale) + SOLVER_RTOL·|value|
+# outside the certified interval before it counts as inconsistent, ``scale`` the size of the problem's data (passed
+# by the caller: Tr Γ, ‖T‖ of Eq. (33)); the solvers' feasibility and gap tolerances are relative to their data, so
+# the error of the reported optimum grows with it (H, ω_c, λ → c·H, c·ω_c, c·λ at β/c: ‖T‖ → c‖T‖, and Clarabel's
+# free-trace τ^pop,coh ≈ 0 lands 1.7e-8 above the certified interval at ‖T‖ = 1.8, 4e-8 at 184, 8e-8 at 1.8e4).
+# Clarabel's and MOSEK's default gap and feasibility tolerances are 1e-8 (the published grids stay within 6e-10 of
+# the interval), CVXOPT's abstol and feastol 1e-7 (Fig. 3's τ^pop comes within 3e-8), SCS runs at 1e-10
+# (SCS_OPTIONS).
 SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IPM": 1e-8}
-
-
-
 SOLVER_RTOL = 1e-6
 
 
@@ -117,15 +117,18 @@ class _Outcome:
 _STATUS_RANK = {"optimal": 0, "optimal_inaccurate": 1}
 
 
+def _solver_atol(solver: str, scale: float) -> float:
+    return SOLVER_ATOL.get(solver, max(SOLVER_ATOL.values())) * max(1.0, scale)
 
-def _value_consistent(value: float, lower: float, upper: float, solver: str) -> bool:
-    tol = SOLVER_ATOL.get(solver, max(SOLVER_ATOL.values())) + SOLVER_RTOL * abs(value)
+
+def _value_consistent(value: float, lower: float, upper: float, solver: str, scale: float = 1.0) -> bool:
+    tol = _solver_atol(solver, scale) + SOLVER_RTOL * abs(value)
     return lower - tol <= value <= upper + tol
 
 
 
 def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None,
-                            native: bool = False) -> _Outcome:
+                            native: bool = False, scale: float = 1.0) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
     The default chain is MOSEK when licensed, else Clarabel at its first setting, then CVXOPT, then Clarabel's
@@ -134,17 +137,22 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     trace, where Clarabel stops "optimal" at a value above the certified upper bound it already has; trying
     CVXOPT before Clarabel's other settings halves the time of such points). After each attempt ``certify()`` turns the
     current primal/dual values into ``(lower, upper, candidate[, data_error])``; bounds from different
-    attempts are all rigorous, so the best of each is kept. The chain stops at the first "optimal" status
+    attempts are all rigorous, so the best of each is kept. An attempt whose solver raises on the data (cvxpy's
+    SolverError, CVXOPT's ArithmeticError, numpy's LinAlgError or another ValueError) counts as "solver_error"
+    and the chain goes on. The chain stops at the first "optimal" status
     whose value lies in the certified interval, or at a tight interval.
 
     Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper
-    one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``,
-    ``SOLVER_RTOL``) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
+    one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``·max(1, ``scale``),
+    ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
     with a ``reason``. ``clarabel``: settings added to every Clarabel attempt. ``native``: the problem also
     solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may be named.
     """
     import cvxpy as cp
 
+    # What a solver raises on data it cannot handle: cvxpy's SolverError, CVXOPT's ArithmeticError (a zero or
+    # negative pivot in its scaling), numpy's LinAlgError and other ValueErrors. Anything else is a bug.
+    failures = (cp.error.SolverError, ArithmeticError, ValueError)
     if solver is None:
         chain = ([NATIVE_SOLVER] if native else []) + [default_solver()] + (
             ["CVXOPT"] if "CVXOPT" in _installed_solvers() else [])
@@ -175,8 +183,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
                 warnings.filterwarnings("ignore", message="Solution may be inaccurate")
                 problem.solve(solver=name, **kwargs)
             attempt = problem.status
-        except cp.error.SolverError as err:
-            log.info("solver %s (%s) failed: %s", name, kwargs, err)
+        except failures as err:  # one failed attempt: the chain goes on, earlier bounds are kept
+            log.info("solver %s (%s) failed: %r", name, kwargs, err)
             attempt = "solver_error"
         value = float(problem.value) if attempt in _STATUS_RANK and problem.value is not None else None
         reports.append((attempt, name, value))
@@ -185,25 +193,25 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
         if up < upper:
             upper, candidate = up, cand
             data_error = extra[0] if extra else 0.0
-        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper, name)) \
+        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper, name, scale)) \
                 or is_tight(lower, upper):
             break
         log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
     status, used, value, reason = "solver_error", chain[0], None, None
     for attempt, name, val in reports:  # the best status among attempts consistent with the final interval
-        if attempt == "optimal" and not _value_consistent(val, lower, upper, name):
+        if attempt == "optimal" and not _value_consistent(val, lower, upper, name, scale):
             continue
         if _STATUS_RANK.get(attempt, 2) < _STATUS_RANK.get(status, 2):
             status, used, value = attempt, name, val
     lying = [(name, val) for attempt, name, val in reports
-             if attempt == "optimal" and not _value_consistent(val, lower, upper, name)]
+             if attempt == "optimal" and not _value_consistent(val, lower, upper, name, scale)]
     if lower > upper:
         reason = (f"inconsistent certificate: the certified lower bound {lower:.10g} exceeds the certified upper "
                   f"bound {upper:.10g} (please report this setting)")
     elif lying and status != "optimal":
         name, val = lying[0]
         reason = (f"inconsistent: {name} reported 'optimal' with value {val:.10g} outside the certified interval "
-                  f"[{lower:.10g}, {upper:.10g}] (beyond its tolerance {SOLVER_ATOL.get(name, 0.0):g} + "
+                  f"[{lower:.10g}, {upper:.10g}] (beyond its tolerance {_solver_atol(name, scale):g} + "
                   f"{SOLVER_RTOL:g}·|value|)")
         used, value = name, val
     if reason is not None:

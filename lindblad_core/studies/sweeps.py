@@ -67,9 +67,9 @@ MASTER_EQUATION_METRICS = ("tau_pop", "tau_pop_coh", "continuity_violation", "tr
 COMPUTED = "computed"  # status of a master-equation record whose metrics were evaluated
 # Part of every cache key: the layout and meaning of a stored record (a changed layout gets a new number).
 RECORD_FORMAT = 7
-# Modules that cannot change a computed number: the command-line and notebook front ends. Every other source
+# Modules (and the folder of modules) that cannot change a computed number: the command-line and notebook front ends. Every other source
 # file of the package keys the cache (tests/studies/test_sweeps.py checks the set is what the package holds).
-FRONT_ENDS = ("__main__.py", "cli.py", "notebooks_runner.py")
+FRONT_ENDS = ("__main__.py", "cli/", "notebooks_runner.py")
 # Distributions whose versions key the cache (None when not installed): a solver upgrade recomputes.
 SOLVER_PACKAGES = ("cvxpy", "clarabel", "cvxopt", "scs", "mosek")
 # Cache files are readable by others, as open() makes them under the usual umask (mkstemp alone gives 0600).
@@ -131,7 +131,8 @@ def code_version() -> str:
 
 def physics_sources() -> list[Path]:
     """Every Python source of the package except the front ends (``FRONT_ENDS``), sorted: what keys the cache."""
-    return sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).as_posix() not in FRONT_ENDS)
+    return sorted(p for p in PACKAGE.rglob("*.py")
+                  if not p.relative_to(PACKAGE).as_posix().startswith(FRONT_ENDS))
 
 
 @functools.lru_cache(maxsize=1)

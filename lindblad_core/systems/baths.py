@@ -129,14 +129,56 @@ class DrudeLorentzSpectralDensity:
 
 @dataclass(frozen=True)
 class _QutipSpectralDensity:
-    """J(ω) = 2 J_QuTiP(ω) of a QuTiP ``BosonicEnvironment`` (the convention of :func:`drude_lorentz`)."""
+    """J(ω) = 2 J_QuTiP(ω) of a QuTiP ``BosonicEnvironment`` (the convention of :func:`drude_lorentz`).
+
+    An environment built from sampled or callable data with a support ``wMax`` (``from_spectral_density``,
+    ``from_power_spectrum``) declares J = 0 beyond it (QuTiP: "the spectral density is essentially zero outside
+    [−wMax, wMax]"); J is taken as 0 there, and ``wMax`` truncates the principal values, so a cubic spline
+    through samples is never extrapolated."""
 
     env: object
 
     def __call__(self, omega) -> np.ndarray:
         omega = np.asarray(omega, dtype=float)
-        pos = np.where(omega > 0, omega, 1.0)
-        return np.where(omega > 0, 2.0 * np.asarray(self.env.spectral_density(pos), dtype=float), 0.0)
+        inside = omega > 0
+        if self.pv_cutoff is not None:
+            inside &= omega <= self.pv_cutoff
+        if not np.any(inside):
+            return np.zeros(omega.shape)
+        values = np.zeros(omega.shape, dtype=complex)
+        values[inside] = 2.0 * np.asarray(self.env.spectral_density(omega[inside]))
+        return values if np.any(values.imag != 0.0) else values.real
+
+    @property
+    def pv_cutoff(self) -> float | None:
+        w_max = getattr(self.env, "wMax", None)
+        return float(w_max) if w_max is not None and math.isfinite(float(w_max)) and float(w_max) > 0 else None
+
+
+def _checked_values(values, omega: np.ndarray, where: str) -> np.ndarray:
+    """J's values at the frequencies ``omega`` (> 0) as floats; ValueError naming ``spectral_density`` and the first
+    frequency where J is not real, finite and ≥ 0 (``where`` says which frequencies these are)."""
+    values = np.asarray(values)
+    if values.dtype == np.float64 and values.shape == omega.shape and values.size:
+        if values.min() >= 0.0 and values.max() < math.inf:  # the common case, cheaply (NaN fails the first test)
+            return values
+    if values.shape != omega.shape:
+        raise ValueError("BosonicBath.spectral_density must be vectorised (array in, array of the same shape out), "
+                         f"got shape {values.shape} for input shape {omega.shape}")
+    if values.dtype == object or not np.issubdtype(values.dtype, np.number):
+        raise ValueError(f"BosonicBath.spectral_density must return real numbers, got dtype {values.dtype}")
+    bad = np.iscomplexobj(values) and values.imag != 0.0
+    if np.any(bad):
+        k = np.unravel_index(np.argmax(bad), bad.shape)
+        raise ValueError(f"BosonicBath.spectral_density must be real, got J({omega[k]:.8g}) = {values[k]:.6g}"
+                         + (f" {where}" if where else ""))
+    values = np.real(values).astype(float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if np.any(bad):
+        k = np.unravel_index(np.argmax(bad), bad.shape)
+        raise ValueError("BosonicBath.spectral_density must be finite and >= 0 for omega > 0, got "
+                         f"J({omega[k]:.8g}) = {values[k]:.6g}" + (f" {where}" if where else ""))
+    return values
 
 
 def _check_positive(where: str, name: str, value, allow_zero: bool = False) -> float:
@@ -164,6 +206,18 @@ def ohmic(gamma: float = 1.0, omega_c: float = 10.0, s: float = 1.0,
     s : float
         Ohmicity s > 0 (1: Ohmic). Bohr frequency 0 (Hermitian couplings) needs s ≥ 1.
     cutoff : {"gaussian", "exponential"}
+
+    Returns
+    -------
+    OhmicSpectralDensity
+        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> J = ohmic(gamma=1.0, omega_c=10.0)
+    >>> J(np.array([-1.0, 1.0, 10.0]))  # γ ω e^{−(ω/ω_c)²}
+    array([0.        , 0.99004983, 3.67879441])
     """
     gamma = _check_positive("ohmic: ", "gamma", gamma, allow_zero=True)
     omega_c = _check_positive("ohmic: ", "omega_c", omega_c)
@@ -194,6 +248,17 @@ def drude_lorentz(lam: float, gamma: float) -> DrudeLorentzSpectralDensity:
         Reorganisation energy λ ≥ 0.
     gamma : float
         Drude cut-off (inverse bath correlation time) γ > 0.
+
+    Returns
+    -------
+    DrudeLorentzSpectralDensity
+        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
+
+    Examples
+    --------
+    >>> J = drude_lorentz(lam=0.1, gamma=5.0)
+    >>> float(J(5.0))  # 4 λ γ ω / (ω² + γ²) at ω = γ: 2 λ
+    0.2
     """
     lam = _check_positive("drude_lorentz: ", "lam", lam, allow_zero=True)
     gamma = _check_positive("drude_lorentz: ", "gamma", gamma)
@@ -209,7 +274,9 @@ class BosonicBath:
     spectral_density : callable
         Vectorised J(ω) ≥ 0 for ω > 0 (values for ω ≤ 0 are never used), in the paper's convention
         J = 2π Σ_k |κ_k|² δ(ω − Ω_k) (Eq. (36)); e.g. :func:`ohmic`, :func:`drude_lorentz`. Checked to be finite and
-        non-negative on a geometric grid 1e−8 … 1e8. Optional attributes used when present: ``scale``
+        non-negative on a geometric grid 1e−8 … 1e8, and again, as real, finite and ≥ 0, at every frequency where it
+        is evaluated (the Bohr frequencies and the quadrature nodes of Eq. (41)): a J that is negative, complex or
+        not finite anywhere it is used is an error, never clipped. Optional attributes used when present: ``scale``
         (frequency scale σ), ``pv_cutoff`` (a point beyond which J is negligible) and
         ``zero_frequency_slope`` (exact J'(0)).
     beta : float
@@ -217,7 +284,20 @@ class BosonicBath:
     mu : float
         Chemical potential μ ≤ 0 (n(ω) = 1/(e^{β(ω−μ)} − 1) must be ≥ 0 for every mode ω > 0).
 
+    Notes
+    -----
     A QuTiP ``BosonicEnvironment`` is converted by :func:`as_bosonic_bath` (J = 2 J_QuTiP, β = 1/T).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bath = BosonicBath(ohmic(gamma=1.0, omega_c=10.0), beta=2.0)
+    >>> bath.scale
+    10.0
+    >>> BosonicBath(lambda w: -np.asarray(w), beta=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: BosonicBath.spectral_density must be finite and >= 0 ...
     """
 
     spectral_density: Callable
@@ -230,18 +310,11 @@ class BosonicBath:
                              f"spectral_density={self.spectral_density!r}")
         try:
             with np.errstate(all="ignore"):
-                values = np.asarray(self.spectral_density(_PROBE), dtype=float)
+                values = self.spectral_density(_PROBE)
         except Exception as err:  # noqa: BLE001 - any failure of the user's callable is an input error
             raise ValueError("BosonicBath.spectral_density must accept an array of frequencies and return "
                              f"an array of the same shape; calling it failed: {err!r}") from None
-        if values.shape != _PROBE.shape:
-            raise ValueError("BosonicBath.spectral_density must be vectorised (array in, array of the same "
-                             f"shape out), got shape {values.shape} for input shape {_PROBE.shape}")
-        bad = ~np.isfinite(values) | (values < 0)
-        if np.any(bad):
-            w = _PROBE[np.argmax(bad)]
-            raise ValueError("BosonicBath.spectral_density must be finite and >= 0 for omega > 0, got "
-                             f"J({w:.3g}) = {values[np.argmax(bad)]!r}")
+        _checked_values(values, _PROBE, "(on the probe grid 1e-8 ... 1e8)")
         object.__setattr__(self, "beta", _check_positive("BosonicBath.", "beta", self.beta))
         try:
             mu = float(self.mu)
@@ -258,28 +331,78 @@ class BosonicBath:
         if own is not None:
             return float(own)
         with np.errstate(all="ignore"):
-            values = np.asarray(self.spectral_density(_SCALE_PROBE), dtype=float)
+            values = _evaluate(self, _SCALE_PROBE, "(on the grid that finds its frequency scale)")
         return float(_SCALE_PROBE[int(np.argmax(values))]) if np.max(values) > 0 else 1.0
+
+
+def _is_qutip_object(obj) -> bool:
+    return any((getattr(c, "__module__", None) or "").split(".")[0] == "qutip" for c in type(obj).__mro__)
+
+
+def _qutip_bosonic_environment(bath, name: str):
+    """``bath`` if it is a QuTiP ``BosonicEnvironment`` whose spectral density can be evaluated at any frequency;
+    ValueError naming ``name`` for a fermionic or other QuTiP environment, and for one built from a correlation
+    function."""
+    from qutip.core import environment
+
+    if isinstance(bath, environment.FermionicEnvironment):
+        raise ValueError(f"{name} must be a bosonic bath, got the QuTiP {type(bath).__name__} (a FermionicEnvironment): "
+                         "a fermionic lead, with Fermi-Dirac statistics and its chemical potential mu, is not a bosonic "
+                         "bath, and Eq. (35) couples the system to bosonic baths only")
+    if not isinstance(bath, environment.BosonicEnvironment):
+        raise ValueError(f"{name} must be a BosonicBath or a qutip BosonicEnvironment, got the QuTiP object "
+                         f"{type(bath).__name__}")
+    from_cf = getattr(environment, "_BosonicEnvironment_fromCF", None)
+    if (from_cf is not None and isinstance(bath, from_cf)) or (
+            getattr(bath, "tMax", None) is not None and getattr(bath, "wMax", None) is None):
+        raise ValueError(
+            f"{name}: a QuTiP environment built from a correlation function has no closed-form spectral density; "
+            "QuTiP computes J(w) by an FFT with ~8 tMax max(w) / pi samples, and the Redfield coefficients need J up "
+            "to many times the largest Bohr frequency and the bath's scale (1e8 on the probe grid: ~1e10 samples, "
+            "~100 GB). Tabulate J on the range you trust and pass that instead, e.g. w = np.linspace(0, w_max, 4001); "
+            "BosonicEnvironment.from_spectral_density(env.spectral_density(w), wlist=w, T=env.T) (J = 0 beyond w_max)")
+    return bath
 
 
 def as_bosonic_bath(bath, name: str = "bath") -> BosonicBath:
     """A :class:`BosonicBath` from a BosonicBath or a QuTiP ``BosonicEnvironment``
-    (J = 2 × its ``spectral_density``, β = 1 / its ``T``; see :func:`drude_lorentz` for the factor 2)."""
+    (J = 2 × its ``spectral_density``, β = 1 / its ``T``; see :func:`drude_lorentz` for the factor 2).
+
+    Any other QuTiP environment is refused: a ``FermionicEnvironment`` (e.g. ``LorentzianEnvironment``) describes a
+    fermionic lead, not a bosonic bath. So is a ``BosonicEnvironment`` built from a correlation function
+    (``from_correlation_function``), whose J QuTiP computes by an FFT of a size that grows with the largest
+    frequency asked. An environment with a declared support ``wMax`` (``from_spectral_density``,
+    ``from_power_spectrum``) has J = 0 beyond it (:class:`_QutipSpectralDensity`)."""
     if isinstance(bath, BosonicBath):
         return bath
-    if callable(getattr(bath, "spectral_density", None)) and hasattr(bath, "T"):
-        temperature = getattr(bath, "T")
-        if temperature is None or not (math.isfinite(float(temperature)) and float(temperature) > 0):
-            raise ValueError(f"{name}: a QuTiP environment needs a finite temperature T > 0, got T={temperature!r}")
-        return BosonicBath(_QutipSpectralDensity(bath), beta=1.0 / float(temperature))
+    if _is_qutip_object(bath):
+        env = _qutip_bosonic_environment(bath, name)
+        temperature = getattr(env, "T", None)
+        try:
+            temperature = float(temperature)
+        except (TypeError, ValueError):
+            temperature = math.nan
+        if not (math.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"{name}: a QuTiP environment needs a finite temperature T > 0, got T={env.T!r}")
+        return BosonicBath(_QutipSpectralDensity(env), beta=1.0 / temperature)
     raise ValueError(f"{name} must be a BosonicBath or a qutip BosonicEnvironment, "
                      f"got {type(bath).__name__}")
 
 
-def spectral_density(omega, bath) -> np.ndarray:
-    """J(ω) of the bath; zero for ω ≤ 0."""
+def _evaluate(bath: BosonicBath, omega: np.ndarray, where: str) -> np.ndarray:
+    """J at frequencies ``omega`` > 0, checked by :func:`_checked_values` (``where`` names the frequencies)."""
+    return _checked_values(bath.spectral_density(omega), omega, where)
+
+
+def spectral_density(omega, bath, *, where: str = "") -> np.ndarray:
+    """J(ω) of the bath; zero for ω ≤ 0.
+
+    Every value at ω > 0 is checked: ValueError naming ``spectral_density`` and the frequency where J is not real,
+    finite and ≥ 0 (``where`` describes the frequencies in that message).
+    """
     omega = np.asarray(omega, dtype=float)
-    return np.where(omega > 0, bath.spectral_density(np.where(omega > 0, omega, 1.0)), 0.0)
+    positive = omega > 0
+    return np.where(positive, _evaluate(bath, np.where(positive, omega, 1.0), where), 0.0)
 
 
 def occupation(omega, bath: BosonicBath) -> np.ndarray:
@@ -289,14 +412,17 @@ def occupation(omega, bath: BosonicBath) -> np.ndarray:
         return 1.0 / np.expm1(bath.beta * (omega - bath.mu))
 
 
+_PV_NODES = "(at a quadrature node of the principal values of Eq. (41))"
+
+
+def _pv_density(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
+    """J(x) at the quadrature nodes of the principal values (checked like every evaluation of J)."""
+    return spectral_density(x, bath, where=_PV_NODES)
+
+
 def _absorption(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
     """J(x) n(x) for x > 0, written so that x → 0 stays finite for s ≥ 1 (x/expm1(βx) → 1/β)."""
-    return spectral_density(x, bath) * occupation(x, bath)
-
-
-def _emission(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
-    """J(x) (n(x) + 1) for x > 0."""
-    return spectral_density(x, bath) * (occupation(x, bath) + 1.0)
+    return _pv_density(x, bath) * occupation(x, bath)
 
 
 def _gauss_legendre(n: int):
@@ -406,17 +532,20 @@ def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
     if np.any(~np.isfinite(omega)):
         raise ValueError("coefficients: omega must be finite")
     flat = omega.ravel()
-    # Deduplicate: many pairs (α, γ) share a Bohr frequency.
-    uniq, inverse = np.unique(_round_significant(flat, _DEDUP_DIGITS), return_inverse=True)
-    pv_abs, pv_j = _principal_values([lambda x: _absorption(x, bath), lambda x: spectral_density(x, bath)],
-                                     uniq, bath)
-    pv_em = pv_abs + pv_j  # J(n + 1) = J n + J
-    # The golden-rule parts are closed forms, evaluated at every ω itself: the deduplication above would
+    # The golden-rule parts are closed forms, evaluated at every ω itself: the deduplication below would
     # change e^{-βω} by β·1e-12 relative (1e-10 at β = 100), and the populations depend on nothing else.
+    # J is evaluated (and checked) once at the Bohr frequencies; the rates and L2 both take these values.
     positive = np.where(flat > 0, flat, 1.0)  # Θ(ω): no real part for ω < 0
     with np.errstate(over="ignore"):
-        re_abs = np.where(flat > 0, _absorption(positive, bath), 0.0)
-        re_em = np.where(flat > 0, _emission(positive, bath), 0.0)
+        j_bohr = np.where(flat > 0, spectral_density(positive, bath, where="at a Bohr frequency of the system"), 0.0)
+        n_bohr = occupation(positive, bath)
+        re_abs = np.where(flat > 0, j_bohr * n_bohr, 0.0)
+        re_em = np.where(flat > 0, j_bohr * (n_bohr + 1.0), 0.0)
+    # Deduplicate: many pairs (α, γ) share a Bohr frequency.
+    uniq, inverse = np.unique(_round_significant(flat, _DEDUP_DIGITS), return_inverse=True)
+    pv_abs, pv_j = _principal_values([lambda x: _absorption(x, bath), lambda x: _pv_density(x, bath)],
+                                     uniq, bath)
+    pv_em = pv_abs + pv_j  # J(n + 1) = J n + J
     c = 0.5 * re_abs - 1j * pv_abs[inverse] / (2 * np.pi)
     d = 0.5 * re_em - 1j * pv_em[inverse] / (2 * np.pi)
     return c.reshape(omega.shape), d.reshape(omega.shape)
@@ -432,7 +561,7 @@ def _zero_frequency_slope(bath: BosonicBath) -> float:
         return float(own)
     h = bath.scale * _SLOPE_H0 * 0.5 ** np.arange(_SLOPE_STEPS)
     with np.errstate(all="ignore"):
-        r = np.asarray(bath.spectral_density(h), dtype=float) / h
+        r = _evaluate(bath, h, "(near 0, where J'(0) is extrapolated for Bohr frequency 0)") / h
     table = [r.copy()]
     for j in range(1, _SLOPE_STEPS):  # Neville–Richardson for an expansion in powers of h (ratio 2)
         prev = table[-1]
@@ -491,6 +620,6 @@ def hermitian_coefficients(omega, bath) -> np.ndarray:
         k = int(np.sum(nz))
         out[nz] = d[k:] + np.conj(c[:k])
     if not np.all(nz):
-        (pv_j,) = _principal_values([lambda x: spectral_density(x, bath)], np.array([0.0]), bath)
+        (pv_j,) = _principal_values([lambda x: _pv_density(x, bath)], np.array([0.0]), bath)
         out[~nz] = 0.5 * zero_frequency_spectrum(bath) - 1j * pv_j[0] / (2 * np.pi)
     return out.reshape(omega.shape)

@@ -26,20 +26,27 @@ import numpy as np
 
 from lindblad_core.systems.baths import BosonicBath, as_bosonic_bath
 
-__all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_ATOL", "HERMITICITY_ATOL", "embed", "site_charges",
+__all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_RTOL", "HERMITICITY_ATOL", "embed", "site_charges",
            "sector_eigh", "EnergyBasis"]
 
-# Two eigenvalues closer than this (relative to max(1, ‖H‖)) count as degenerate: the theory of Sec. II.B
-# (coherences of Eq. (15) divide by E_α − E_ν) does not apply there.
-DEGENERACY_ATOL = 1e-9
+# Two eigenvalues closer than DEGENERACY_RTOL × (E_max − E_min) count as degenerate: the theory of Sec. II.B
+# (coherences of Eq. (15) divide by E_α − E_ν) does not apply there. Relative to the width of the spectrum, so
+# that c·H_S and H_S + c·I are judged as H_S (a constant shift and a change of energy unit are not physics).
+DEGENERACY_RTOL = 1e-9
+# ... and never below what the eigensolver resolves: a backward-stable eigh moves each eigenvalue by up to
+# ~d·u·max|E| (u the unit roundoff), so gaps below DEGENERACY_RESOLUTION times that are indistinguishable from 0
+# (H_S + 1e9·I: the eigenvalues carry errors ~1e-7 whatever the width).
+DEGENERACY_RESOLUTION = 4.0
 # Largest |H − H†| (relative to max(1, max|H|)) accepted as rounding noise in a user-supplied operator.
 HERMITICITY_ATOL = 1e-12
 FORMS = ("exchange", "hermitian")
 
 
 def _as_matrix(x, name: str) -> np.ndarray:
-    """A finite square numpy matrix from an array or a ``qutip.Qobj`` (``.full()``)."""
+    """A finite square numpy matrix from an array or a ``qutip.Qobj`` operator (``.full()``)."""
     if hasattr(x, "full") and callable(x.full):
+        if getattr(x, "isoper", True) is False:
+            raise ValueError(f"{name} must be an operator, got a qutip.Qobj of type {getattr(x, 'type', '?')!r}")
         x = x.full()
     try:
         m = np.asarray(x)
@@ -52,6 +59,14 @@ def _as_matrix(x, name: str) -> np.ndarray:
     if not np.all(np.isfinite(m)):
         raise ValueError(f"{name} must be finite")
     return m
+
+
+def _dims_tuple(dims):
+    """``dims`` as a tuple of Python ints when it is a sequence of integers, else unchanged (checked later)."""
+    try:
+        return tuple(int(x) for x in dims)
+    except (TypeError, ValueError):
+        return dims
 
 
 def _is_hermitian(m: np.ndarray) -> tuple[bool, float]:
@@ -202,12 +217,22 @@ class EnergyBasis:
         v = self.eigenvectors
         return v @ op @ v.conj().T
 
+    @property
+    def degeneracy_tolerance(self) -> float:
+        """Energies closer than this count as equal: ``DEGENERACY_RTOL`` × (E_max − E_min), and at least
+        ``DEGENERACY_RESOLUTION`` · d · u · max|E|, the eigensolver's resolution. Invariant under H_S → H_S + c·I
+        (as long as c does not dominate the resolution) and proportional to c under H_S → c·H_S."""
+        e = self.energies
+        width = float(e[-1] - e[0])
+        resolution = DEGENERACY_RESOLUTION * self.dim * np.finfo(float).eps * float(np.max(np.abs(e)))
+        return max(DEGENERACY_RTOL * width, resolution)
+
     def _check_nondegenerate(self) -> None:
         if self.allow_degenerate:
             return
         gaps = np.diff(self.energies)
-        tol = DEGENERACY_ATOL * max(1.0, float(np.max(np.abs(self.energies))))
-        if gaps.size and gaps.min() < tol:
+        tol = self.degeneracy_tolerance
+        if gaps.size and gaps.min() <= tol:
             i = int(np.argmin(gaps))
             raise ValueError(
                 f"hamiltonian is degenerate within {tol:.1e}: E[{i}] = {self.energies[i]:.12g} and "
@@ -231,6 +256,15 @@ class Coupling:
     form : {"exchange", "hermitian"}
         ``"exchange"``: S ⊗ B† + S† ⊗ B (the paper's, Eq. (35), with S = σ−); ``"hermitian"``:
         S ⊗ (B + B†), which requires S = S†.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lindblad_core import BosonicBath, ohmic
+    >>> sigma_minus = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> c = Coupling(sigma_minus, 1, BosonicBath(ohmic(), beta=2.0))
+    >>> c.sites, c.form, c.is_hermitian
+    ((1,), 'exchange', False)
     """
 
     op: np.ndarray
@@ -242,6 +276,9 @@ class Coupling:
         if self.form not in FORMS:
             raise ValueError(f"Coupling.form must be one of {FORMS}, got form={self.form!r}")
         op = _real_if_possible(_as_matrix(self.op, "Coupling.op").copy())
+        if not np.any(op):
+            raise ValueError("Coupling.op must not be zero: a coupling S = 0 gives no rate and no Lamb shift "
+                             "(remove the coupling instead)")
         if self.form == "hermitian":
             ok, asym = _is_hermitian(op)
             if not ok:
@@ -274,7 +311,8 @@ class OpenSystem(EnergyBasis):
     couplings : Coupling or sequence of Coupling
         At least one; several may act on the same site (independent baths).
     dims : tuple of int, optional
-        Local dimensions d_ℓ ≥ 2. Default: a Qobj's own dims, else all 2 (d must then be 2^N).
+        Local dimensions d_ℓ ≥ 2. Default: a Qobj's own dims, else all 2 (d must then be 2^N). With a Qobj
+        ``hamiltonian`` they must agree with its dims (ValueError otherwise).
     allow_degenerate : bool
         H_S must be non-degenerate for the theory of Sec. II.B; True only to inspect such a spectrum.
 
@@ -283,6 +321,22 @@ class OpenSystem(EnergyBasis):
     energies, eigenvectors, eigenvector_error, charge : see :class:`EnergyBasis`.
     bath_sites : tuple of int, the coupled sites (ascending).
     coupling_operators : (n_couplings, d, d) array, S_c embedded in the full space (computational basis).
+
+    Examples
+    --------
+    A qutrit (site 0) and a qubit (site 1), exchange-coupled, each on its own bath:
+
+    >>> import numpy as np
+    >>> from lindblad_core import BosonicBath, drude_lorentz, ohmic
+    >>> a = np.diag(np.sqrt([1.0, 2.0]), 1)  # qutrit lowering operator
+    >>> sm = np.array([[0.0, 1.0], [0.0, 0.0]])  # qubit lowering operator in the number basis
+    >>> h = np.kron(a.T @ a, np.eye(2)) + 1.3 * np.kron(np.eye(3), sm.T @ sm) + 0.1 * (np.kron(a.T, sm) + np.kron(a, sm.T))
+    >>> system = OpenSystem(h, [Coupling(a, 0, BosonicBath(drude_lorentz(0.1, 5.0), beta=0.8)),
+    ...                         Coupling(sm, 1, BosonicBath(ohmic(), beta=3.0))], dims=(3, 2))
+    >>> system.dim, system.bath_sites, system.forms
+    (6, (0, 1), ('exchange', 'exchange'))
+    >>> bool(np.all(np.diff(system.energies) > 0))
+    True
     """
 
     hamiltonian: np.ndarray
@@ -293,10 +347,13 @@ class OpenSystem(EnergyBasis):
     def __post_init__(self):
         qobj_dims = None
         if hasattr(self.hamiltonian, "dims") and hasattr(self.hamiltonian, "full"):
-            qobj_dims = tuple(self.hamiltonian.dims[0])
+            qobj_dims = _dims_tuple(self.hamiltonian.dims[0])
         h = validated_hamiltonian(self.hamiltonian)
         object.__setattr__(self, "hamiltonian", h)
         d = h.shape[0]
+        if self.dims is not None and qobj_dims is not None and _dims_tuple(self.dims) != qobj_dims:
+            raise ValueError(f"dims={self.dims!r} contradict the hamiltonian Qobj's own dims {list(qobj_dims)}; pass "
+                             "dims that agree with them, or omit dims, or pass hamiltonian.full() to choose them")
         dims = self.dims if self.dims is not None else qobj_dims
         if dims is None:
             n = d.bit_length() - 1

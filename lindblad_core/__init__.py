@@ -6,7 +6,7 @@ listed before it (``tests/test_layers.py``):
 
 - ``systems``: an open system (``OpenSystem``, ``Coupling``), its baths (``BosonicBath``, Eq. (41)), the
   paper's XXZ chain (``ChainSetup``), the U(1) symmetry;
-- ``redfield``: L2, ρ0 and the coherences of Eq. (15) for any ``OpenSystem``;
+- ``redfield_equation``: L2, ρ0 and the coherences of Eq. (15) for any ``OpenSystem``;
 - ``lindblad``: the ansatz of Eq. (23), one candidate Lindbladian, the standard master equations;
 - ``solvers``: conic problems for Clarabel and the library's interior-point method;
 - ``certify``: rigorous floating-point bounds on both SDPs;

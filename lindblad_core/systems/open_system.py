@@ -294,6 +294,11 @@ class Coupling:
         object.__setattr__(self, "sites", tuple(int(s) for s in sites))
         object.__setattr__(self, "bath", as_bosonic_bath(self.bath, "Coupling.bath"))
 
+    def __repr__(self) -> str:
+        bath = self.bath
+        return (f"Coupling({self.op.shape[0]}x{self.op.shape[0]} operator on sites {self.sites}, form={self.form!r}, "
+                f"bath={type(bath).__name__}(beta={bath.beta:g}, J={type(bath.spectral_density).__name__}))")
+
     @property
     def is_hermitian(self) -> bool:
         """S = S†: then the exchange and Hermitian forms are the same coupling."""
@@ -382,6 +387,12 @@ class OpenSystem(EnergyBasis):
                                  f"{tuple(dims[s] for s in c.sites)}), got shape {c.op.shape}")
         object.__setattr__(self, "couplings", couplings)
         self._check_nondegenerate()
+
+    def __repr__(self) -> str:
+        """One line: the dimensions and the couplings (the matrices are attributes)."""
+        e = self.energies
+        return (f"OpenSystem(d={self.dim}, dims={self.dims}, {len(self.couplings)} coupling(s) on sites "
+                f"{self.bath_sites}, energies {e[0]:.4g} … {e[-1]:.4g})")
 
     @property
     def bath_sites(self) -> tuple[int, ...]:

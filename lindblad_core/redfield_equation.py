@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lindblad_core.systems.baths import OhmicSpectralDensity, coefficients, hermitian_coefficients
+from lindblad_core.systems.baths import OhmicSpectralDensity
+from lindblad_core.systems.fermionic import bath_coefficients, bath_hermitian_coefficients
 from lindblad_core.systems.chain import as_open_system
 from lindblad_core.systems.open_system import OpenSystem
 
@@ -75,7 +76,7 @@ class Redfield:
     Attributes
     ----------
     system : OpenSystem
-    baths : tuple of BosonicBath, one per coupling.
+    baths : tuple of BosonicBath or FermionicBath, one per coupling.
     coupling : (n_couplings, d, d) array, S_ℓ in the energy basis.
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
@@ -154,12 +155,12 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
         union = np.any(masks[group], axis=0)
         if form == "hermitian":
             lam = np.zeros(omega.shape, dtype=complex)
-            lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
+            lam[union] = bath_hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
             b_ops[group] = s_e[group] * lam
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
-            c_mat[union], d_mat[union] = coefficients(omega[union], bath)
+            c_mat[union], d_mat[union] = bath_coefficients(omega[union], bath)
             a_ops[group] = s_e[group] * c_mat
             b_ops[group] = s_e[group] * d_mat
     return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms))

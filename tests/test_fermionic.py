@@ -92,6 +92,20 @@ def test_jordan_wigner_string_may_sit_on_either_side():
                                atol=1e-13)
 
 
+def test_majorana_coupling_in_hermitian_form_equals_the_exchange_expression():
+    """A Hermitian odd S (the Majorana operator c + c† of dot 1, with a Jordan–Wigner-correct c_2 in H) is taken in
+    the Hermitian form, Λ = S ∘ (D(ω) + conj C(−ω)); it equals the exchange frame A = S ∘ C, B = S ∘ D."""
+    from lindblad_core.redfield_equation import _assemble
+
+    lead = FermionicBath(lorentzian(0.7, 4.0, 0.5), beta=1.5, mu=0.4)
+    system = lc.OpenSystem(_double_dot(t_c=0.3), [lc.Coupling(C1 + C1.T, (0, 1), lead)])
+    assert system.forms == ("hermitian",)
+    herm = lc.redfield(system)
+    exch = _assemble(system, system.baths, ("exchange",))
+    x = np.random.default_rng(3).normal(size=(4, 4)) + 1j * np.random.default_rng(4).normal(size=(4, 4))
+    np.testing.assert_allclose(l2(herm, x), l2(exch, x), atol=1e-13)
+
+
 # -- the coefficients ----------------------------------------------------------------------------------------
 
 def _pv_reference(f, w, points):
@@ -281,14 +295,24 @@ def test_negative_or_complex_spectral_density_is_refused_where_it_is_used():
     points) when the coefficients are asked for there."""
     with pytest.raises(ValueError, match=r"spectral_density must be finite and >= 0, got J\(-"):
         FermionicBath(lambda w: np.sin(w), beta=1.0)
-    dip = FermionicBath(lambda w: np.where(np.abs(w - 0.7) < 1e-3, -1.0, 1.0), beta=1.0)
+    dip = FermionicBath(lambda w: np.where(np.abs(w - 0.7) < 1e-3, -1.0, 1.0) / (1.0 + w**2), beta=1.0)
     with pytest.raises(ValueError, match=r"spectral_density must be finite and >= 0, got J\(0.7\)"):
         coefficients([0.7], dip)
-    twist = FermionicBath(lambda w: np.where(np.abs(w - 0.7) < 1e-3, 1.0 + 0.5j, 1.0 + 0j), beta=1.0)
+    twist = FermionicBath(lambda w: np.where(np.abs(w - 0.7) < 1e-3, 1.0 + 0.5j, 1.0 + 0j) / (1.0 + w**2), beta=1.0)
     with pytest.raises(ValueError, match=r"spectral_density must be real, got J\(0.7\)"):
         lc.redfield(lc.OpenSystem(np.diag([0.7, 0.0]), [lc.Coupling(SIGMA_MINUS, 0, twist)], dims=(2,)))
     with pytest.raises(ValueError, match=r"spectral_density must be real"):
         FermionicBath(lambda w: (1.0 + 1j) * np.ones_like(w), beta=1.0)
+
+
+def test_spectral_density_that_does_not_decay_is_refused():
+    """A flat J without cut-off (the wide-band limit taken literally) is refused: the principal values over ℝ
+    diverge. A bare callable that decays gives the preset's coefficients (its breakpoints from the probe grid)."""
+    with pytest.raises(ValueError, match=r"spectral_density must decay at large \|omega\|"):
+        FermionicBath(lambda w: np.ones_like(w), beta=1.0)
+    c, d = coefficients([0.5], FermionicBath(lambda w: 1.0 / (1.0 + w**2), beta=1.0))  # a bare callable
+    ref_c, ref_d = coefficients([0.5], FermionicBath(lorentzian(1.0, 1.0), beta=1.0))
+    np.testing.assert_allclose([c[0], d[0]], [ref_c[0], ref_d[0]], rtol=1e-12)
 
 
 def test_bosonic_and_fermionic_baths_are_not_mixed_up():

@@ -143,7 +143,8 @@ def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) 
     Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(ω_ℓ)(n(ω_ℓ)+1) and
     J(ω_ℓ) n(ω_ℓ) (J(ω_ℓ)(1 − f(ω_ℓ − μ)) and J(ω_ℓ) f(ω_ℓ − μ) for a fermionic lead) at the bare on-site
     splitting ω_ℓ = Tr[σz^(ℓ) H_S] / 2^{N−1} (the level spacing of site ℓ with the rest of the chain traced
-    out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no Lamb shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
+    out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no Lamb shift. With ``trace`` set, each
+    block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
     """
     system = ansatz.system
     n = system.n_sites

@@ -22,7 +22,8 @@ y = ±(x − μ) ≥ 0. On each, the pole lies in [0, X], X = 2 max|ω − μ|, 
 :func:`lindblad_core.systems.baths.principal_value` (panels graded towards y = 0, i.e. towards the step) takes
 it; the regular rest ∫_X^∞ goes to adaptive quadrature (``scipy.integrate.quad_vec``) with breakpoints at the
 features of J and of f. A frequency at μ itself (|ω − μ| ≤ ``RESONANCE_RTOL`` X) uses the symmetric form
-∫_0^∞ [F(μ + y) − F(μ − y)]/y dy. ``tests/test_fermionic.py`` checks the result against QUADPACK's QAWC and
+∫_0^∞ [F(μ + y) − F(μ − y)]/y dy. A structure of J inside the window narrower than X/``RESOLUTION``, which the
+rule's uniform panels would not resolve, is refused by name. ``tests/test_fermionic.py`` checks the result against QUADPACK's QAWC and
 against the one-sided Fourier transforms of QuTiP's fermionic correlation functions.
 """
 
@@ -47,6 +48,8 @@ __all__ = ["FermionicBath", "LorentzianSpectralDensity", "FlatBandSpectralDensit
 # J is checked for real, finite, non-negative values on this symmetric grid (±1e-8 … ±1e8 and 0).
 _HALF_PROBE = np.geomspace(1e-8, 1e8, 161)
 _PROBE = np.concatenate([-_HALF_PROBE[::-1], [0.0], _HALF_PROBE])
+# J at ±1e8 above this fraction of its maximum does not decay (the principal values would not converge).
+_TAIL_FRACTION = 1e-3
 # |ω − μ| ≤ RESONANCE_RTOL · X counts as ω = μ (the symmetric form of the principal value); the error of
 # that substitution is |ω − μ| |dP/dω| ≲ 1e-13 X β |J|.
 RESONANCE_RTOL = 1e-13
@@ -58,6 +61,10 @@ RESOLUTION = 64.0
 _FERMI_POINTS = (1.0, 10.0, 50.0)
 # Breakpoints for the adaptive rest at each structure (position p, width w) of J: p + k w for these k.
 _FEATURE_POINTS = (-50.0, -10.0, 0.0, 10.0, 50.0)
+# The adaptive rest (quad_vec, relative tolerance TAIL_RTOL): at most this many subintervals, and an estimated
+# error above _QUAD_ACCEPT times the largest value is a failure (a J that does not decay), not a result.
+_QUAD_LIMIT = 2000
+_QUAD_ACCEPT = 1e-8
 # Largest |{S, P}| (relative to max(1, max|S|)) of a coupling operator S and the parity P on its sites.
 PARITY_ATOL = 1e-12
 
@@ -255,29 +262,38 @@ class FermionicBath:
         if values.shape != _PROBE.shape:
             raise ValueError("FermionicBath.spectral_density must be vectorised (array in, array of the same "
                              f"shape out), got shape {values.shape} for input shape {_PROBE.shape}")
-        _real_values("FermionicBath.spectral_density", values, _PROBE)
+        values = _real_values("FermionicBath.spectral_density", values, _PROBE)
+        tails = max(values[0], values[-1])
+        if tails > _TAIL_FRACTION * values.max():
+            raise ValueError("FermionicBath.spectral_density must decay at large |omega| (its principal values run "
+                             f"over the whole real axis), got J(+-{_HALF_PROBE[-1]:.0e}) = {tails:.3g} against max J = "
+                             f"{values.max():.3g}; give a flat band a cut-off (flat_band)")
         object.__setattr__(self, "beta", _number("FermionicBath.", "beta", self.beta, positive=True))
         object.__setattr__(self, "mu", _number("FermionicBath.", "mu", self.mu))
 
-    @property
-    def scale(self) -> float:
-        """Frequency scale σ of J: its own ``scale``, else the |ω| where J peaks on the probe grid (≥ 1e-8)."""
-        own = getattr(self.spectral_density, "scale", None)
-        if own is not None:
-            return float(own)
+    def _profile(self) -> tuple[float, float]:
+        """Where J peaks on the probe grid and its half-width at half maximum there (the narrower side; 1e8
+        when J never falls to half)."""
         with np.errstate(all="ignore"):
             values = _real_values("FermionicBath.spectral_density", self.spectral_density(_PROBE), _PROBE)
-        return max(float(abs(_PROBE[int(np.argmax(values))])), _HALF_PROBE[0]) if values.max() > 0 else 1.0
+        if not values.max() > 0:
+            return 0.0, 1.0
+        k = int(np.argmax(values))
+        low = np.flatnonzero(values < 0.5 * values[k])
+        sides = [abs(_PROBE[i] - _PROBE[k]) for i in (low[low < k][-1:].tolist() + low[low > k][:1].tolist())]
+        return float(_PROBE[k]), max(min(sides, default=_HALF_PROBE[-1]), _HALF_PROBE[0])
+
+    @property
+    def scale(self) -> float:
+        """Frequency scale σ of J: its own ``scale``, else its half-width at half maximum on the probe grid."""
+        own = getattr(self.spectral_density, "scale", None)
+        return float(own) if own is not None else self._profile()[1]
 
     @property
     def features(self) -> tuple[tuple[float, float], ...]:
-        """(position, width) of the structures of J (its own ``features``, else J's peak with width σ)."""
+        """(position, width) of the structures of J: its own ``features``, else its peak and half-width."""
         own = getattr(self.spectral_density, "features", None)
-        if own is not None:
-            return tuple(own)
-        with np.errstate(all="ignore"):
-            values = _real_values("FermionicBath.spectral_density", self.spectral_density(_PROBE), _PROBE)
-        return ((float(_PROBE[int(np.argmax(values))]), self.scale),)
+        return tuple(own) if own is not None else (self._profile(),)
 
 
 def _qutip_kind(obj) -> str | None:
@@ -395,9 +411,17 @@ def _principal_values(fs, omega: np.ndarray, bath: FermionicBath, points=()) -> 
             return np.concatenate([g_r(np.array([y]))[0] / (y - w) - g_l(np.array([y]))[0] / (y + w)
                                    for g_r, g_l in halves])
 
-    values, _ = quad_vec(integrand, cutoff, np.inf, epsrel=TAIL_RTOL, epsabs=0.0, norm="max",
-                         points=marks or None, limit=20000)
-    rest = np.split(np.asarray(values, dtype=float), len(fs))
+    try:
+        values, error, info = quad_vec(integrand, cutoff, np.inf, epsrel=TAIL_RTOL, epsabs=0.0, norm="max",
+                                       points=marks or None, limit=_QUAD_LIMIT, full_output=True)
+        values, status = np.asarray(values, dtype=float), info.status
+    except ValueError:  # scipy's quad_vec itself can fail on a non-integrable tail
+        values, error, status = np.full(sum(w.size for _ in fs), np.nan), np.inf, -1
+    if status != 0 or not np.all(np.isfinite(values)) or error > _QUAD_ACCEPT * np.max(np.abs(values)):
+        raise ValueError("spectral_density: the principal values of J f and J (1 - f) over the real axis did not "
+                         f"converge (estimated error {error:.3g}); J must be integrable, e.g. decay faster than "
+                         "1/|omega|^a, a > 0, away from mu (a flat J needs a cut-off: flat_band)")
+    rest = np.split(values, len(fs))
     return [o + r for o, r in zip(out, rest)]
 
 

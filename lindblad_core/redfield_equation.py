@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lindblad_core.systems.baths import OhmicSpectralDensity, coefficients, hermitian_coefficients
+from lindblad_core.systems.baths import OhmicSpectralDensity
+from lindblad_core.systems.fermionic import bath_coefficients, bath_hermitian_coefficients
 from lindblad_core.systems.chain import as_open_system
 from lindblad_core.systems.open_system import OpenSystem
 
@@ -77,7 +78,7 @@ class Redfield:
     Attributes
     ----------
     system : OpenSystem
-    baths : tuple of BosonicBath, one per coupling.
+    baths : tuple of BosonicBath or FermionicBath, one per coupling.
     coupling : (n_couplings, d, d) array, S_ℓ in the energy basis.
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
@@ -173,13 +174,13 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
         union = np.any(masks[group], axis=0)
         if form == "hermitian":
             lam = np.zeros(omega.shape, dtype=complex)
-            lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
+            lam[union] = bath_hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
             b_ops[group] = s_e[group] * lam
             gr_b[group] = s_abs[group] * (s_abs[group] * lam.real)
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
-            c_mat[union], d_mat[union] = coefficients(omega[union], bath)
+            c_mat[union], d_mat[union] = bath_coefficients(omega[union], bath)
             a_ops[group] = s_e[group] * c_mat
             b_ops[group] = s_e[group] * d_mat
             gr_a[group] = s_abs[group] * (s_abs[group] * c_mat.real)

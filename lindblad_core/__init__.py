@@ -25,7 +25,8 @@ from lindblad_core.redfield_equation import (
     second_order_coherences,
     steady_state,
 )
-from lindblad_core.systems.baths import BosonicBath, drude_lorentz, ohmic
+from lindblad_core.systems.baths import BosonicBath
+from lindblad_core.systems.spectral_densities import drude_lorentz, ohmic
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.fermionic import FermionicBath, flat_band, lorentzian
 from lindblad_core.systems.open_system import Coupling, OpenSystem

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz, _block_basis, _embed, traceless_hermitian_basis
-from lindblad_core.redfield_equation import (Redfield, populations, second_order_coherences, stationary_populations,
+from lindblad_core.solvers.markov import stationary_populations
+from lindblad_core.redfield_equation import (Redfield, populations, second_order_coherences,
                                             validated_epsilon)
 from lindblad_core.systems.fermionic import golden_rule_rates
 from lindblad_core.systems.open_system import embed
@@ -218,7 +219,7 @@ def population_rates(rate_matrix: np.ndarray) -> np.ndarray:
 
 def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
     """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8)), by the GTH solver of the Redfield populations
-    (:func:`~lindblad_core.redfield_equation.stationary_populations`)."""
+    (:func:`~lindblad_core.solvers.markov.stationary_populations`)."""
     return stationary_populations(population_rates(candidate_rate_matrix(candidate)))
 
 

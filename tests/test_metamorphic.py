@@ -1,4 +1,4 @@
-r"""Metamorphic tests of the certified SDP results τ^pop (Eq. (29)) and τ^pop,coh (Eq. (33)) (issue 10).
+r"""Metamorphic tests of the certified SDP results τ^pop (Eq. (29)) and τ^pop,coh (Eq. (33)).
 
 Independent computations of the same optimum must agree; every relation below is exact mathematics:
 
@@ -52,7 +52,7 @@ SEED = 20240610
 # this (populations are O(1) with errors ~1e-15; τ's scale is set by rates of O(γ) = O(1)).
 OVERLAP_ATOL = 1e-12
 OVERLAP_RTOL = 1e-8
-# Common rescalings of γ: log-uniform in [1e-2, 1e2] (issue 10 item 2 covers extreme scales separately).
+# Common rescalings of γ: log-uniform in [1e-2, 1e2] (extreme scales are covered separately).
 SCALE_RANGE = (-2.0, 2.0)
 # τ^pop,coh with a 3-qubit block (Γ of 63×63) costs 10–100 s even at d = 8–16: its settings use blocks of ≤ 2.
 COH_MAX_BLOCK = 2
@@ -389,7 +389,7 @@ def test_weak_duality_tau_pop_coh(index):
     _check_result(Reference(setup), res, rng)
 
 
-# -- the known contradiction (issue 10, item 1) ---------------------------------------------------------------
+# -- a known contradiction, regression ---------------------------------------------------------------
 
 @pytest.mark.parametrize("beta_left, beta_right", [(60.0, 30.0), (100.0, 50.0), (200.0, 100.0)])
 def test_low_temperature_symmetry_on_off_regression(beta_left, beta_right):

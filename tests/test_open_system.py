@@ -1,4 +1,4 @@
-"""OpenSystem, Coupling and their Redfield NESS (issue 9): any local dimension, Hermitian or exchange couplings.
+"""OpenSystem, Coupling and their Redfield NESS: any local dimension, Hermitian or exchange couplings.
 
 Reference computations are independent of the code under test: QuTiP's non-secular Bloch–Redfield tensor
 with QuTiP's own environments (spectra computed by QuTiP), the Gibbs state, and the paper's ChainSetup path.
@@ -383,3 +383,11 @@ def test_lemma1_alpha_uses_the_block_dimension():
     assert lemma1_alpha([Block((0,), dims=(3,))], (1.0,)) == 2 * (27 - 3)
     assert lemma1_alpha([3, 4], (1.0, 0.5)) == 2 * (24 + 0.5 * 60)
     assert lemma1_alpha([(0, 1)], (1.0,)) == 2 * (64 - 4)  # qubit sites
+
+
+def test_repr_is_one_line_summary():
+    """print(system) summarises (dimension, couplings, spectrum) on one line instead of dumping every matrix."""
+    setup = ChainSetup(n_left=2, n_middle=2, n_right=2, g=0.1, beta_left=1.0, beta_right=2.0)
+    text = repr(setup.open_system())
+    assert "\n" not in text and len(text) < 200 and "d=64" in text and "(0, 1, 4, 5)" in text
+    assert "\n" not in repr(setup.open_system().couplings[0])

@@ -20,7 +20,8 @@ from lindblad_core.lindblad.candidate import l2_prime, LindbladCandidate, popula
 from lindblad_core.lindblad.generators import as_lindblad_form, redfield_of
 from lindblad_core.lindblad.master_equations import EQUATIONS, master_equation
 from lindblad_core.lindblad.psd_redfield import orthonormal_kossakowski
-from lindblad_core.redfield_equation import l2, populations, Redfield, redfield, stationary_populations
+from lindblad_core.solvers.markov import stationary_populations
+from lindblad_core.redfield_equation import l2, populations, Redfield, redfield
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.open_system import OpenSystem
 from lindblad_core.systems.operators import SIGMA_X, SIGMA_Y, SIGMA_Z, site_operator

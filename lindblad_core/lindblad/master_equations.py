@@ -83,8 +83,9 @@ from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, 
 from lindblad_core.lindblad.memory_dressed import memory_dressed
 from lindblad_core.lindblad.psd_redfield import psd_redfield
 from lindblad_core.redfield_equation import COUPLING_ATOL, rate_matrix, Redfield
-from lindblad_core.systems.baths import (BosonicBath, coefficients, occupation, principal_value, PV_CUTOFF_MULT,
-                                         spectral_density)
+from lindblad_core.systems import fermionic
+from lindblad_core.systems.baths import BosonicBath, occupation, principal_value, PV_CUTOFF_MULT, spectral_density
+from lindblad_core.systems.fermionic import bath_coefficients
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.operators import SIGMA_MINUS
 
@@ -198,7 +199,7 @@ def _clustered_lindblad(red: Redfield, width: float, lamb_shift: bool, name: str
         labels = bohr_clusters(om, width)
         n_c = labels.max(initial=-1) + 1
         bar = np.array([np.mean(np.unique(om[labels == c])) for c in range(n_c)])
-        c_bar, d_bar = coefficients(bar, bath)
+        c_bar, d_bar = bath_coefficients(bar, bath)
         ops = np.zeros((n_c, d, d), dtype=s_e.dtype)
         ops[labels, rows, cols] = s_e[ell, rows, cols]
         ops_d = np.conj(np.swapaxes(ops, 1, 2))
@@ -344,7 +345,10 @@ def two_frequency_lamb_shift(amplitude, w1, w2, *, omega_c: float) -> np.ndarray
 
 def channel_amplitudes(bath: BosonicBath):
     """The ULE's g of the two channels of one bath: (a_em, a_abs) = (√(J(n+1)), √(J n)) as vectorised functions
-    of x > 0, zero for x ≤ 0 (Θ of Eq. (42)); g(ω)² is the golden-rule rate at Bohr frequency ω."""
+    of x > 0, zero for x ≤ 0 (Θ of Eq. (42)); g(ω)² is the golden-rule rate at Bohr frequency ω. A fermionic lead:
+    (√(J(1 − f)), √(J f)) on the whole real axis (:func:`lindblad_core.systems.fermionic.channel_amplitudes`)."""
+    if fermionic.is_fermionic(bath):
+        return fermionic.channel_amplitudes(bath)
     def amplitude(x, extra):
         x = np.asarray(x, dtype=float)
         pos = np.where(x > 0, x, 1.0)
@@ -376,7 +380,10 @@ def _ule_lamb_shift(red: Redfield, ell: int, a_em, a_abs) -> np.ndarray:
         kk, mm, nn = (np.concatenate(x).astype(int) for x in (kk, mm, nn))
         if kk.size == 0:
             continue
-        eta = two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], omega_c=bath.scale)
+        if fermionic.is_fermionic(bath):
+            eta = fermionic.two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], bath)
+        else:
+            eta = two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], omega_c=bath.scale)
         # emission: S*_km S_kn; absorption (mat = Sᵀ): S_mk S*_nk
         coef = np.conj(mat[kk, mm]) * mat[kk, nn] if sign > 0 else mat[kk, mm] * np.conj(mat[kk, nn])
         np.add.at(lam, (mm, nn), sign * coef * eta)
@@ -418,7 +425,7 @@ def universal_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
     h = np.zeros((d, d), dtype=complex)
     for ell, bath in enumerate(red.baths):
         rows, cols, freqs = _channel_elements(red, ell)
-        c, dd = coefficients(freqs, bath)
+        c, dd = bath_coefficients(freqs, bath)
         for rate in (2.0 * dd.real, 2.0 * c.real):
             op = np.zeros((d, d), dtype=red.coupling.dtype)
             op[rows, cols] = red.coupling[ell, rows, cols] * np.sqrt(np.clip(rate, 0.0, None))

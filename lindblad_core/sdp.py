@@ -57,8 +57,8 @@ from .certificates import (_coh_data, _coh_dual_estimate, _coh_lower_bound, _coh
 from .certificates import (_down, _pop_lamb_offset, _pop_lamb_penalty, _population_coefficient_errors_in_basis,
                            _sigma_min_lower)  # the published-eigenbasis variant of τ^pop
 from .redfield import Redfield, l2, populations, rate_matrix
-from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT, TauResult,
-                      default_solver, solve_with_certificates)
+from .solvers import (DELTA_TOL, INCONSISTENT, NATIVE_SOLVER, QICS_SOLVER, RESULT_STATUSES, SOLVERS, CLARABEL_TIGHT,
+                      TauResult, default_solver, solve_with_certificates)
 from .symmetry import STRUCTURE_RTOL, gamma_groups, is_real, u1_structure
 
 __all__ = ["DELTA_TOL", "RESULT_STATUSES", "INCONSISTENT", "NORMS", "TARGETS", "SOLVERS", "TauResult",
@@ -250,7 +250,12 @@ class _PopDual:
         return problem, y, pieces, lamb_con
 
     def solve(self, solver: str, **settings):
-        self.native = solver == NATIVE_SOLVER
+        self.native = solver in (NATIVE_SOLVER, QICS_SOLVER)
+        if solver == QICS_SOLVER:
+            from .qics_backend import solve_qics
+
+            solve_qics(self.conic)
+            return
         if self.native:
             self.conic.solve_ipm()
             return
@@ -308,8 +313,8 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
         has a right bath (a published variant); an explicit sequence must cover every bath site.
     trace : float or sequence
         Tr Γ_b (1 in the paper; τ^pop scales linearly with a common trace).
-    solver : None (default chain: "IPM", then Clarabel or MOSEK when licensed, then CVXOPT), "IPM",
-        "CLARABEL", "MOSEK", "SCS", "CVXOPT"
+    solver : None (default chain: "IPM", then Clarabel or MOSEK when licensed, then CVXOPT), "IPM", "QICS"
+        (:func:`lindblad_core.qics_backend.solve_qics` on the same conic data), "CLARABEL", "MOSEK", "SCS", "CVXOPT"
     symmetry : bool
         Split Γ into the blocks on which the problem decouples (exact; see module docstring).
     eigenbasis : "energy" (default) or "published"
@@ -356,7 +361,7 @@ def tau_pop(problem_input, blocks=None, *, trace=1.0, solver: str | None = None,
             return max(0.0, lower), np.inf, None, data_error
         return max(0.0, lower), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True)
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, conic=True)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
@@ -507,7 +512,7 @@ def _tau_pop_published(problem_input, blocks=None, *, trace=1.0, solver: str | N
         data_error = eta * (alpha + float(np.sum(np.abs(lamb) @ np.abs(theta))))
         return lower, upper, LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas)), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True)
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, conic=True)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
@@ -941,6 +946,12 @@ class _CohConic:
         self.conic = cp_
 
     def solve(self, solver: str, **settings):
+        if solver == QICS_SOLVER:
+            from .qics_backend import solve_qics
+
+            self.active = None
+            solve_qics(self.conic)
+            return
         if solver == NATIVE_SOLVER:
             self.active = None
             self.conic.solve_ipm()
@@ -1068,7 +1079,8 @@ def tau_pop_coh(problem_input, blocks=None, *, norm: str = "spectral", target: s
         lower = _coh_lower_bound(max((z, z.T), key=lambda v: _coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
-    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius")
+    out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
+                                  conic=formulation == "conic")
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm, "target": target,

@@ -137,6 +137,7 @@ def qics_model(problem: ConicProblem):
     dense = any(not sp.issparse(g) for g in g_rows)
     g = (np.vstack([g.toarray() if sp.issparse(g) else g for g in g_rows]) if dense
          else sp.vstack(g_rows, format="csr")) if g_rows else np.zeros((0, nx))
+    g_rows.clear()  # qics.Model copies g: one copy of the rows less at the peak
     h = np.concatenate(h_rows) if h_rows else np.zeros(0)
     kw = {}
     if a_rows:

@@ -179,15 +179,16 @@ def report(table, header: list[str]) -> None:
     lines = list(header) + [
         "",
         "Times: `solver` = the IPM / QICS call alone on the conic data; `total` = the whole tau call (assembly, "
-        "solve, certificates; Redfield tensor cached). Median of the repeats (n); width = certified upper − lower.",
+        "solve, certificates; Redfield tensor cached). Median of the repeats (n); width = certified upper − lower; "
+        "certified = TauResult.certified (tight and decided beyond data_error) for IPM, QICS, QICS 1e-8, cvxpy.",
         "",
         "QICS: lindblad_core.qics_backend.QICS_OPTIONS; QICS 1e-8: its own default tolerances. The ratios are of times "
         "(t_IPM/t_QICS < 1: the IPM is faster).",
         "",
         "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | QICS 1e-8 solver s (it) | "
         "t_IPM/t_QICS 1e-8 | IPM total s | QICS total s | cvxpy total s | t_cvxpy/t_IPM | width IPM | width QICS | "
-        "width QICS 1e-8 | width cvxpy | peak GB IPM / QICS / cvxpy | n |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        "width QICS 1e-8 | width cvxpy | certified | peak GB IPM / QICS / cvxpy | n |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     solved = ("optimal", "optimal_inaccurate")
     for (q, chain), part in table.groupby(["quantity", "chain"], sort=False):
         by = {r["solver"]: r for r in part.to_dict("records")}
@@ -219,6 +220,7 @@ def report(table, header: list[str]) -> None:
             f"{ratio(cvx, ipm, 'total_seconds', 'total_seconds') if cvx.get('status') in solved else '–'} | "
             f"{cell(ipm, 'width', '.1e')} | {cell(qics, 'width', '.1e')} | {cell(qics8, 'width', '.1e')} | "
             f"{cell(cvx, 'width', '.1e')} | "
+            f"{' '.join(('✓' if r.get('certified') in (True, 'True') else '✗') if r else '–' for r in (ipm, qics, qics8, cvx))} | "
             f"{' / '.join(_fmt(r.get('peak_gb')) if r else '–' for r in (ipm, qics, cvx))} | "
             f"{'/'.join(_fmt(r.get('repeats'), '.0f') if r else '–' for r in (ipm, qics, qics8, cvx))} |")
     lines.append("")

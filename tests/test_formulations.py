@@ -162,11 +162,15 @@ def test_newton_step_solves_the_saddle_point_system(n_eq):
 
 # -- the interior-point method's block of scalar rows ------------------------------------------------------
 
-def test_scalar_rows_match_linprog():
+@pytest.mark.parametrize("method", ["ipm", "qics"])
+def test_scalar_rows_match_linprog(method):
     """An LP (G x ≤ h, E x = f) through ConicProblem's non-negative and zero rows, which the interior-point
-    method keeps as one block of scalar rows (no 1×1 matrix per row): the optimum, x and both sets of
-    multipliers equal scipy's HiGHS solution (its marginals are −z in Clarabel's sign convention)."""
+    method keeps as one block of scalar rows (no 1×1 matrix per row) and QICS (lindblad_core.qics_backend) as a
+    non-negative orthant and equality rows: the optimum, x and both sets of multipliers equal scipy's HiGHS
+    solution (its marginals are −z in Clarabel's sign convention)."""
     from scipy.optimize import linprog
+
+    from lindblad_core.qics_backend import solve_qics
 
     rng = np.random.default_rng(3)
     m, p = 6, 14
@@ -180,7 +184,10 @@ def test_scalar_rows_match_linprog():
     problem.q = c
     problem.add("rows", "nonneg", g, h)
     problem.add("eq", "zero", e, f)
-    assert problem.solve_ipm() == "optimal"
+    if method == "ipm":
+        assert problem.solve_ipm() == "optimal"
+    else:
+        assert solve_qics(problem) in ("optimal", "optimal_inaccurate")
     assert problem.value == pytest.approx(ref.fun, abs=1e-8)
     assert np.allclose(problem.x, ref.x, atol=1e-7)
     assert np.allclose(problem.dual("rows"), -ref.ineqlin.marginals, atol=1e-6)

@@ -1,13 +1,13 @@
 """QICS (lindblad_core.qics_backend) on the library's conic data.
 
-The mapping of each kind of block (Hermitian and real LMIs, scalar, second-order and equality rows) is checked
-against numpy's eigenvalues, scipy's HiGHS and a closed form; then τ^pop and τ^pop,coh are solved with QICS and
-with an independent solver on the same conic data — the library's interior-point method, or Clarabel for the
-Frobenius norm's second-order cone, which the interior-point method does not take — and the certified
-intervals computed from each point by the project's certificates must overlap and be narrow. The multipliers
-of a degenerate SDP are not unique (the two solvers' differ by O(1) where τ ≈ 0), so they are compared through
-what every optimal pair shares: each solver's multipliers make the other's point optimal (complementarity
-across the solvers) and satisfy stationarity.
+The mapping of each kind of block (Hermitian and real LMIs, second-order and equality rows) is checked against
+numpy's eigenvalues and a closed form (scalar rows against scipy's HiGHS in tests/test_formulations.py); then
+τ^pop and τ^pop,coh are solved with QICS and with an independent solver on the same conic data — the library's
+interior-point method, or Clarabel for the Frobenius norm's second-order cone, which the interior-point method
+does not take — and the certified intervals computed from each point by the project's certificates must overlap
+and be narrow. The multipliers of a degenerate SDP are not unique (the two solvers' differ by O(1) where τ ≈ 0),
+so they are compared through what every optimal pair shares: each solver's multipliers make the other's point
+optimal (complementarity across the solvers) and satisfy stationarity.
 """
 
 import numpy as np
@@ -93,30 +93,6 @@ def test_hermitian_lmi_gives_smallest_eigenvalue(n, real):
     assert np.trace(x).real == pytest.approx(1.0, abs=1e-8) and np.linalg.eigvalsh(x)[0] > -1e-8
 
 
-def test_scalar_rows_match_linprog():
-    """An LP (G x ≤ h, E x = f) through ConicProblem's non-negative and zero rows: the optimum, x and both sets
-    of multipliers equal scipy's HiGHS solution (its marginals are −z in Clarabel's sign convention)."""
-    from scipy.optimize import linprog
-
-    rng = np.random.default_rng(3)
-    m, p = 6, 14
-    g, h = rng.normal(size=(p, m)), rng.uniform(0.5, 1.5, size=p)
-    e = rng.normal(size=(2, m))
-    f = e @ (0.01 * rng.normal(size=m))
-    c = g.T @ rng.uniform(0.1, 1.0, size=p) + e.T @ rng.normal(size=2)  # bounded below on the polytope
-    ref = linprog(c, A_ub=g, b_ub=h, A_eq=e, b_eq=f, bounds=[(None, None)] * m, method="highs")
-    assert ref.status == 0
-    problem = ConicProblem(m)
-    problem.q = c
-    problem.add("rows", "nonneg", g, h)
-    problem.add("eq", "zero", e, f)
-    assert solve_qics(problem) in RESULT_STATUSES
-    assert problem.value == pytest.approx(ref.fun, abs=1e-8)
-    assert np.allclose(problem.x, ref.x, atol=1e-7)
-    assert np.allclose(problem.dual("rows"), -ref.ineqlin.marginals, atol=1e-6)
-    assert np.allclose(problem.dual("eq"), -ref.eqlin.marginals, atol=1e-6)
-
-
 def test_second_order_cone_is_the_distance_to_a_hyperplane():
     """min t s.t. ‖x − a‖ ≤ t, Σ x = 0 is the distance of a to the hyperplane, |Σ a|/√m at x = a − mean(a), and
     the multiplier of the cone (t first, Clarabel's layout) is (1, −(x − a)/t) (the unit normal)."""
@@ -161,8 +137,10 @@ def test_infeasible_problem_leaves_no_point():
 
 CHAINS = {"1+2+1": (1, 2, 1), "2+2+2": (2, 2, 2), "1+0+2": (1, 0, 2)}
 # (chain, quantity, keywords, tight): the published eigenbasis needs ε0 ≠ 0 to differ from the energy one, so
-# every setup has bias 0.01. Not tight ("loose"): the free-trace lower bound of 1+0+2, ~τ wide whatever the
-# solver (sdp.tau_pop_coh: nearly-null dissipators), where QICS's interval must be no wider than the reference's.
+# every setup has bias 0.01. Not tight: the free-trace lower bound of 1+0+2 (two qubits on the right: nearly-null
+# dissipators, sdp.tau_pop_coh), 0 or tight depending on the rounding of the dual point, for either solver (the
+# interior-point method's is tight with OPENBLAS_CORETYPE=Prescott, 0 on this machine's default); there the
+# certified upper bounds must agree instead.
 CASES = ([(c, "tau_pop", {"eigenbasis": e}, True) for c in CHAINS for e in ("energy", "published")]
          + [(c, "tau_pop_coh", {"norm": nrm}, True) for c in CHAINS for nrm in ("spectral", "frobenius")]
          + [(c, "tau_pop_coh", {"norm": nrm, "free_trace": True}, c != "1+0+2")
@@ -194,9 +172,9 @@ def test_qics_and_the_reference_certify_the_same_optimum(chain, quantity, kwargs
     """Both SDPs on 1+2+1, 2+2+2 and 1+0+2 chains, both eigenbases for τ^pop, spectral and Frobenius norm and
     fixed and free trace for τ^pop,coh: QICS and the reference solver (the interior-point method; Clarabel on the
     same conic data for the Frobenius norm) each give a certified interval from its own point; the intervals
-    overlap and are narrow (WIDTH_ATOL + CERT_RTOL·τ, or no wider than the reference's where that one is loose),
-    the optima agree, QICS's multipliers are stationary and in the dual cone, and each solver's multipliers are
-    complementary to the other solver's point (GAP_ATOL + GAP_RTOL·|τ|)."""
+    overlap and are narrow (WIDTH_ATOL + CERT_RTOL·τ; where the lower bound is fragile, see CASES, the upper bounds
+    agree), the optima agree, QICS's multipliers are stationary and in the dual cone, and each solver's
+    multipliers are complementary to the other solver's point (GAP_ATOL + GAP_RTOL·|τ|)."""
     n_l, n_m, n_r = CHAINS[chain]
     setup = ChainSetup(n_left=n_l, n_middle=n_m, n_right=n_r, g=0.05, beta_left=1.0, beta_right=5.0, bias=0.01)
     solve = tau_pop if quantity == "tau_pop" else tau_pop_coh
@@ -205,12 +183,11 @@ def test_qics_and_the_reference_certify_the_same_optimum(chain, quantity, kwargs
     res = solve(setup, solver="QICS", **kwargs)
     assert res.solver == "QICS" and res.options["attempts"] == 1
     assert max(res.lower, ref.lower) <= min(res.upper, ref.upper), (res, ref)
-    width, ref_width = res.upper - res.lower, ref.upper - ref.lower
     if tight:
         for r in (res, ref):
             assert r.upper - r.lower <= WIDTH_ATOL + CERT_RTOL * abs(r.upper), r
     else:
-        assert width <= 1.5 * ref_width + WIDTH_ATOL, (res, ref)
+        assert res.upper == pytest.approx(ref.upper, abs=GAP_ATOL + GAP_RTOL * abs(ref.upper)), (res, ref)
 
     (p_ref, snap_ref), (p_q, snap_q) = recorded[reference], recorded["QICS"]
     assert snap_ref is not None and snap_q is not None

@@ -164,12 +164,16 @@ def test_newton_step_solves_the_saddle_point_system(n_eq):
 
 # -- the interior-point method's block of scalar rows ------------------------------------------------------
 
-def test_scalar_rows_match_linprog():
+@pytest.mark.parametrize("method", ["ipm", "qics"])
+def test_scalar_rows_match_linprog(method):
     """An LP (G x ≤ h, E x = f) through ConicProblem's non-negative and zero rows, which the interior-point
-    method keeps as one block of scalar rows (no 1×1 matrix per row): the optimum, x and both sets of
-    multipliers equal scipy's HiGHS solution (its marginals are −z in Clarabel's sign convention). The accuracy
-    is asserted, not the status string (tests/test_ipm.py checks that the status does not depend on rounding)."""
+    method keeps as one block of scalar rows (no 1×1 matrix per row) and QICS (lindblad_core.solvers.qics) as a
+    non-negative orthant and equality rows: the optimum, x and both sets of multipliers equal scipy's HiGHS
+    solution (its marginals are −z in Clarabel's sign convention). The accuracy is asserted, not the status string
+    (tests/test_ipm.py checks that the IPM's status does not depend on rounding)."""
     from scipy.optimize import linprog
+
+    from lindblad_core.solvers.qics import solve_qics
 
     rng = np.random.default_rng(3)
     m, p = 6, 14
@@ -183,7 +187,8 @@ def test_scalar_rows_match_linprog():
     problem.q = c
     problem.add("rows", "nonneg", g, h)
     problem.add("eq", "zero", e, f)
-    assert problem.solve_ipm() in RESULT_STATUSES
+    status = problem.solve_ipm() if method == "ipm" else solve_qics(problem)
+    assert status in RESULT_STATUSES
     assert problem.value == pytest.approx(ref.fun, abs=1e-8)
     assert np.allclose(problem.x, ref.x, atol=1e-7)
     assert np.allclose(problem.dual("rows"), -ref.ineqlin.marginals, atol=1e-6)

@@ -108,7 +108,8 @@ def tau_pop(system, blocks=None, *, trace=1.0, basis=None, solver: str | None = 
             return max(0.0, lower), np.inf, None, data_error
         return max(0.0, lower), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True,
+                                  conic=True, scale=max(traces))
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],

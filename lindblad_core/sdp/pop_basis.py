@@ -164,7 +164,8 @@ def tau_pop_in_basis(red: Redfield, ansatz: Ansatz, traces: tuple[float, ...], b
         data_error = eta * (alpha + float(np.sum(np.abs(lamb) @ np.abs(theta))))
         return lower, upper, LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas)), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True,
+                                  conic=True, scale=max(traces))
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],

@@ -17,8 +17,9 @@ import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz
 from lindblad_core.redfield_equation import Redfield, populations, rate_matrix
-from lindblad_core.sdp.solve import NATIVE_SOLVER
+from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.solvers import qics
 from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups
 
 def population_coefficients(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -140,7 +141,10 @@ class PopDual:
         return problem, y, pieces, lamb_con
 
     def solve(self, solver: str, **settings):
-        self.native = solver == NATIVE_SOLVER
+        self.native = solver in (NATIVE_SOLVER, QICS_SOLVER)  # both leave their solution on the conic data
+        if solver == QICS_SOLVER:
+            qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
+            return
         if self.native:
             self.conic.solve_ipm()
             return

@@ -132,7 +132,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
 
     data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
     out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
-                                  scale=data_scale)
+                                  conic=formulation == "conic", scale=data_scale)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm,

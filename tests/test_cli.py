@@ -680,3 +680,13 @@ def test_closed_or_full_stdout_is_one_line(redirect, extra):
     assert proc.returncode == cli.EXIT_OUTPUT == 74, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr and "stdout" in lines[0]
+
+
+def test_solver_qics_is_a_choice(capsys):
+    """--solver QICS solves on the same conic data; its certified interval overlaps the default chain's."""
+    code, out, err = run_main(capsys, "tau", "popcoh", *NESS[1:], "--solver", "QICS", "--json")
+    assert code in (0, cli.EXIT_UNDECIDED), err
+    qics = json.loads(out)
+    code, out, err = run_main(capsys, "tau", "popcoh", *NESS[1:], "--json")
+    ref = json.loads(out)
+    assert qics["solver"] == "QICS" and max(qics["lower"], ref["lower"]) <= min(qics["upper"], ref["upper"]) + 1e-9

@@ -97,7 +97,10 @@ class Thermalization:
 class Current:
     """The ε² coefficient of the NESS current through ``bond`` (``kind`` "particle" or "energy",
     :mod:`.currents`) equals the Redfield one. Evaluated at ρ0: it is the Lindbladian's own current when its
-    populations are those of ρ0 (impose :class:`Populations` as a constraint). ``weight`` scales the residual."""
+    populations are those of ρ0 (impose :class:`Populations` as a constraint). ``weight`` scales the residual.
+    The Lamb shift enters as i Tr([H_LS, Q_A] ρ0): zero for the particle current of a U(1) system, but for the
+    energy current any H_LS not commuting with the block's part of H_A moves it, without bound in Eq. (23) — check
+    such a candidate at finite ε (``candidate.to_qutip``)."""
 
     bond: int
     kind: str = "particle"

@@ -192,13 +192,8 @@ class PropertyProblem:
         except ArpackError as err:  # cvxpy's CVXOPT interface checks the rank of the equality rows with ARPACK
             raise cp.error.SolverError(f"{solver}: {err}") from err
 
-    @property
-    def status(self):
-        return self.problem.status
-
-    @property
-    def value(self):
-        return self.problem.value
+    status = property(lambda self: self.problem.status, doc="cvxpy's status of the last solve")
+    value = property(lambda self: self.problem.value, doc="cvxpy's optimal value of the last solve")
 
     def point(self) -> tuple[list, np.ndarray]:
         """(Γ_b, θ) of the last solve (zeros where the solver returned none)."""

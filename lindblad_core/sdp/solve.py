@@ -37,9 +37,9 @@ SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
 
 
 
-# The library's own interior-point method for Hermitian LMIs (lindblad_core.solvers.conic.solve_hermitian_lmi): the
+# The library's own interior-point method for Hermitian LMIs (lindblad_core.solvers.ipm.solve_hermitian_lmi): the
 # first attempt of the default chain for problems that offer it (τ^pop; τ^pop,coh with formulation="conic"), and a
-# ``solver=`` choice there. Its gap tolerance (conic.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
+# ``solver=`` choice there. Its gap tolerance (ipm.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
 # within SOLVER_ATOL["IPM"] + SOLVER_RTOL·|value| of the certified interval.
 NATIVE_SOLVER = "IPM"
 # QICS (lindblad_core.solvers.qics.solve_qics) on the same conic data, Hermitian blocks as they are; a ``solver=``

@@ -444,7 +444,7 @@ def second_order_coherences(red: Redfield, *, basis: str = "energy") -> np.ndarr
     Order ε² of dρ/dt = i[ρ, H_S] + ε² L2(ρ) = 0 off the diagonal gives
     −i(E_α − E_ν) ρ2_αν + L2(ρ0)_αν = 0, i.e. ρ2_αν = −i L2(ρ0)_αν / (E_α − E_ν) with the physical L2
     (equivalently +i L2_eq40(ρ0)_αν / (E_α − E_ν), Eq. (15) as printed, whose L2 is L2_eq40). The
-    diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield.py`` checks this
+    diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield_equation.py`` checks this
     against the finite-ε steady state.
 
     Parameters

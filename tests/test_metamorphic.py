@@ -45,7 +45,7 @@ from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.redfield_equation import populations
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 
-from ._lindblad_reference import Reference, single_threaded_blas
+from tests._lindblad_reference import Reference, single_threaded_blas
 
 SEED = 20240610
 # Two computations of one optimum from data that agree to rounding: their intervals must overlap within

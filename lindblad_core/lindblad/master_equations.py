@@ -58,7 +58,7 @@ golden-rule rate function (|L_mn|² is the rate n → m). Nathan & Rudner normal
 transform of the bath correlation function with a 1/(2π) and take g = √(2π J_NR); here J of Eq. (36) already
 carries the 2π and is itself that rate: 2π J_NR(ω) ↔ J(ω)(n(ω)+1) on the emission channel (J(ω) n(ω) on
 the absorption one), i.e. g(ω) = √(J(ω)(n(ω)+1)). Their overall coupling γ is our ε² (Eq. (21)).
-``tests/test_master_equations.py`` checks |L_mn|² against J(n+1)|<m|σ−|n>|² computed from Eq. (42).
+``tests/lindblad/test_master_equations.py`` checks |L_mn|² against J(n+1)|<m|σ−|n>|² computed from Eq. (42).
 
 References
 ----------
@@ -229,7 +229,7 @@ def secular_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
 
     D[L]ρ = LρL† − ½{L†L, ρ}, γ_em = J(n+1) = 2 Re D, γ_abs = J n = 2 Re C, ω over the distinct Bohr
     frequencies of S_ℓ (equal to rounding: ``SECULAR_RTOL``). It is the part of the Redfield superoperator
-    that connects ρ_ab to ρ_cd with E_a − E_b = E_c − E_d (``tests/test_master_equations.py``).
+    that connects ρ_ab to ρ_cd with E_a − E_b = E_c − E_d (``tests/lindblad/test_master_equations.py``).
 
     Parameters
     ----------

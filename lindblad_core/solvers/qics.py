@@ -51,7 +51,7 @@ __all__ = ["QICS_OPTIONS", "QICS_STATUS", "QICS_EXIT_LIMIT", "qics_status", "qic
 # rescaled data) are below tol_gap and tol_feas (defaults 1e-8). The free-trace lower bound of τ^pop,coh needs the
 # dual residual below 1e-8: at the defaults the certified interval of the 2+2+2 chain (g = 0.05, β 1/5) is 2e-8
 # wide, not tight (solvers.CERT_ATOL + CERT_RTOL·τ = 5e-9), at 1e-9 it is 2e-9; every other setting of
-# tests/test_qics_backend.py is tight at either. Where QICS stalls just above 1e-9 (dual residual ~1.3e-9, as
+# tests/solvers/test_qics_backend.py is tight at either. Where QICS stalls just above 1e-9 (dual residual ~1.3e-9, as
 # on that chain at a fixed trace) it stops "near_optimal" ("optimal_inaccurate") at its best point, whose
 # interval is tight.
 QICS_OPTIONS = {"tol_gap": 1e-9, "tol_feas": 1e-9, "max_iter": 100, "verbose": 0}

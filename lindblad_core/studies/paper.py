@@ -3,7 +3,7 @@ points (Fig. 2(c,d)), the Lemma 1 table (App. B), the verdict columns of Tables 
 a sweep holds only decided results.
 
 The notebooks call these and narrate; everything here works on :func:`~lindblad_core.studies.sweeps.run_sweep`
-tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/test_paper.py``.
+tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/studies/test_paper.py``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ The principal values for all frequencies are computed at once (vectorised) by si
 
 on a composite Gauss–Legendre rule whose panels are graded geometrically towards x = 0 (where
 ω^s n(ω) ~ ω^{s−1}/β is not smooth) and always have ω as a breakpoint, so no node sits on the
-removable singularity. ``tests/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10.
+removable singularity. ``tests/systems/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10.
 
 General baths (:class:`BosonicBath`) take any vectorised J(ω ≥ 0). The rule above then covers
 [0, X] with X = max(8 σ, 2 max|ω|) (σ the frequency scale of J), and the tail ∫_X^∞ f(x)/(x − ω) dx, regular

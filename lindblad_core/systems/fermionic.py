@@ -23,7 +23,7 @@ y = ±(x − μ) ≥ 0. On each, the pole lies in [0, X], X = 2 max|ω − μ|, 
 it; the regular rest ∫_X^∞ goes to adaptive quadrature (``scipy.integrate.quad_vec``) with breakpoints at the
 features of J and of f. A frequency at μ itself (|ω − μ| ≤ ``RESONANCE_RTOL`` X) uses the symmetric form
 ∫_0^∞ [F(μ + y) − F(μ − y)]/y dy. A structure of J inside the window narrower than X/``RESOLUTION``, which the
-rule's uniform panels would not resolve, is refused by name. ``tests/test_fermionic.py`` checks the result against QUADPACK's QAWC and
+rule's uniform panels would not resolve, is refused by name. ``tests/systems/test_fermionic.py`` checks the result against QUADPACK's QAWC and
 against the one-sided Fourier transforms of QuTiP's fermionic correlation functions.
 """
 
@@ -317,7 +317,7 @@ def as_fermionic_bath(bath, name: str = "bath") -> FermionicBath:
     QuTiP's fermionic environments use J_QuTiP(ω) = 2π Σ_k |g_k|² δ(ω − ω_k) for H_I = Σ_k g_k c† b_k + h.c.
     (BoFiN, Eq. (46) of Lambert et al. 2023), the convention of Eq. (36): J = J_QuTiP (factor 1; their power
     spectra are J f and J (1 − f)). β = 1/T, μ = mu. A ``LorentzianEnvironment`` becomes :func:`lorentzian`
-    with its γ, W and ω0. ``tests/test_fermionic.py`` checks the factor against QuTiP's correlation functions.
+    with its γ, W and ω0. ``tests/systems/test_fermionic.py`` checks the factor against QuTiP's correlation functions.
     """
     if isinstance(bath, FermionicBath):
         return bath

@@ -139,7 +139,7 @@ def drude_lorentz(lam: float, gamma: float) -> DrudeLorentzSpectralDensity:
     coupling Q ⊗ X with the power spectrum S(ω) = 2 J_QuTiP(ω)(n(ω) + 1), so the same physical bath has
     J = 2 J_QuTiP. With this factor, ``drude_lorentz(lam, gamma)`` coupled through ``form="hermitian"`` is
     QuTiP's ``DrudeLorentzEnvironment(T, lam, gamma)`` coupled through Q, and λ keeps its meaning of
-    reorganisation energy: (1/2π) ∫_0^∞ J(ω)/ω dω = λ (``tests/test_baths.py`` checks both numerically).
+    reorganisation energy: (1/2π) ∫_0^∞ J(ω)/ω dω = λ (``tests/systems/test_baths.py`` checks both numerically).
 
     Parameters
     ----------

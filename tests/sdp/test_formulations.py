@@ -170,7 +170,7 @@ def test_scalar_rows_match_linprog(method):
     method keeps as one block of scalar rows (no 1×1 matrix per row) and QICS (lindblad_core.solvers.qics) as a
     non-negative orthant and equality rows: the optimum, x and both sets of multipliers equal scipy's HiGHS
     solution (its marginals are −z in Clarabel's sign convention). The accuracy is asserted, not the status string
-    (tests/test_ipm.py checks that the IPM's status does not depend on rounding)."""
+    (tests/solvers/test_ipm.py checks that the IPM's status does not depend on rounding)."""
     from scipy.optimize import linprog
 
     from lindblad_core.solvers.qics import solve_qics

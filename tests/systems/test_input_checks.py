@@ -276,7 +276,7 @@ def test_combined_rescaling_keeps_a_decided_free_trace_verdict():
     """H, ω_c, λ, γ_DL → c·(…), β → β/c at c = 1e4: τ^pop,coh with a free trace is c times its value (a cone), and
     the certified "possible" stays "possible". Clarabel's value at c = 1e4 lies 4e-8 above the certified
     interval, inside its tolerances relative to the data (‖T‖ = 184): it was reported "inconsistent"."""
-    from ._random_open_systems import draw, rescale
+    from tests._random_open_systems import draw, rescale
 
     rng = np.random.default_rng(1)
     spec = [draw(rng) for _ in range(5)][-1]  # two qubits, u1 family; free-trace τ^pop,coh ≈ 0

@@ -1,7 +1,7 @@
 """QICS (lindblad_core.solvers.qics) on the library's conic data.
 
 The mapping of each kind of block (Hermitian and real LMIs, second-order and equality rows) is checked against
-numpy's eigenvalues and a closed form (scalar rows against scipy's HiGHS in tests/test_formulations.py); then
+numpy's eigenvalues and a closed form (scalar rows against scipy's HiGHS in tests/sdp/test_formulations.py); then
 τ^pop and τ^pop,coh are solved with QICS and with an independent solver on the same conic data — the library's
 interior-point method, or Clarabel for the Frobenius norm's second-order cone, which the interior-point method
 does not take — and the certified intervals computed from each point by the project's certificates must overlap

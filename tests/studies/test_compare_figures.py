@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "compare_figures.py"
+_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_figures.py"
 _spec = importlib.util.spec_from_file_location("compare_figures", _SCRIPT)
 compare_figures = sys.modules["compare_figures"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compare_figures)

@@ -12,7 +12,8 @@ Layers, each module one concept, each importing only modules of its own layer or
    ``master_equations`` (local, secular, ULE, partial-secular, as points of Eq. (23) where they are);
 4. ``symmetry`` (the U(1) reduction shared by both SDPs), ``sdp`` (Eqs. (29), (33), Lemma 1),
    ``certificates`` (rigorous bounds), ``solvers`` (solver chain and ``TauResult``), ``conic`` (conic
-   problems assembled directly for Clarabel, and an interior-point method for Hermitian LMIs);
+   problems assembled directly for Clarabel, and an interior-point method for Hermitian LMIs),
+   ``qics_backend`` (the same conic problems solved by QICS);
 5. ``sweeps`` (cached grids), ``paper`` (the paper's figures and tables), ``plots``;
 6. ``cli`` (the ``lindblad-sdp`` command) and ``notebooks_runner`` on top, imported by nothing.
 """

@@ -14,7 +14,7 @@ LAYERS = {
     "model": 1, "baths": 1, "system": 1,
     "redfield": 2, "chain": 2,
     "ansatz": 3, "candidate": 3, "master_equations": 3,
-    "symmetry": 4, "certificates": 4, "solvers": 4, "conic": 4, "sdp": 4,
+    "symmetry": 4, "certificates": 4, "solvers": 4, "conic": 4, "qics_backend": 4, "sdp": 4,
     "sweeps": 5, "paper": 5, "plots": 5,
     "cli": 6, "notebooks_runner": 6, "__main__": 7, "__init__": 7,
 }

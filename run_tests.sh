@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up .venv (first time only), run the unit tests, then the notebook checks (nbval).
+# Set up .venv (first time only), run the unit tests, then the notebook checks (nbval), then build the
+# documentation with warnings as errors (scripts/build_docs.sh).
 #
 # The notebook checks never touch the user's results: each notebook is parameterised with quick = True
 # (papermill) into a temporary folder and executed there by nbval-lax, with a temporary, empty figures
@@ -45,6 +46,16 @@ set +e
 rc=$?
 set -e
 if [ "$rc" -ne 0 ]; then
+    status=$rc
+fi
+
+echo "== documentation (Sphinx, warnings as errors: scripts/build_docs.sh) =="
+set +e
+"$ROOT/scripts/build_docs.sh" -E -q
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+    echo "ERROR: the documentation build failed (scripts/build_docs.sh exit code $rc)" >&2
     status=$rc
 fi
 

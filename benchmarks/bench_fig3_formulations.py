@@ -31,9 +31,9 @@ def main() -> int:
     import numpy as np
     import pandas as pd
 
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sdp import tau_pop_coh
-    from lindblad_core.sweeps import four_panel_points
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.studies.variants import tau_pop_coh
+    from lindblad_core.studies.sweeps import four_panel_points
 
     quick = "--quick" in sys.argv
     conic_only = "--conic-only" in sys.argv

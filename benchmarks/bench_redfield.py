@@ -33,11 +33,13 @@ from _common import _apply_thread_flag  # noqa: E402  (before numpy: sets BLAS/r
 THREADS = _apply_thread_flag(sys.argv[1:])
 
 import numpy as np
+
+from lindblad_core.redfield_equation import redfield
 from scipy import integrate
 
-from lindblad_core.baths import PV_CUTOFF_MULT, coefficients, occupation, spectral_density
-from lindblad_core.chain import ChainSetup
-from lindblad_core.redfield import COUPLING_ATOL, l2, rho0
+from lindblad_core.systems.baths import PV_CUTOFF_MULT, coefficients, occupation, spectral_density
+from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.redfield_equation import COUPLING_ATOL, l2, rho0
 
 TARGET_S = 1.0
 COMMON = dict(g=0.01, beta_left=1.0, beta_right=0.5)
@@ -51,7 +53,7 @@ def pipeline(kwargs):
     """The full pipeline from scratch; returns (total seconds, per-stage seconds, setup)."""
     t0 = time.perf_counter()
     setup = ChainSetup(**COMMON, **kwargs)
-    red = setup.redfield  # Hamiltonian, eigh, Eq. (41) coefficients (principal values), A_l, B_l
+    red = redfield(setup)  # Hamiltonian, eigh, Eq. (41) coefficients (principal values), A_l, B_l
     t1 = time.perf_counter()
     r0 = rho0(red)  # rate matrix, populations, rho0 (computational basis)
     t2 = time.perf_counter()
@@ -98,10 +100,10 @@ def naive_coefficients(omegas, bath):
 
 def naive_comparison(kwargs, max_pairs, ours_coeff_s, ours_total_s):
     setup = ChainSetup(**COMMON, **kwargs)
-    system = setup.system
+    system = setup.open_system()
     s_e = system.to_energy_basis(system.coupling_operators)
     e = system.energies
-    omega = e[None, :] - e[:, None]  # omega[a, g] = E_g - E_a, as in lindblad_core.redfield
+    omega = e[None, :] - e[:, None]  # omega[a, g] = E_g - E_a, as in lindblad_core.redfield_equation
     masks = np.abs(s_e) > COUPLING_ATOL
     counts = masks.sum(axis=(1, 2))
     site_pairs = omega[masks[0]]  # bath site 0 (first left site)

@@ -50,6 +50,8 @@ THREADS = _apply_thread_flag(sys.argv[1:])
 
 import numpy as np
 
+from lindblad_core.redfield_equation import redfield
+
 TARGET_63_S = 5.0
 SETTINGS = (  # (key, label, ChainSetup kwargs)
     ("fig2", "Fig. 2  d=16, 2 x 3x3 Gamma", dict(n_left=1, n_middle=2, n_right=1, g=0.01, beta_left=1.0,
@@ -59,7 +61,7 @@ SETTINGS = (  # (key, label, ChainSetup kwargs)
     ("fig4", "Fig. 4  d=64, 1 x 63x63 Gamma", dict(n_left=3, n_middle=3, n_right=0, g=0.01, beta_left=1.0)),
 )
 COH_SETTINGS = ("fig2", "fig3")
-FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.solvers.solve_with_certificates)
+FALLBACK_SOLVER = "CVXOPT"  # the library's own fallback after Clarabel (lindblad_core.sdp.solve.solve_with_certificates)
 
 
 def _fmt_interval(res) -> str:
@@ -67,8 +69,8 @@ def _fmt_interval(res) -> str:
 
 
 def run_ours_pop(kwargs):
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sdp import tau_pop
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.studies.variants import tau_pop
 
     t0 = time.perf_counter()
     res = tau_pop(ChainSetup(**kwargs))
@@ -76,8 +78,8 @@ def run_ours_pop(kwargs):
 
 
 def run_ours_coh(kwargs):
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sdp import tau_pop_coh
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.studies.variants import tau_pop_coh
 
     t0 = time.perf_counter()
     res = tau_pop_coh(ChainSetup(**kwargs), norm="spectral", target="published")
@@ -102,17 +104,17 @@ CHAIN_SETTINGS = (  # Fig. 3 points where Clarabel stops at "AlmostSolved" (dual
 def compare_chain_policies():
     """tau_pop,coh with the library's chain (stop at "optimal" or a tight certified interval) against the
     chain that stops only at "optimal" (every Clarabel setting, then CVXOPT), same problems, one run."""
-    from lindblad_core import solvers
+    from lindblad_core.sdp import solve as solvers
 
     print("\n=== tau_pop,coh solver chain: stop when certified (library) vs stop only at 'optimal'")
     for kwargs in CHAIN_SETTINGS:
         wall_cert, res_cert = run_ours_coh(kwargs)
-        tight = solvers._tight
-        solvers._tight = lambda lower, upper: False
+        tight = solvers.is_tight
+        solvers.is_tight = lambda lower, upper: False
         try:
             wall_full, res_full = run_ours_coh(kwargs)
         finally:
-            solvers._tight = tight
+            solvers.is_tight = tight
         print(f"  g={kwargs['g']}, beta_L={kwargs['beta_left']}, beta_R={kwargs['beta_right']} (d=64):")
         print_result("    certified stop: ", wall_cert, res_cert)
         print_result("    full chain:     ", wall_full, res_full)
@@ -126,14 +128,14 @@ def _naive_child(kwargs, solver, out):
     """Build and solve the naive primal; report stages through the queue ``out`` as they finish."""
     import cvxpy as cp
 
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.ansatz import Ansatz, paper_blocks
-    from lindblad_core.redfield import populations
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.lindblad.ansatz import Ansatz, paper_blocks
+    from lindblad_core.redfield_equation import populations
     from lindblad_core.sdp import population_coefficients
 
     setup = ChainSetup(**kwargs)
-    ansatz = Ansatz(setup.system, paper_blocks(setup))
-    coeffs = population_coefficients(ansatz, populations(setup.redfield))  # shared input, not timed
+    ansatz = Ansatz(setup.open_system(), paper_blocks(setup))
+    coeffs = population_coefficients(ansatz, populations(redfield(setup)))  # shared input, not timed
     d = setup.dim
 
     t0 = time.perf_counter()

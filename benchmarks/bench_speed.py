@@ -7,8 +7,8 @@ numba's threads likewise; address space capped at ``--memory-cap-gb``; wall time
 1+1+1 chain with the same solver (imports; QICS's numba kernels) and with the row's Redfield tensor computed
 untimed, then solved ``--repeats`` times (median; fewer when the solves have used ``--budget`` seconds):
 
-- IPM: ``solver="IPM"`` (lindblad_core.conic.solve_hermitian_lmi on the conic data);
-- QICS: ``solver="QICS"`` (lindblad_core.qics_backend.solve_qics on the same conic data, QICS_OPTIONS);
+- IPM: ``solver="IPM"`` (lindblad_core.solvers.conic.solve_hermitian_lmi on the conic data);
+- QICS: ``solver="QICS"`` (lindblad_core.solvers.qics.solve_qics on the same conic data, QICS_OPTIONS);
 - QICS-1e-8: the same with QICS's own default tolerances (tol_gap = tol_feas = 1e-8);
 - cvxpy: tau_pop,coh with ``formulation="cvxpy"`` (its default chain, Clarabel first), tau_pop with
   ``solver="CLARABEL"`` (the dual of Eq. (29) built by cvxpy); up to ``--cvxpy-max-d`` (it needs ~2.4 GB and
@@ -55,8 +55,8 @@ _CHILD = r"""
 import json, resource, statistics, sys, time
 cap = int(float(sys.argv[3]) * 2**30)
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-from lindblad_core import conic, qics_backend
-from lindblad_core.chain import ChainSetup
+from lindblad_core.solvers import conic, qics as qics_backend
+from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 chain = json.loads(sys.argv[1]); quantity, solver = sys.argv[2].split(":"); setting = json.loads(sys.argv[4])
 repeats, budget = int(sys.argv[5]), float(sys.argv[6])
@@ -110,7 +110,7 @@ print("RESULT " + json.dumps(out))
 _COLD = r"""
 import time
 t0 = time.perf_counter()
-from lindblad_core import qics_backend
+from lindblad_core.solvers import qics as qics_backend
 t1 = time.perf_counter()
 qics_backend.warm_up()
 t2 = time.perf_counter()
@@ -173,8 +173,6 @@ def _fmt(v, spec=".2f", none="–") -> str:
 
 def report(table, header: list[str]) -> None:
     """speed.md (one line per row: the three solvers side by side, ratios, fitted exponents) and speed.png."""
-    import numpy as np
-
     table = table.copy()
     lines = list(header) + [
         "",
@@ -182,7 +180,7 @@ def report(table, header: list[str]) -> None:
         "solve, certificates; Redfield tensor cached). Median of the repeats (n); width = certified upper − lower; "
         "certified = TauResult.certified (tight and decided beyond data_error) for IPM, QICS, QICS 1e-8, cvxpy.",
         "",
-        "QICS: lindblad_core.qics_backend.QICS_OPTIONS; QICS 1e-8: its own default tolerances. The ratios are of times "
+        "QICS: lindblad_core.solvers.qics.QICS_OPTIONS; QICS 1e-8: its own default tolerances. The ratios are of times "
         "(t_IPM/t_QICS < 1: the IPM is faster).",
         "",
         "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | QICS 1e-8 solver s (it) | "
@@ -314,10 +312,10 @@ def main() -> int:
             f"bench_speed.py, BLAS and numba threads {threads} (--large rows: {args.target_threads or threads}), "
             f"median of {args.repeats} ({args.large_repeats} for --large rows; fewer once {args.budget:.0f} s are spent), "
             f"g = 0.05, beta 1/5, tau_pop,coh spectral norm.",
-            f"QICS's first use in a fresh process (lindblad_core.qics_backend.warm_up: import qics and numba, compile "
+            f"QICS's first use in a fresh process (lindblad_core.solvers.qics.warm_up: import qics and numba, compile "
             f"or load the kernels, solve a small problem): {cold['compile'][1]:.2f} s with an empty numba cache, "
             f"{cold['cached'][1]:.2f} s loading from it; a second call in the process {cold['cached'][2] * 1e6:.0f} µs "
-            f"(importing lindblad_core.qics_backend before it: {cold['cached'][0]:.2f} s)."]
+            f"(importing lindblad_core.solvers.qics before it: {cold['cached'][0]:.2f} s)."]
     RESULTS.mkdir(exist_ok=True)
     table.to_csv(RESULTS / "speed.csv", index=False)
     (RESULTS / "speed_header.txt").write_text("\n".join(header_lines) + "\n")

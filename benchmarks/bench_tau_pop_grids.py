@@ -34,8 +34,8 @@ def _arg(name: str, default=None):
 def points(fig: str):
     import numpy as np
 
-    from lindblad_core.chain import ChainSetup
-    from lindblad_core.sweeps import four_panel_points, grid
+    from lindblad_core.systems.chain import ChainSetup
+    from lindblad_core.studies.sweeps import four_panel_points, grid
 
     g_grid = list(np.logspace(-3, 0, 12))
     if fig in ("fig3", "figA2"):

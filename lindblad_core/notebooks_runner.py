@@ -11,7 +11,7 @@ committed *with* the outputs of the full-grid run, so a reader sees every figure
 * ``--prepare-check DIR``: write each notebook, parameterised with ``quick = True`` and without outputs,
   into DIR, for ``pytest --nbval-lax DIR`` (what ``run_tests.sh`` does, with a temporary figures folder
   and result cache).
-Results are cached (:mod:`lindblad_core.sweeps`), so a second run reuses every solved point. Like ``make``,
+Results are cached (:mod:`lindblad_core.studies.sweeps`), so a second run reuses every solved point. Like ``make``,
 a full-grid run also skips a notebook whose execution could not change anything: after each successful run
 its *stamp* (``build/notebooks/stamps.json``) records a hash of its inputs (the notebook's code cells, the
 sources of ``lindblad_core``, the versions of Python, NumPy, SciPy and the solver packages) and of its
@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import NOTEBOOKS, REPO, figures_dir
+from lindblad_core.paths import NOTEBOOKS, REPO, figures_dir
 
 # tqdm's progress bars (e.g. run_sweep's), written to stderr while a notebook runs: not kept in committed outputs
 _PROGRESS = re.compile(r"\d+%\|")

@@ -4,11 +4,11 @@ Outputs are resolved when they are used, not at import, so that a test or a note
 at a temporary folder through the environment:
 
 - ``LINDBLAD_FIGURES``: figures, CSV data and tables (default ``<repo>/figures``);
-- ``LINDBLAD_CACHE``: the per-point result cache of :mod:`lindblad_core.sweeps` (default
+- ``LINDBLAD_CACHE``: the per-point result cache of :mod:`lindblad_core.studies.sweeps` (default
   ``<repo>/.cache/results``).
 
 Inputs ship with the package: the authors' published numbers are in ``lindblad_core/data/reference``
-(read them with :func:`lindblad_core.reference.load`).
+(read them with :func:`lindblad_core.studies.reference.load`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE_DATA = Path(__file__).resolve().parent / "data" / "reference"
+PACKAGE = Path(__file__).resolve().parent
+REPO = PACKAGE.parent
+REFERENCE_DATA = PACKAGE / "data" / "reference"
 NOTEBOOKS = REPO / "notebooks"
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate requirements.lock (runtime + the `test` extra, fully pinned) from
+# Regenerate requirements.lock (runtime + the `test`, `qutip` and `docs` extras, fully pinned) from
 # pyproject.toml with pip-tools.  Uses the project venv (.venv); creates it if needed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +13,7 @@ fi
 
 CUSTOM_COMPILE_COMMAND="scripts/lock.sh" \
 .venv/bin/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-    --no-emit-trusted-host --extra test --output-file requirements.lock pyproject.toml
+    --no-emit-trusted-host --extra test --extra qutip --extra docs --output-file requirements.lock pyproject.toml
 
 # Portability: drop any local index / find-links / file:// lines and absolute paths
 # that a local pip configuration may have injected.

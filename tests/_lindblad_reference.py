@@ -1,6 +1,6 @@
 r"""An independent numpy evaluation of the objectives of Eqs. (29) and (33), for the metamorphic tests.
 
-Nothing here calls the code under test (``lindblad_core.ansatz`` / ``lindblad_core.candidate`` / ``lindblad_core.sdp``): the operators
+Nothing here calls the code under test (``lindblad_core.lindblad.ansatz`` / ``lindblad_core.lindblad.candidate`` / ``lindblad_core.sdp``): the operators
 F_α of Eq. (23) are built from their definition (docs/conventions.md: per qubit {−σz/√2, σ−, σ+, I/√2}, first qubit of
 a block slowest, the last product I/√d_b dropped, F = f ⊗ I_rest/√d_rest on the left block and
 I_rest/√d_rest ⊗ f on the right one), the dissipator is applied in its jump-operator form
@@ -23,7 +23,9 @@ import itertools
 
 import numpy as np
 
-from lindblad_core.redfield import l2, populations
+from lindblad_core.redfield_equation import redfield
+
+from lindblad_core.redfield_equation import l2, populations
 
 EPS = np.finfo(float).eps
 # Rounding allowance of one evaluation below: EVAL_ROUNDING_FACTOR · d² · eps · (sum of the norms of the
@@ -103,8 +105,8 @@ class Reference:
             else:
                 self.operators.append(np.array([np.kron(rest, x) for x in f]) / np.sqrt(rest.shape[0]))
                 self.embed.append(lambda h, rest=rest: np.kron(rest, h))
-        red = setup.redfield
-        self.vectors = np.asarray(setup.system.eigenvectors)
+        red = redfield(setup)
+        self.vectors = np.asarray(setup.open_system().eigenvectors)
         self.p = np.asarray(populations(red))
         self.rho0 = (self.vectors * self.p) @ self.vectors.conj().T
         self.target = l2(red, self.rho0, basis="computational")  # physical L2(ρ0)

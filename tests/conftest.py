@@ -1,6 +1,6 @@
 import pytest
 
-from lindblad_core import reference
+from lindblad_core.studies import reference
 
 
 @pytest.fixture(autouse=True, scope="session")

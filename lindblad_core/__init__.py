@@ -8,7 +8,7 @@ listed before it (``tests/test_layers.py``):
   leads (``FermionicBath``, docs/fermionic_leads.md), the paper's XXZ chain (``ChainSetup``), the U(1) symmetry;
 - ``redfield_equation``: L2, ρ0 and the coherences of Eq. (15) for any ``OpenSystem``;
 - ``lindblad``: the ansatz of Eq. (23), one candidate Lindbladian, the standard master equations;
-- ``solvers``: conic problems for Clarabel and the library's interior-point method;
+- ``solvers``: conic problems for Clarabel, the library's interior-point method and QICS;
 - ``certify``: rigorous floating-point bounds on both SDPs;
 - ``sdp``: τ^pop (Eq. (29)), τ^pop,coh (Eq. (33)), Lemma 1, the solver chain and ``TauResult``;
 - ``studies``: cached sweeps, the paper's figures and tables and its published variants, plots;

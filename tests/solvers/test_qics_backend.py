@@ -20,7 +20,8 @@ from lindblad_core.lindblad.ansatz import local_hermitian_basis
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.solvers.qics import QICS_STATUS, qics_status, solve_qics
-from lindblad_core.sdp import tau_pop, tau_pop_coh
+from lindblad_core.sdp import tau_pop_coh
+from lindblad_core.studies.variants import tau_pop  # the basis of Eq. (28) by name: "energy" or "published"
 from lindblad_core.sdp.result import CERT_RTOL, RESULT_STATUSES
 
 # |value(QICS) − value(reference)|, the complementarity of one solver's multipliers with the other's point and the

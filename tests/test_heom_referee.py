@@ -1,8 +1,8 @@
 """ρ0 and ε²ρ2 (Eqs. (A1), (15)) against QuTiP's HEOM steady state and the mean-force Gibbs state.
 
-A spin–boson qubit H_S = ω/2 σz + Δ/2 σx on Drude–Lorentz baths coupled through σz, through σx, and through σz
-and σx to two baths at different temperatures. J = 4λγω/(ω² + γ²) is linear in λ, so ε² = λ for a system built
-with λ_ref = 1 (lindblad_core/studies/heom_referee.py): the exact NESS is ρ0 + λ ρ2 + O(λ²) off the energy
+A spin–boson qubit H_S = ω/2 σz + Δ/2 σx on Drude–Lorentz baths coupled through σz, through σx, and through
+σz and σx to two baths at different temperatures. J = 4λγω/(ω² + γ²) is linear in λ, so ε² = λ for a system
+built with λ_ref = 1 (lindblad_core/studies/heom_referee.py): the exact NESS is ρ0 + λ ρ2 + O(λ²) off the energy
 diagonal, and ρ0 + O(λ) everywhere. HEOM with Nk = 4 Padé terms and depth 3 changes (ρ − ρ0)/λ by about 2e-5
 (one bath, λ = 0.005) against Nk = 6, depth 4, far below the errors asserted (notebooks/14_heom_referee.ipynb
 has the table).
@@ -68,3 +68,15 @@ def test_rho2_is_the_mean_force_gibbs_coherence(op, beta):
                                            form="hermitian")])
     rho2 = lc.second_order_coherences(lc.redfield(unit), basis="computational")
     np.testing.assert_allclose(mean_force_coherences(unit), rho2, atol=1e-10 * np.abs(rho2).max())
+
+
+def test_referee_refuses_what_it_cannot_compute():
+    ohmic = lc.OpenSystem(H_S, [lc.Coupling(SZ, 0, lc.BosonicBath(lc.ohmic(), 1.0), form="hermitian")])
+    with pytest.raises(ValueError, match="drude_lorentz"):
+        heom_steady_state(ohmic)
+    with pytest.raises(ValueError, match="n_pade"):
+        heom_steady_state(qubit(0.01, CASES["sigma_z"]), n_pade=0)
+    with pytest.raises(ValueError, match="max_depth"):
+        heom_steady_state(qubit(0.01, CASES["sigma_z"]), max_depth=0)
+    with pytest.raises(ValueError, match="one bath"):
+        mean_force_coherences(qubit(1.0, CASES["two_temperatures"]))

@@ -1,13 +1,13 @@
 r"""Exact steady states to referee ρ0 and ε²ρ2: QuTiP's HEOM, and the mean-force Gibbs state to second order.
 
 For a system coupled through Hermitian operators S_ℓ ⊗ (B_ℓ + B_ℓ†) to Drude–Lorentz baths
-(:func:`~lindblad_core.systems.spectral_densities.drude_lorentz`), J_ℓ(ω) = 4λ_ℓγ_ℓω/(ω² + γ_ℓ²) is linear in the
-reorganisation energy λ_ℓ. The Redfield dissipator L2 (Eq. (40)) is linear in J, so a system built with
+(:func:`~lindblad_core.systems.spectral_densities.drude_lorentz`), J_ℓ(ω) = 4λ_ℓγ_ℓω/(ω² + γ_ℓ²) is linear in
+the reorganisation energy λ_ℓ. The Redfield dissipator L2 (Eq. (40)) is linear in J, so a system built with
 ``drude_lorentz(lam_ref, gamma)`` has ε² = λ/λ_ref in dρ/dt = i[ρ, H_S] + ε² L2(ρ) (Eq. (18)): with
 λ_ref = 1, ε² = λ and the NESS is ρ0 + λ ρ2 + O(λ²) off the diagonal (Eq. (15)), ρ0 independent of λ.
 
 :func:`heom_steady_state` is the steady state of the full model H_S + Σ_ℓ S_ℓ ⊗ X_ℓ + H_B (no counterterm, like
-the Redfield equation's Lamb shift) from QuTiP's hierarchical equations of motion with a Padé decomposition of
+the Redfield equation's Lamb shift), from QuTiP's hierarchical equations of motion with a Padé decomposition of
 each bath correlation function. :func:`mean_force_coherences` is the order-λ off-diagonal part of the mean-force
 Gibbs state Tr_B e^{−β(H_S + S ⊗ X + H_B)}/Z (Cresser & Anders, PRL 127, 250601 (2021)), from the imaginary-time
 (Kubo) expansion
@@ -33,7 +33,7 @@ __all__ = ["heom_steady_state", "mean_force_coherences"]
 
 
 def _drude_lorentz_couplings(system):
-    """(S_ℓ embedded, λ_ℓ, γ_ℓ, β_ℓ) per coupling; ValueError for anything HEOM's Drude–Lorentz bath cannot take."""
+    """(S_ℓ embedded, λ_ℓ, γ_ℓ, β_ℓ) per coupling; ValueError for what HEOM's Drude–Lorentz bath cannot take."""
     out = []
     for ell, (coupling, op) in enumerate(zip(system.couplings, system.coupling_operators)):
         sd = coupling.bath.spectral_density

@@ -84,6 +84,14 @@ def test_columns_ratio_and_side_by_side():
     assert "beta_right_energy" in c.rows and "quantity_published" in c.rows
 
 
+def test_pairs_keep_the_order_of_the_first_table():
+    a = _sweep(["possible", "impossible", "possible"], g=(0.1, 0.001, 0.01))
+    b = _sweep(["impossible", "impossible", "impossible"], g=(0.001, 0.01, 0.1))
+    c = compare_verdicts(a, b, on=["g"], labels=("first", "second"))
+    assert c.rows["g"].tolist() == [0.1, 0.001, 0.01]
+    assert c.changed["g"].tolist() == [0.1, 0.01]
+
+
 def test_match_many_to_one_pairs_each_row_with_its_setting():
     equations = pd.DataFrame({"g": [0.1, 0.1, 0.2], "equation": ["local", "secular", "local"],
                               "tau_pop_coh": [1.0, 2.0, 3.0]})

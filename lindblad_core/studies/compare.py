@@ -26,8 +26,8 @@ class Matched:
     Attributes
     ----------
     rows : pandas.DataFrame
-        One row per pair: the ``on`` columns, then every other column of each table with the suffix
-        ``_<label>`` (``upper_published``, ``verdict_physical``).
+        One row per pair, in the order of the first table: the ``on`` columns, then every other column of
+        each table with the suffix ``_<label>`` (``upper_published``, ``verdict_physical``).
     unmatched : pandas.DataFrame
         The settings (``on`` columns) found in one table only, with a column ``only in`` naming its label.
     on : tuple of str
@@ -111,13 +111,15 @@ def match(a: pd.DataFrame, b: pd.DataFrame, on, labels=("a", "b"), *, validate: 
         missing = [c for c in on if c not in table.columns]
         if missing:
             raise ValueError(f"table {name!r} has no column {missing} of on={on}")
-    a = a.rename(columns={c: f"{c}_{labels[0]}" for c in a.columns if c not in on})
-    b = b.rename(columns={c: f"{c}_{labels[1]}" for c in b.columns if c not in on})
+    order = ("_order_a", "_order_b")  # row positions: the pairs keep the order of a, then b's unmatched rows
+    a = a.rename(columns={c: f"{c}_{labels[0]}" for c in a.columns if c not in on}).assign(_order_a=range(len(a)))
+    b = b.rename(columns={c: f"{c}_{labels[1]}" for c in b.columns if c not in on}).assign(_order_b=range(len(b)))
     try:
-        both = a.merge(b, on=on, how="outer", validate=validate, indicator="_side", sort=False)
+        both = a.merge(b, on=on, how="outer", validate=validate, indicator="_side")
     except pd.errors.MergeError as err:
         raise ValueError(f"a setting (columns {on}) occurs more than once where validate={validate!r} allows "
                          f"one: {err}") from None
+    both = both.sort_values(list(order), na_position="last", kind="stable").drop(columns=list(order))
     side = both.pop("_side").astype(str)
     rows = both[(side == "both").to_numpy()].reset_index(drop=True)
     unmatched = both.loc[(side != "both").to_numpy(), on].reset_index(drop=True)

@@ -12,8 +12,8 @@ import numpy as np
 
 from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES
 
-__all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "plot_reference", "chain_title", "save_figure",
-           "markdown_table", "MARKERS", "FLOOR", "DPI"]
+__all__ = ["drawn_solid", "plot_four_panels", "plot_tau_vs", "plot_with_variant", "plot_reference", "chain_title",
+           "save_figure", "save_table", "markdown_table", "MARKERS", "FLOOR", "DPI"]
 
 MARKERS = ("D", "o", "+", "x", "s", "^", "v", "*")  # blue diamond, circle, plus, cross (Figs. 2, 3)
 # τ values at or below this (certified "possible" points, often ~1e-12 or a tiny negative solver value)
@@ -132,6 +132,23 @@ def plot_four_panels(df, title: str | None = None):
     return fig
 
 
+def plot_with_variant(table, variant, x: str, quantity: str, *, label_fmt: str, title: str = "",
+                      curve: str = "beta_right", variant_x: str | None = None, variant_curve: str | None = None):
+    """One panel of ``quantity`` against ``x``: ``table`` as :func:`plot_tau_vs` draws it (solid lines, δ_tol)
+    and ``variant``, the same points in another formulation, on top (dotted lines, crosses; its degenerate
+    spectra left out). ``label_fmt`` labels the variant's curves; ``variant_x`` and ``variant_curve`` name its
+    columns when they differ from ``x`` and ``curve``. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    plot_tau_vs(ax, table, x, quantity, curve=curve)
+    plot_tau_vs(ax, variant[(variant["status"] != "degenerate").to_numpy()], variant_x or x, quantity,
+                curve=variant_curve or curve, ls=":", marker="x", reference_line=False, label_fmt=label_fmt)
+    ax.legend(fontsize=6)
+    ax.set_title(title, loc="left", fontsize=9)
+    return fig
+
+
 def save_figure(fig, name: str, folder=None) -> list:
     """Save ``fig`` as ``name.pdf`` and ``name.png`` (``DPI``) in ``folder`` (default :func:`paths.figures_dir`);
     returns the paths. No time stamp is written, so the same figure gives the same bytes."""
@@ -145,6 +162,27 @@ def save_figure(fig, name: str, folder=None) -> list:
     for p in paths:
         metadata = {"CreationDate": None} if p.suffix == ".pdf" else {}
         fig.savefig(p, dpi=DPI, metadata=metadata)
+    return paths
+
+
+def save_table(df, name: str, formats=("csv",), folder=None) -> list:
+    """Write ``df`` as ``name.csv`` (without the index) and/or ``name.md`` (:func:`markdown_table`) in ``folder``
+    (default :func:`paths.figures_dir`); returns the paths."""
+    from pathlib import Path
+
+    from lindblad_core.paths import figures_dir
+
+    unknown = set(formats) - {"csv", "md"}
+    if unknown:
+        raise ValueError(f"formats must be among ('csv', 'md'), got formats={tuple(formats)!r}")
+    folder = Path(folder) if folder is not None else figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.{ext}" for ext in formats]
+    for p in paths:
+        if p.suffix == ".csv":
+            df.to_csv(p, index=False)
+        else:
+            p.write_text(markdown_table(df))
     return paths
 
 

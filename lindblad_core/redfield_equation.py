@@ -38,14 +38,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lindblad_core.systems.baths import OhmicSpectralDensity, coefficients, hermitian_coefficients
+from lindblad_core.systems.baths import OhmicSpectralDensity
+from lindblad_core.systems.fermionic import bath_coefficients, bath_hermitian_coefficients
+from lindblad_core.solvers.markov import checked_rates, closed_class, gth, stationary_populations
 from lindblad_core.systems.chain import as_open_system
 from lindblad_core.systems.open_system import OpenSystem
 
 __all__ = [
     "Redfield",
     "redfield",
-    "stationary_populations",
     "l2",
     "l2_superoperator",
     "rate_matrix",
@@ -64,13 +65,6 @@ COUPLING_ATOL = 1e-12
 SUPEROPERATOR_MAX_DIM = 128
 # Redfield equations of the most recently used systems kept (a sweep point asks for its system's several times).
 REDFIELD_CACHE_SIZE = 8
-# Residual check of the GTH populations: |W p| ≤ GTH_RESIDUAL · d³ · u · |W| p componentwise, the size
-# O'Cinneide's entrywise bound (≈ 2 d³ u relative) allows; in practice the error is O(d u). The check only
-# catches a broken solve.
-GTH_RESIDUAL = 4.0
-# A GTH elimination step updates the whole remaining block when more than this fraction of it is reached by the
-# eliminated level's rates, else only the rows and columns it reaches (same numbers: the rest adds exact zeros).
-GTH_DENSE_FILL = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +74,7 @@ class Redfield:
     Attributes
     ----------
     system : OpenSystem
-    baths : tuple of BosonicBath, one per coupling.
+    baths : tuple of BosonicBath or FermionicBath, one per coupling.
     coupling : (n_couplings, d, d) array, S_ℓ in the energy basis.
     a_ops, b_ops : (n_couplings, d, d) arrays, A_ℓ = S_ℓ ∘ C_ℓ and B_ℓ = S_ℓ ∘ D_ℓ (element-wise); for a
         Hermitian coupling A_ℓ = 0 and B_ℓ = S_ℓ ∘ Γ_ℓ (module docstring).
@@ -173,14 +167,14 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
         union = np.any(masks[group], axis=0)
         if form == "hermitian":
             lam = np.zeros(omega.shape, dtype=complex)
-            lam[union] = hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
+            lam[union] = bath_hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
             for ell in group:
                 np.multiply(s_e[ell], lam, out=b_ops[ell])
             real_parts[bath, form] = (None, lam.real.copy())
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
-            c_mat[union], d_mat[union] = coefficients(omega[union], bath)
+            c_mat[union], d_mat[union] = bath_coefficients(omega[union], bath)
             for ell in group:
                 np.multiply(s_e[ell], c_mat, out=a_ops[ell])
                 np.multiply(s_e[ell], d_mat, out=b_ops[ell])
@@ -377,88 +371,6 @@ def _no_rates_error(red: Redfield) -> ValueError:
         f"(gamma={b.gamma!r}, beta={red.baths[0].beta!r})")
 
 
-def _gth(p_out: np.ndarray, dtype=float) -> np.ndarray:
-    """Stationary vector of an irreducible chain with rates ``p_out[i, j]`` (i → j, diagonal ignored), by the
-    GTH state reduction. Only sums and products of non-negative numbers occur, so there is no cancellation."""
-    a = np.array(p_out, dtype=dtype)
-    n = a.shape[0]
-    for k in range(n - 1, 0, -1):
-        out = a[k, :k].sum()  # total rate out of k into the states not yet eliminated
-        if not out > 0.0:
-            raise ValueError("the zeroth-order NESS could not be computed: a rate underflowed to 0 while "
-                             "eliminating a level (rates spread over more than ~600 orders of magnitude)")
-        a[:k, k] /= out
-        # a[:k, :k] += outer(a[:k, k], a[k, :k]), on the non-zero rows and columns only while they are few (the
-        # rates couple neighbouring charge sectors only): the skipped products are exact zeros
-        rows, cols = np.flatnonzero(a[:k, k]), np.flatnonzero(a[k, :k])
-        if rows.size * cols.size > GTH_DENSE_FILL * k * k:
-            a[:k, :k] += np.outer(a[:k, k], a[k, :k])
-        elif rows.size and cols.size:
-            block = np.ix_(rows, cols)
-            a[block] += np.outer(a[rows, k], a[k, cols])
-    pi = np.zeros(n, dtype=dtype)
-    pi[0] = 1.0
-    for k in range(1, n):
-        pi[k] = pi[:k] @ a[:k, k]
-    return pi / pi.sum()
-
-
-def stationary_populations(rates: np.ndarray) -> np.ndarray:
-    r"""The stationary distribution p of the rate matrix W = R − diag(Σ_k R[k, ·]): W p = 0, Σ p = 1.
-
-    Parameters
-    ----------
-    rates : (d, d) array
-        R[k, m] ≥ 0, the rate of the transition m → k (the diagonal is ignored), e.g. the off-diagonal part of
-        the population block of L2 (App. A) or of a Lindbladian's L2' (Eq. (B5)).
-
-    Solved scale-free and without cancellation by the GTH algorithm (state reduction on the rates, which are
-    ≥ 0), so the result does not depend on the overall rate scale and every population, however small
-    (e^{−100} at low temperature), comes out with a small *relative* error.
-
-    Raises ValueError when a rate is negative or not finite, when every rate vanishes, or when the kernel of W
-    is not one-dimensional (more than one closed class of levels: the stationary state is not unique).
-
-    Notes
-    -----
-    The rates are divided by the largest one first. The kernel of a rate matrix has the dimension of the
-    number of closed communicating classes of its transition graph, which is read exactly from the
-    non-zero pattern; levels outside the single closed class are transient and get p = 0. On that class
-    GTH computes p with an entrywise relative error of order n³u (O'Cinneide), independent of the chain's
-    condition; every entry is ≥ 0 by construction. A residual check |W p| ≤ ``GTH_RESIDUAL`` · d³ · u · |W| p
-    (componentwise) guards the result.
-
-    References
-    ----------
-    W. K. Grassmann, M. I. Taksar, D. P. Heyman, "Regenerative analysis and steady state distributions
-    for Markov chains", Oper. Res. 33, 1107 (1985).
-    C. A. O'Cinneide, "Entrywise perturbation theory and error analysis for Markov chains",
-    Numer. Math. 65, 109 (1993).
-    """
-    rates, keep = _closed_class(_checked_rates(rates))
-    p = np.zeros(rates.shape[0])
-    p[keep] = _gth(rates.T[np.ix_(keep, keep)])
-    w = rates - np.diag(rates.sum(axis=0))
-    residual = np.abs(w @ p)
-    scale = np.abs(w) @ p
-    if np.any(residual > GTH_RESIDUAL * len(p) ** 3 * np.finfo(float).eps * scale + np.finfo(float).tiny):
-        raise ArithmeticError("GTH populations fail their residual check (please report this setting)")
-    return p
-
-
-def _checked_rates(rates: np.ndarray) -> np.ndarray:
-    r = np.array(rates, dtype=float)
-    if r.ndim != 2 or r.shape[0] != r.shape[1]:
-        raise ValueError(f"rates must be a square matrix, got shape {r.shape}")
-    np.fill_diagonal(r, 0.0)
-    if not np.all(np.isfinite(r)) or np.any(r < 0.0):
-        raise ValueError("rates must be finite and >= 0 off the diagonal, got min "
-                         f"{np.min(r):.3g}, max {np.max(r):.3g}")
-    if not r.max(initial=0.0) > 0.0:
-        raise ValueError("every rate vanishes: the stationary state is undefined")
-    return r
-
-
 def populations(red: Redfield) -> np.ndarray:
     r"""Zeroth-order NESS populations p (App. A): the unique solution of W p = 0 with Σ p = 1 (Eq. (14)),
     W the population block of L2 (:func:`rate_matrix`), by :func:`stationary_populations` (GTH).
@@ -502,9 +414,9 @@ def population_rounding_error(red: Redfield) -> float:
     """max_a |p_a − p̂_a| / p̂_a between :func:`populations` and the same GTH solve in extended precision
     (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself (kept for
     the most recently used Redfield equations: both SDPs of a system ask for it)."""
-    rates, keep = _closed_class(_checked_rates(_rates_of(red)))
+    rates, keep = closed_class(checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
-    p, p_ext = _populations(red)[keep], _gth(sub, np.longdouble)  # the first is _gth(sub), kept
+    p, p_ext = _populations(red)[keep], gth(sub, np.longdouble)  # the first is gth(sub), kept
     nz = p_ext > 0
     return float(np.max(np.abs(p[nz] - p_ext[nz]) / p_ext[nz], initial=0.0))
 
@@ -518,22 +430,6 @@ def _rates_of(red: Redfield) -> np.ndarray:
     if not rates.max(initial=0.0) > 0.0:
         raise _no_rates_error(red)
     return rates
-
-
-def _closed_class(rates: np.ndarray):
-    """The rates (normalised by the largest) and the levels of the single closed class
-    (see :func:`stationary_populations`)."""
-    from scipy.sparse.csgraph import connected_components
-
-    rates = rates / rates.max()
-    out_edges = rates.T > 0.0  # [i, j]: i → j
-    n_classes, labels = connected_components(out_edges, directed=True, connection="strong")
-    leaves = out_edges & (labels[:, None] != labels[None, :])  # edges leaving a class
-    closed = [c for c in range(n_classes) if not leaves[labels == c].any()]
-    if len(closed) != 1:
-        raise ValueError("the zeroth-order NESS is not unique: the rate matrix of App. A has a kernel of "
-                         f"dimension {len(closed)} (are some levels decoupled from every bath?)")
-    return rates, np.flatnonzero(labels == closed[0])
 
 
 def rho0(red: Redfield, *, basis: str = "computational") -> np.ndarray:
@@ -566,7 +462,7 @@ def second_order_coherences(red: Redfield, *, basis: str = "energy") -> np.ndarr
     Order ε² of dρ/dt = i[ρ, H_S] + ε² L2(ρ) = 0 off the diagonal gives
     −i(E_α − E_ν) ρ2_αν + L2(ρ0)_αν = 0, i.e. ρ2_αν = −i L2(ρ0)_αν / (E_α − E_ν) with the physical L2
     (equivalently +i L2_eq40(ρ0)_αν / (E_α − E_ν), Eq. (15) as printed, whose L2 is L2_eq40). The
-    diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield.py`` checks this
+    diagonal of ρ2 needs L4 (Eq. (16)) and is returned as zero. ``tests/test_redfield_equation.py`` checks this
     against the finite-ε steady state.
 
     Parameters

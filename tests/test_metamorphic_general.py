@@ -35,8 +35,8 @@ import pytest
 from lindblad_core.redfield_equation import l2, populations, rate_matrix, redfield, rho0, second_order_coherences
 from lindblad_core.sdp import tau_pop, tau_pop_coh
 
-from . import _random_open_systems as ros
-from ._lindblad_reference import single_threaded_blas
+from tests import _random_open_systems as ros
+from tests._lindblad_reference import single_threaded_blas
 
 SEED = 20250318
 N_SYSTEMS = 104  # random systems (the same seeds for the Redfield and the SDP relations)

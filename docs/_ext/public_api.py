@@ -20,9 +20,10 @@ from sphinx.util.nodes import nested_parse_with_titles
 log = logging.getLogger(__name__)
 
 PACKAGE = "lindblad_core"
-# Classes that the public functions return (tau_pop -> TauResult, TauResult.candidate -> LindbladCandidate),
+# Classes that the public functions return (tau_pop -> TauResult, TauResult.candidate -> LindbladCandidate,
+# best_lindbladian -> BestLindbladian),
 # documented under the submodule that defines them unless lindblad_core exports them.
-RESULT_TYPES = ("TauResult", "LindbladCandidate")
+RESULT_TYPES = ("TauResult", "LindbladCandidate", "BestLindbladian")
 
 
 def _public_names(package) -> list[str]:

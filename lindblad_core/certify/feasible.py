@@ -16,7 +16,7 @@ from lindblad_core.redfield_equation import Redfield, population_rounding_error
 from lindblad_core.certify.arithmetic import (diagonal_blocks, fro_upper, hermitian_enclosure, hermitian_part,
                                               round_down, round_up, rounding_bound, U)
 
-# Relative accuracy of the principal values of Eq. (41) (tests/test_baths.py: QUADPACK's QAWC to 1e-10);
+# Relative accuracy of the principal values of Eq. (41) (tests/systems/test_baths.py: QUADPACK's QAWC to 1e-10);
 # only the target T of τ^pop,coh depends on them.
 PRINCIPAL_VALUE_RTOL = 1e-10
 

@@ -7,6 +7,7 @@ import math
 
 from lindblad_core.cli.errors import _Parser, EXIT_STATUS_HELP
 from lindblad_core.sdp import NATIVE_SOLVER, NORMS, SOLVERS
+from lindblad_core.sdp.solve import QICS_SOLVER
 from lindblad_core.studies.variants import EIGENBASES, TARGETS
 
 # Largest --n-left / --n-middle / --n-right read at all: 2^64 states fit in no memory, and the size guard
@@ -105,8 +106,9 @@ def _tau_parser(quantities, name: str, summary: str, description: str) -> argpar
                         "sites the couplings share)")
     p.add_argument("--trace", type=_finite, default=None,
                    help=_with_default("Tr Gamma_b of every block (tau scales linearly with it)", 1))
-    p.add_argument("--solver", type=str.upper, choices=(NATIVE_SOLVER,) + SOLVERS, default=None,
-                   help=_with_default(f"{NATIVE_SOLVER}: the library's interior-point method; CLARABEL; MOSEK (needs a "
+    p.add_argument("--solver", type=str.upper, choices=(NATIVE_SOLVER, QICS_SOLVER) + SOLVERS, default=None,
+                   help=_with_default(f"{NATIVE_SOLVER}: the library's interior-point method; {QICS_SOLVER} (the "
+                                      "Quantum Information Conic Solver, on the same conic data); CLARABEL; MOSEK (needs a "
                                       "licence); SCS; CVXOPT. Every attempt is certified",
                                       f"the chain {NATIVE_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT"))
     p.set_defaults(command="tau", subparser=p)

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz, _block_basis, _embed, traceless_hermitian_basis
-from lindblad_core.redfield_equation import Redfield, populations, second_order_coherences, stationary_populations, validated_epsilon
-from lindblad_core.systems.baths import occupation, spectral_density
+from lindblad_core.solvers.markov import stationary_populations
+from lindblad_core.redfield_equation import (Redfield, populations, second_order_coherences,
+                                            validated_epsilon)
+from lindblad_core.systems.fermionic import golden_rule_rates
 from lindblad_core.systems.open_system import embed
 from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z, site_operator
 
@@ -144,9 +146,10 @@ def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) 
     r"""The standard local Lindblad equation as a point of Eq. (23).
 
     Each bath site ℓ gets jump operators σ−^(ℓ) and σ+^(ℓ) with the local rates J(ω_ℓ)(n(ω_ℓ)+1) and
-    J(ω_ℓ) n(ω_ℓ) at the bare on-site splitting ω_ℓ = Tr[σz^(ℓ) H_S] / 2^{N−1} (the level spacing of site
-    ℓ with the rest of the chain traced out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no
-    Lamb shift. With ``trace`` set, each block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
+    J(ω_ℓ) n(ω_ℓ) (J(ω_ℓ)(1 − f(ω_ℓ − μ)) and J(ω_ℓ) f(ω_ℓ − μ) for a fermionic lead) at the bare on-site
+    splitting ω_ℓ = Tr[σz^(ℓ) H_S] / 2^{N−1} (the level spacing of site ℓ with the rest of the chain traced
+    out: h_ℓ for ``field="projector"``, 2 h_ℓ for ``"sigma_z"``), no Lamb shift. With ``trace`` set, each
+    block's Γ is rescaled to Tr Γ = ``trace`` (the normalisation of Eq. (29)).
     """
     system = ansatz.system
     n = system.n_sites
@@ -158,9 +161,8 @@ def local_lindblad_candidate(ansatz: Ansatz, red, *, trace: float | None = 1.0) 
         for pos, site in enumerate(block.sites):
             bath = red.baths[system.bath_sites.index(site)]
             omega = np.real(np.trace(site_operator(SIGMA_Z, site, n) @ system.hamiltonian)) / 2 ** (n - 1)
-            j = float(spectral_density(omega, bath))
-            nn = float(occupation(omega, bath))
-            for op, rate in ((SIGMA_MINUS, j * (nn + 1.0)), (SIGMA_PLUS, j * nn)):
+            emission, absorption = (float(r) for r in golden_rule_rates(omega, bath))
+            for op, rate in ((SIGMA_MINUS, emission), (SIGMA_PLUS, absorption)):
                 # coordinates of σ±^(site) ⊗ I_rest-of-block in the orthonormal basis {f_α, I/√d_b}
                 full = np.array([[1.0]])
                 for s in block.sites:
@@ -217,7 +219,7 @@ def population_rates(rate_matrix: np.ndarray) -> np.ndarray:
 
 def candidate_populations(candidate: LindbladCandidate) -> np.ndarray:
     """Zeroth-order NESS p' of a candidate: C p' = 0 (Eq. (B8)), by the GTH solver of the Redfield populations
-    (:func:`~lindblad_core.redfield_equation.stationary_populations`)."""
+    (:func:`~lindblad_core.solvers.markov.stationary_populations`)."""
     return stationary_populations(population_rates(candidate_rate_matrix(candidate)))
 
 

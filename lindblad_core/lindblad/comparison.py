@@ -19,7 +19,9 @@ import numpy as np
 from lindblad_core.lindblad.candidate import l2_prime, LindbladCandidate, population_rates
 from lindblad_core.lindblad.generators import as_lindblad_form, redfield_of
 from lindblad_core.lindblad.master_equations import EQUATIONS, master_equation
-from lindblad_core.redfield_equation import l2, populations, Redfield, redfield, stationary_populations
+from lindblad_core.lindblad.psd_redfield import orthonormal_kossakowski
+from lindblad_core.solvers.markov import stationary_populations
+from lindblad_core.redfield_equation import l2, populations, Redfield, redfield
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.open_system import OpenSystem
 from lindblad_core.systems.operators import SIGMA_X, SIGMA_Y, SIGMA_Z, site_operator
@@ -132,13 +134,8 @@ def kossakowski_min_eigenvalue(generator) -> float:
     diag = np.real(np.diag(k))
     if np.count_nonzero(k - np.diag(np.diag(k))) == 0 and diag.min(initial=0.0) >= 0:
         return float(diag.min() / diag.max()) if diag.max() > 0 else 0.0
-    d = gen.dim
-    ops = np.asarray(ops, dtype=complex)
-    traces = np.einsum("kii->k", ops) / d
-    ops = ops - traces[:, None, None] * np.eye(d)[None]
-    _, r = np.linalg.qr(ops.reshape(len(ops), d * d).T)
-    m = r @ k @ r.conj().T
-    w = np.linalg.eigvalsh(0.5 * (m + m.conj().T))
+    _, m, _ = orthonormal_kossakowski(ops, k)
+    w = np.linalg.eigvalsh(m)
     scale = np.max(np.abs(w))
     return float(w[0] / scale) if scale > 0 else 0.0
 

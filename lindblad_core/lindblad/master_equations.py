@@ -43,13 +43,22 @@ The equations (all with ``lamb_shift=True`` by default; ``False`` drops H_LS):
     of Bohr frequencies (the unified GKLS equation of Trushechkin 2021): jumps S_c = Σ_{ω∈c} S(ω) at
     γ(ω̄_c), H_LS = Σ_c η(ω̄_c) S_c†S_c. ``width → 0`` is the secular equation, ``width → ∞`` the local
     one (one cluster per site, S_c = σ−^(ℓ)).
+``"memory_dressed"``
+    The ULE for a dressed state and the near-identity map back to the physical one (Nathan & Rudner,
+    arXiv:2206.02917; :mod:`.memory_dressed`): L2' = L_ULE + [𝒵, L0], Redfield's generator to this order, not CP.
+``"psd_redfield"``
+    Redfield with its Kossakowski matrix clipped to the nearest PSD one (D'Abbruzzo, Cavina, Giovannetti,
+    arXiv:2211.04400; :mod:`.psd_redfield`).
+``"game"``
+    Geometric-arithmetic master equation (Davidović, Quantum 4, 326 (2020); :mod:`.game`): the ULE's jumps
+    (geometric mean of the rates) with Redfield's canonical Hamiltonian.
 
 2π conventions. Whatever the normalisation of the bath spectral function, the ULE's g(ω)² must be the
 golden-rule rate function (|L_mn|² is the rate n → m). Nathan & Rudner normalise J_NR(ω) as the Fourier
 transform of the bath correlation function with a 1/(2π) and take g = √(2π J_NR); here J of Eq. (36) already
 carries the 2π and is itself that rate: 2π J_NR(ω) ↔ J(ω)(n(ω)+1) on the emission channel (J(ω) n(ω) on
 the absorption one), i.e. g(ω) = √(J(ω)(n(ω)+1)). Their overall coupling γ is our ε² (Eq. (21)).
-``tests/test_master_equations.py`` checks |L_mn|² against J(n+1)|<m|σ−|n>|² computed from Eq. (42).
+``tests/lindblad/test_master_equations.py`` checks |L_mn|² against J(n+1)|<m|σ−|n>|² computed from Eq. (42).
 
 References
 ----------
@@ -69,14 +78,18 @@ from __future__ import annotations
 import numpy as np
 from lindblad_core.lindblad.ansatz import Ansatz, Block, coupled_site_groups, paper_blocks
 from lindblad_core.lindblad.candidate import LindbladCandidate, local_lindblad_candidate
+from lindblad_core.lindblad.game import geometric_arithmetic
 from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, redfield_of
+from lindblad_core.lindblad.memory_dressed import memory_dressed
+from lindblad_core.lindblad.psd_redfield import psd_redfield
 from lindblad_core.redfield_equation import COUPLING_ATOL, rate_matrix, Redfield
-from lindblad_core.systems.baths import (BosonicBath, coefficients, occupation, principal_value, PV_CUTOFF_MULT,
-                                         spectral_density)
+from lindblad_core.systems import fermionic
+from lindblad_core.systems.baths import BosonicBath, occupation, principal_value, PV_CUTOFF_MULT, spectral_density
+from lindblad_core.systems.fermionic import bath_coefficients
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.operators import SIGMA_MINUS
 
-EQUATIONS = ("redfield", "local", "secular", "ule", "partial_secular")
+EQUATIONS = ("redfield", "local", "secular", "ule", "partial_secular", "memory_dressed", "psd_redfield", "game")
 
 
 
@@ -186,7 +199,7 @@ def _clustered_lindblad(red: Redfield, width: float, lamb_shift: bool, name: str
         labels = bohr_clusters(om, width)
         n_c = labels.max(initial=-1) + 1
         bar = np.array([np.mean(np.unique(om[labels == c])) for c in range(n_c)])
-        c_bar, d_bar = coefficients(bar, bath)
+        c_bar, d_bar = bath_coefficients(bar, bath)
         ops = np.zeros((n_c, d, d), dtype=s_e.dtype)
         ops[labels, rows, cols] = s_e[ell, rows, cols]
         ops_d = np.conj(np.swapaxes(ops, 1, 2))
@@ -216,7 +229,7 @@ def secular_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
 
     D[L]ρ = LρL† − ½{L†L, ρ}, γ_em = J(n+1) = 2 Re D, γ_abs = J n = 2 Re C, ω over the distinct Bohr
     frequencies of S_ℓ (equal to rounding: ``SECULAR_RTOL``). It is the part of the Redfield superoperator
-    that connects ρ_ab to ρ_cd with E_a − E_b = E_c − E_d (``tests/test_master_equations.py``).
+    that connects ρ_ab to ρ_cd with E_a − E_b = E_c − E_d (``tests/lindblad/test_master_equations.py``).
 
     Parameters
     ----------
@@ -332,7 +345,10 @@ def two_frequency_lamb_shift(amplitude, w1, w2, *, omega_c: float) -> np.ndarray
 
 def channel_amplitudes(bath: BosonicBath):
     """The ULE's g of the two channels of one bath: (a_em, a_abs) = (√(J(n+1)), √(J n)) as vectorised functions
-    of x > 0, zero for x ≤ 0 (Θ of Eq. (42)); g(ω)² is the golden-rule rate at Bohr frequency ω."""
+    of x > 0, zero for x ≤ 0 (Θ of Eq. (42)); g(ω)² is the golden-rule rate at Bohr frequency ω. A fermionic lead:
+    (√(J(1 − f)), √(J f)) on the whole real axis (:func:`lindblad_core.systems.fermionic.channel_amplitudes`)."""
+    if fermionic.is_fermionic(bath):
+        return fermionic.channel_amplitudes(bath)
     def amplitude(x, extra):
         x = np.asarray(x, dtype=float)
         pos = np.where(x > 0, x, 1.0)
@@ -364,7 +380,10 @@ def _ule_lamb_shift(red: Redfield, ell: int, a_em, a_abs) -> np.ndarray:
         kk, mm, nn = (np.concatenate(x).astype(int) for x in (kk, mm, nn))
         if kk.size == 0:
             continue
-        eta = two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], omega_c=bath.scale)
+        if fermionic.is_fermionic(bath):
+            eta = fermionic.two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], bath)
+        else:
+            eta = two_frequency_lamb_shift(amp, freq[kk, mm], freq[kk, nn], omega_c=bath.scale)
         # emission: S*_km S_kn; absorption (mat = Sᵀ): S_mk S*_nk
         coef = np.conj(mat[kk, mm]) * mat[kk, nn] if sign > 0 else mat[kk, mm] * np.conj(mat[kk, nn])
         np.add.at(lam, (mm, nn), sign * coef * eta)
@@ -406,7 +425,7 @@ def universal_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
     h = np.zeros((d, d), dtype=complex)
     for ell, bath in enumerate(red.baths):
         rows, cols, freqs = _channel_elements(red, ell)
-        c, dd = coefficients(freqs, bath)
+        c, dd = bath_coefficients(freqs, bath)
         for rate in (2.0 * dd.real, 2.0 * c.real):
             op = np.zeros((d, d), dtype=red.coupling.dtype)
             op[rows, cols] = red.coupling[ell, rows, cols] * np.sqrt(np.clip(rate, 0.0, None))
@@ -425,8 +444,11 @@ def master_equation(system, equation: str, *, lamb_shift: bool = True, width: fl
     """One of ``EQUATIONS`` for an OpenSystem or ChainSetup: a RedfieldGenerator, a LindbladCandidate ("local") or a
     LindbladForm.
 
-    ``lamb_shift`` applies to "secular", "ule" and "partial_secular"; ``width`` to "partial_secular";
-    ``local_trace`` to "local" (see :func:`local_lindblad`).
+    ``lamb_shift`` applies to "secular", "ule", "partial_secular" and "memory_dressed" (its ULE); ``width`` to
+    "partial_secular"; ``local_trace`` to "local" (see :func:`local_lindblad`). "memory_dressed"
+    (:func:`~lindblad_core.lindblad.memory_dressed.memory_dressed`) is a MemoryDressedGenerator, "psd_redfield"
+    (:func:`~lindblad_core.lindblad.psd_redfield.psd_redfield`) and "game"
+    (:func:`~lindblad_core.lindblad.game.geometric_arithmetic`) LindbladForms.
     """
     if equation == "redfield":
         return redfield_generator(system)
@@ -438,4 +460,10 @@ def master_equation(system, equation: str, *, lamb_shift: bool = True, width: fl
         return universal_lindblad(system, lamb_shift=lamb_shift)
     if equation == "partial_secular":
         return partial_secular_lindblad(system, width=width, lamb_shift=lamb_shift)
+    if equation == "memory_dressed":
+        return memory_dressed(universal_lindblad(system, lamb_shift=lamb_shift))
+    if equation == "psd_redfield":
+        return psd_redfield(system)
+    if equation == "game":
+        return geometric_arithmetic(system)
     raise ValueError(f"equation must be one of {EQUATIONS}, got equation={equation!r}")

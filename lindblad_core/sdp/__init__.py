@@ -37,3 +37,4 @@ from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVERS, default_solver
 __all__ = ["tau_pop", "tau_pop_coh", "TauResult", "lemma1_bound", "lemma1_alpha", "DELTA_TOL", "RESULT_STATUSES",
            "INCONSISTENT", "NORMS", "FORMULATIONS", "SOLVERS", "NATIVE_SOLVER", "default_solver",
            "population_coefficients", "population_flux", "target_norm"]
+from lindblad_core.sdp.properties import tau_property  # noqa: E402,F401  (other properties as SDPs)

@@ -25,10 +25,9 @@ from lindblad_core.lindblad.candidate import LindbladCandidate
 from lindblad_core.redfield_equation import populations
 from lindblad_core.sdp.lemma1 import lemma1_alpha
 from lindblad_core.sdp.pop_basis import tau_pop_in_basis
-from lindblad_core.sdp.pop_dual import PopDual, pop_groups, population_coefficients, population_flux
+from lindblad_core.sdp.pop_dual import PopDual, pop_groups, pop_result, population_coefficients
 from lindblad_core.sdp.problem import as_traces, resolve
 from lindblad_core.sdp.result import TauResult
-from lindblad_core.sdp.solve import CLARABEL_TIGHT, solve_with_certificates
 from lindblad_core.systems.symmetry import is_real, u1_structure
 
 
@@ -108,10 +107,5 @@ def tau_pop(system, blocks=None, *, trace=1.0, basis=None, solver: str | None = 
             return max(0.0, lower), np.inf, None, data_error
         return max(0.0, lower), best[0], LindbladCandidate(ansatz, tuple(best[1]), zero_h), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
-    return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
-                     out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
-                      "traces": list(traces), "symmetry": symmetry,
-                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False},
-                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
+    return pop_result(problem, solver, certify, red=red, p=p, ansatz=ansatz, traces=traces, symmetry=symmetry,
+                      setup_seconds=setup_s)

@@ -22,9 +22,8 @@ from lindblad_core.lindblad.candidate import LindbladCandidate
 from lindblad_core.redfield_equation import Redfield, populations
 from lindblad_core.sdp.lamb_shift import LAMB_NOISE_RTOL, LAMB_RANK_RTOL
 from lindblad_core.sdp.lemma1 import lemma1_alpha
-from lindblad_core.sdp.pop_dual import PopDual, pop_groups, population_flux
+from lindblad_core.sdp.pop_dual import PopDual, pop_groups, pop_result
 from lindblad_core.sdp.result import TauResult
-from lindblad_core.sdp.solve import CLARABEL_TIGHT, solve_with_certificates
 from lindblad_core.systems.symmetry import is_real, is_sector_pure, u1_structure
 
 # Largest max|B†B − I| of a basis accepted as orthonormal up to rounding (the deviation is added to its error).
@@ -164,11 +163,5 @@ def tau_pop_in_basis(red: Redfield, ansatz: Ansatz, traces: tuple[float, ...], b
         data_error = eta * (alpha + float(np.sum(np.abs(lamb) @ np.abs(theta))))
         return lower, upper, LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas)), data_error
 
-    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True, scale=max(traces))
-    return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
-                     out.candidate,
-                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
-                      "traces": list(traces), "symmetry": symmetry,
-                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False,
-                      "basis": "explicit", "lamb_directions": int(n_lamb)},
-                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
+    return pop_result(problem, solver, certify, red=red, p=p, ansatz=ansatz, traces=traces, symmetry=symmetry,
+                      setup_seconds=setup_s, basis="explicit", lamb_directions=int(n_lamb))

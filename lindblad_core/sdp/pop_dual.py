@@ -17,8 +17,10 @@ import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz
 from lindblad_core.redfield_equation import Redfield, populations, rate_matrix
-from lindblad_core.sdp.solve import NATIVE_SOLVER
+from lindblad_core.sdp.result import TauResult
+from lindblad_core.sdp.solve import CLARABEL_TIGHT, NATIVE_SOLVER, QICS_SOLVER, solve_with_certificates
 from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.solvers import qics
 from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups
 
 def population_coefficients(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -140,7 +142,10 @@ class PopDual:
         return problem, y, pieces, lamb_con
 
     def solve(self, solver: str, **settings):
-        self.native = solver == NATIVE_SOLVER
+        self.native = solver in (NATIVE_SOLVER, QICS_SOLVER)  # both leave their solution on the conic data
+        if solver == QICS_SOLVER:
+            qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
+            return
         if self.native:
             self.conic.solve_ipm()
             return
@@ -197,3 +202,18 @@ def population_flux(red: Redfield, p: np.ndarray | None = None) -> float:
     """
     p = populations(red) if p is None else p
     return float(np.sum(p * np.abs(np.diag(rate_matrix(red)))))
+
+
+def pop_result(problem, solver, certify, *, red: Redfield, p: np.ndarray, ansatz: Ansatz, traces, symmetry: bool,
+               setup_seconds: float, **options) -> TauResult:
+    """Run the solver chain on a τ^pop dual (energy basis or explicit basis) and wrap the outcome as a TauResult;
+    ``options`` are recorded next to the blocks, traces and attempts."""
+    out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True,
+                                  conic=True, scale=max(traces))
+    return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_seconds,
+                     out.candidate,
+                     {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],
+                      "traces": list(traces), "symmetry": symmetry,
+                      "attempts": out.attempts, "norm": None, "target": None, "free_trace": False, **options},
+                     reason=out.reason, data_error=out.data_error, scale=population_flux(red, p))
+

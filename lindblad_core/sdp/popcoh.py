@@ -65,7 +65,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
         (:class:`CohConic`) and the default chain starts with the library's interior-point method
-        (``solver="IPM"``, :func:`lindblad_core.solvers.conic.solve_hermitian_lmi`), then Clarabel on the same data
+        (``solver="IPM"``, :func:`lindblad_core.solvers.ipm.solve_hermitian_lmi`), then Clarabel on the same data
         and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.sdp.solve.solve_with_certificates`);
         "cvxpy" builds it with cvxpy (:class:`CohCvxpy`, the original
         formulation, an independent cross-check; Clarabel first). The two are the same problem: same
@@ -96,7 +96,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     red, ansatz = resolve(system, blocks)
     traces = as_traces(ansatz.blocks, trace)
     p = populations(red)
-    tmat = l2(red, np.diag(p).astype(complex), basis="energy") if target is None else _checked_target(target, red.dim)
+    tmat = l2(red, np.diag(p).astype(complex), basis="energy") if target is None else _checked_target(target, red)
     structure = u1_structure(red.system) if symmetry else None
     sectors = [np.arange(red.dim)] if structure is None else structure.sectors()
     selection, lamb = lamb_shift_selection(ansatz, p)
@@ -132,7 +132,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
 
     data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
     out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
-                                  scale=data_scale)
+                                  conic=formulation == "conic", scale=data_scale)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm,
@@ -142,7 +142,11 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
 
 
 
-def _checked_target(target, d: int) -> np.ndarray:
+def _checked_target(target, red) -> np.ndarray:
+    """An explicit target T as a (d, d) complex array, Hermitian up to rounding. Rounding is measured against the
+    size of L2 itself (max|S| · max|B| of Eq. (40)), not against T: a target that vanishes up to rounding (L2(ρ0) at
+    equilibrium) has an asymmetry as large as its entries."""
+    d = red.dim
     try:
         tmat = np.asarray(target, dtype=complex)
     except (TypeError, ValueError):
@@ -150,7 +154,9 @@ def _checked_target(target, d: int) -> np.ndarray:
     if tmat.shape != (d, d) or not np.all(np.isfinite(tmat)):
         raise ValueError(f"target must be a finite {d} x {d} array (energy basis), got shape {tmat.shape}")
     asym = float(np.max(np.abs(tmat - tmat.conj().T)))
-    if asym > TARGET_HERMITICITY_RTOL * max(float(np.max(np.abs(tmat))), np.finfo(float).tiny):
+    scale = max(float(np.max(np.abs(tmat))), float(np.max(np.abs(red.coupling))) * float(np.max(np.abs(red.b_ops))),
+                np.finfo(float).tiny)
+    if asym > TARGET_HERMITICITY_RTOL * scale:
         raise ValueError(f"target must be Hermitian, got max|T - T^dagger| = {asym:.3g}")
     return tmat
 

@@ -17,8 +17,9 @@ import numpy as np
 from lindblad_core.certify.dissipator import operator_blocks
 from lindblad_core.lindblad.ansatz import Ansatz, local_hermitian_basis
 from lindblad_core.sdp.lamb_shift import lamb_coordinates
-from lindblad_core.sdp.solve import NATIVE_SOLVER
+from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.solvers import qics
 from lindblad_core.systems.symmetry import gamma_groups, STRUCTURE_RTOL
 
 
@@ -346,6 +347,10 @@ class CohConic:
         self.conic = cp_
 
     def solve(self, solver: str, **settings):
+        if solver == QICS_SOLVER:
+            self.active = None
+            qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
+            return
         if solver == NATIVE_SOLVER:
             self.active = None
             self.conic.solve_ipm()

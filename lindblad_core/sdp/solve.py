@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # Clarabel's and MOSEK's default gap and feasibility tolerances are 1e-8 (the published grids stay within 6e-10 of
 # the interval), CVXOPT's abstol and feastol 1e-7 (Fig. 3's τ^pop comes within 3e-8), SCS runs at 1e-10
 # (SCS_OPTIONS).
-SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IPM": 1e-8}
+SOLVER_ATOL = {"CLARABEL": 1e-8, "MOSEK": 1e-8, "SCS": 1e-8, "CVXOPT": 1e-7, "IPM": 1e-8, "QICS": 1e-8}
 SOLVER_RTOL = 1e-6
 
 
@@ -37,11 +37,14 @@ SOLVERS = ("CLARABEL", "MOSEK", "SCS", "CVXOPT")
 
 
 
-# The library's own interior-point method for Hermitian LMIs (lindblad_core.solvers.conic.solve_hermitian_lmi): the
+# The library's own interior-point method for Hermitian LMIs (lindblad_core.solvers.ipm.solve_hermitian_lmi): the
 # first attempt of the default chain for problems that offer it (τ^pop; τ^pop,coh with formulation="conic"), and a
-# ``solver=`` choice there. Its gap tolerance (conic.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
+# ``solver=`` choice there. Its gap tolerance (ipm.IPM_TOL = 1e-7 relative, 1e-10 absolute) keeps "optimal" values
 # within SOLVER_ATOL["IPM"] + SOLVER_RTOL·|value| of the certified interval.
 NATIVE_SOLVER = "IPM"
+# QICS (lindblad_core.solvers.qics.solve_qics) on the same conic data, Hermitian blocks as they are; a ``solver=``
+# choice wherever the conic data exist (τ^pop; τ^pop,coh with formulation="conic", every norm)
+QICS_SOLVER = "QICS"
 
 
 
@@ -128,7 +131,7 @@ def _value_consistent(value: float, lower: float, upper: float, solver: str, sca
 
 
 def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None,
-                            native: bool = False, scale: float = 1.0) -> _Outcome:
+                            native: bool = False, conic: bool = False, scale: float = 1.0) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
     The default chain is MOSEK when licensed, else Clarabel at its first setting, then CVXOPT, then Clarabel's
@@ -146,7 +149,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``·max(1, ``scale``),
     ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
     with a ``reason``. ``clarabel``: settings added to every Clarabel attempt. ``native``: the problem also
-    solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may be named.
+    solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may be named. ``conic``: the
+    problem also solves with ``QICS_SOLVER``, which may be named.
     """
     import cvxpy as cp
 
@@ -158,6 +162,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
             ["CVXOPT"] if "CVXOPT" in _installed_solvers() else [])
     elif native and str(solver).upper() == NATIVE_SOLVER:
         chain = [NATIVE_SOLVER]
+    elif conic and str(solver).upper() == QICS_SOLVER:
+        chain = [QICS_SOLVER]
     else:
         solver = str(solver).upper()
         if solver not in SOLVERS:

@@ -16,6 +16,9 @@ d = 256 (benchmarks/bench_speed.py).
 A Hermitian n×n matrix inequality X ⪰ 0 is written as its real representation
 [[Re X, −Im X], [Im X, Re X]] ⪰ 0 (PSD iff X is, each eigenvalue doubled), vectorised as Clarabel's
 PSD triangle: the upper triangle column by column, off-diagonal entries scaled by √2.
+
+The library's own interior-point method (:mod:`lindblad_core.solvers.ipm`) takes the same problems, with the
+Hermitian constraints as they are, through :meth:`ConicProblem.solve_ipm`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from lindblad_core.solvers.ipm import IpmSolution, _Lmi, checked_tolerances, solve_hermitian_lmi
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +144,24 @@ class ConicProblem:
                 cones.append(clarabel.PSDTriangleConeT(size))
         return cones
 
-    def solve_ipm(self) -> str:
-        """Solve with :func:`solve_hermitian_lmi` (zero, non-negative and Hermitian PSD constraints only; the
-        non-negative rows as its block of scalar rows); sets ``status``, ``value``, ``x`` and the multipliers
-        read by :meth:`hermitian_dual` and :meth:`dual`."""
+    def solve_ipm(self, *, gap_rtol: float | None = None, gap_atol: float | None = None,
+                  res_tol: float | None = None) -> str:
+        """Solve with :func:`~lindblad_core.solvers.ipm.solve_hermitian_lmi` (zero, non-negative and Hermitian PSD
+        constraints only; the non-negative rows as its block of scalar rows); sets ``status``, ``value``, ``x``
+        and the multipliers read by :meth:`hermitian_dual` and :meth:`dual`.
+
+        Parameters
+        ----------
+        gap_rtol, gap_atol, res_tol : float, optional
+            The tolerances of the interior-point method (defaults ``ipm.IPM_TOL``, ``ipm.IPM_TOL_ABS``,
+            ``ipm.IPM_RES_TOL``); gap_rtol and res_tol in (0, 1), gap_atol in (0, inf).
+
+        Returns
+        -------
+        str
+            The status: "optimal", "optimal_inaccurate" (x, value and multipliers set) or "solver_error".
+        """
+        tolerances = checked_tolerances(gap_rtol, gap_atol, res_tol)
         lmis, e_rows, f_rows, g_rows, h_rows, ranges = [], [], [], [], [], {}
         n_eq = n_lp = 0
         for (name, kind, start, stop, size), a, b in zip(self.blocks, self._a, self._b):
@@ -171,9 +190,9 @@ class ConicProblem:
         f = np.concatenate(f_rows) if f_rows else np.zeros(0)
         lp = (np.concatenate(h_rows), np.vstack(g_rows)) if g_rows else None
         try:
-            sol = solve_hermitian_lmi(self.q, lmis, e, f, lp=lp)
-        except (np.linalg.LinAlgError, FloatingPointError) as err:  # a singular iterate: reported, not raised
-            log.info("interior-point method failed: %s", err)
+            sol = solve_hermitian_lmi(self.q, lmis, e, f, lp=lp, **tolerances)
+        except (np.linalg.LinAlgError, FloatingPointError) as err:  # outside the iterations (which keep their
+            log.info("interior-point method failed: %s", err)  # best iterate): reported, not raised
             sol = IpmSolution("solver_error", None, None, None, None, 0)
         self.status, self.iterations = sol.status, sol.iterations
         present = sol.status in _SOLUTION_PRESENT
@@ -262,262 +281,3 @@ class ConicProblem:
                 v = self.z[start:stop]
                 return svec_to_matrix(v, size) if kind == "psd" else v
         raise KeyError(name)
-
-
-# -- a primal-dual interior-point method for Hermitian LMIs -------------------------------------------------
-#
-# Clarabel sees a complex n×n LMI as a real 2n×2n one and factorises a KKT system with one dense block of
-# side n(2n + 1) per cone: at d = 64 that is ~90 % of a τ^pop,coh solve, and at d = 256 it does not fit in
-# memory. The problems here have few variables and large, dense blocks, the case the Schur-complement
-# methods of SDPT3 / SeDuMi were made for: the Newton system is m × m (m variables), assembled block by block
-# from n×n complex products, never larger than the blocks themselves.
-
-IPM_TOL = 1e-7  # "optimal": complementarity gap Σ Re Tr(X_k S_k) at most IPM_TOL_ABS +
-IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight certified interval,
-# solvers.CERT_ATOL + CERT_RTOL·|τ|; ``gap_rtol`` of solve_hermitian_lmi) …
-IPM_RES_TOL = 1e-8  # … and relative primal and dual residuals below this. The difference of the primal and dual
-# objectives is the gap plus yᵀr_p + …: near the optimum the residual of the HKM step stalls at ~1e-9 … 1e-8 as
-# S⁻¹ grows, so it is not asked for separately (the certificates repair the multipliers and report the rest)
-IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
-IPM_MAX_ITER = 60
-IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
-IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
-IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
-
-
-def _herm(a):
-    return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
-
-
-def _max_step(inv_lows, dmats, groups) -> float:
-    """Largest α ≤ 1 with every M_k + α dM_k ⪰ 0 (M_k = L_k L_kᴴ ≻ 0, ``inv_lows[k]`` = L_k⁻¹), from the
-    eigenvalues of L⁻¹ dM L⁻ᴴ; blocks of equal size (``groups``) are treated as one stacked array."""
-    alpha = 1.0
-    for idx in groups:
-        inv_low = np.stack([inv_lows[k] for k in idx])
-        dx = np.stack([dmats[k] for k in idx])
-        w = np.linalg.eigvalsh(_herm(inv_low @ dx @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
-        lowest = float(np.min(w))
-        if lowest < 0:
-            alpha = min(alpha, -1.0 / lowest)
-    return alpha
-
-
-def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
-    r"""S_k⁻¹ per block, the Newton (Schur-complement) matrix of the HKM direction,
-    H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹), and the inverse Cholesky factors of X_k and S_k (for the step
-    lengths, :func:`_max_step`).
-
-    With X = Q Qᴴ and S⁻¹ = R Rᴴ (Cholesky factors), H_ij = Re ⟨W_i, W_j⟩ for W_j = Qᴴ L_j R: one real rank-k
-    update (BLAS syrk) of the stacked (Re W, Im W), accumulated over the blocks that share their variables,
-    instead of a complex product of the (k, n²) operator matrix with X L_j S⁻¹: a quarter of the
-    floating-point operations of the dominant term, and one scatter into H per set of variables.
-    """
-    from scipy.linalg.blas import dsyrk
-
-    n_blocks = len(s_mat)
-    s_inv, chol_x, root_s_inv = [None] * n_blocks, [None] * n_blocks, [None] * n_blocks
-    inv_low_x, inv_low_s = [None] * n_blocks, [None] * n_blocks
-    for idx in groups:
-        inv_low = np.linalg.inv(np.linalg.cholesky(np.stack([s_mat[k] for k in idx])))  # S = L Lᴴ, R = L⁻ᴴ
-        q = np.linalg.cholesky(np.stack([x_mat[k] for k in idx]))
-        inv_q = np.linalg.inv(q)
-        for j, k in enumerate(idx):
-            root_s_inv[k] = np.conj(inv_low[j].T)
-            s_inv[k] = _herm(root_s_inv[k] @ inv_low[j])
-            chol_x[k], inv_low_x[k], inv_low_s[k] = q[j], inv_q[j], inv_low[j]
-    acc = {}
-    for lmi, q, r in zip(lmis, chol_x, root_s_inv):
-        k, n = lmi.lin.shape[:2]
-        w = (np.conj(q.T) @ (lmi.lin.reshape(k * n, n) @ r).reshape(k, n, n))
-        stacked = w.reshape(k, -1).view(np.float64)
-        key = lmi.cols.tobytes()
-        if key in acc:
-            acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
-        else:
-            acc[key] = [lmi.cols, dsyrk(1.0, stacked.T, trans=1)]
-    schur = np.zeros((m, m))
-    for cols, upper in acc.values():
-        full = np.triu(upper)
-        full += np.triu(upper, 1).T
-        if len(cols) == m:
-            schur += full
-        else:
-            schur[np.ix_(cols, cols)] += full
-    return s_inv, schur, inv_low_x, inv_low_s
-
-
-def _newton_solver(schur: np.ndarray, e: np.ndarray):
-    """(r, r_e) ↦ (dy, du) solving [[H, Eᵀ], [E, 0]] (dy, −du) = (r, r_e), H the Schur complement: one Cholesky
-    factorisation of H per iteration, shared by the predictor and the corrector, with the few equality rows
-    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by LU when H is not numerically positive definite."""
-    from scipy.linalg import cho_factor, cho_solve
-
-    m, ne = schur.shape[0], e.shape[0]
-    try:
-        factor = cho_factor(schur, lower=True, check_finite=False)
-        h_inv_et = cho_solve(factor, e.T, check_finite=False)
-        reduced = e @ h_inv_et
-        if not np.all(np.isfinite(h_inv_et)):
-            raise np.linalg.LinAlgError("non-finite Cholesky solve")
-    except np.linalg.LinAlgError:
-        kkt = np.block([[schur, e.T], [e, np.zeros((ne, ne))]])
-
-        def solve_lu(r, r_e):
-            sol = np.linalg.solve(kkt, np.concatenate([r, r_e]))
-            return sol[:m], -sol[m:]
-        return solve_lu
-
-    def solve(r, r_e):
-        h_inv_r = cho_solve(factor, r, check_finite=False)
-        v = np.linalg.solve(reduced, e @ h_inv_r - r_e) if ne else np.zeros(0)
-        return h_inv_r - h_inv_et @ v, -v
-    return solve
-
-
-@dataclass
-class _Lmi:
-    """S = C + Σ_j y_j L_j ⪰ 0 over the variables ``cols`` (the others do not enter)."""
-
-    name: object
-    const: np.ndarray  # (n, n) Hermitian
-    cols: np.ndarray  # (k,) variable indices
-    lin: np.ndarray  # (k, n, n) Hermitian
-
-
-@dataclass
-class IpmSolution:
-    """What :func:`solve_hermitian_lmi` returns: the status, the variables y, the multipliers X_k ⪰ 0 of the
-    LMIs, z ≥ 0 of the scalar rows and u of E y = f (None without a solution), and the iterations."""
-
-    status: str
-    y: np.ndarray | None
-    x: list | None
-    z: np.ndarray | None
-    u: np.ndarray | None
-    iterations: int
-
-
-def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
-    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
-    neg = dv < 0
-    return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
-
-
-def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,
-                        gap_rtol: float = IPM_TOL) -> IpmSolution:
-    r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), s = h + G y ≥ 0, E y = f.
-
-    Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
-    (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
-    SDPT3). ``lp = (h, G)`` (h of length p, G dense (p, m)): scalar rows, handled as one diagonal block (the
-    1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
-    lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
-    (the same convention as Clarabel's duals through :func:`hermitian_dual`); the dual objective is
-    −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu. Status "optimal" when the complementarity gap
-    Σ_k Re Tr(X_k S_k) + zᵀs is below ``IPM_TOL_ABS + gap_rtol·|cᵀy|`` and the relative residuals below
-    ``IPM_RES_TOL``, "optimal_inaccurate" within ``IPM_INACCURATE`` of both (the best iterate when progress
-    stalls), else "solver_error". Nothing here is trusted: the callers certify.
-    """
-    m, ne = len(c), len(f)
-    sizes = [lmi.const.shape[0] for lmi in lmis]
-    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float),
-                                                                       np.asarray(lp[1], float))
-    n_total = sum(sizes) + len(lp_h)
-    flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
-
-    def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j
-        out = lp_g.T @ z_lp
-        for lmi, fl, mat in zip(lmis, flat, mats):
-            out[lmi.cols] += np.real(fl @ mat.T.ravel())
-        return out
-
-    def a_op(v):  # per block Σ_j v_j L_kj
-        return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
-
-    norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
-    norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis) + np.sum(lp_h**2))
-    # SDPT3's starting point: X, S multiples of I large enough to be well inside the cones (a scalar row is
-    # started as the 1×1 block it is)
-    x_mat, s_mat = [], []
-    for lmi, fl, n in zip(lmis, flat, sizes):
-        big = max((np.linalg.norm(fl, axis=1).max(initial=0.0)), np.linalg.norm(lmi.const), 1.0)
-        x_mat.append(max(10.0, np.sqrt(n)) * np.eye(n, dtype=complex))
-        s_mat.append(max(10.0, np.sqrt(n), big) * np.eye(n, dtype=complex))
-    z_lp = np.full(len(lp_h), 10.0)
-    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), np.max(np.abs(lp_g), axis=1, initial=0.0)))
-    y, u = np.zeros(m), np.zeros(ne)
-    groups = [[k for k, n in enumerate(sizes) if n == size] for size in sorted(set(sizes))]
-    best, best_merit, since = None, np.inf, 0
-    it = 0
-    for it in range(1, IPM_MAX_ITER + 1):
-        sy = a_op(y)
-        r_d = [lmi.const + v - s for lmi, v, s in zip(lmis, sy, s_mat)]  # S = C + A(y) exactly, residual
-        r_lp = lp_h + lp_g @ y - s_lp
-        r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
-        r_e = f - e @ y
-        pobj = float(c @ y)
-        dobj = float(-sum(np.real(np.vdot(lmi.const, x)) for lmi, x in zip(lmis, x_mat)) - lp_h @ z_lp + f @ u)
-        gap = float(sum(np.real(np.vdot(x, s)) for x, s in zip(x_mat, s_mat)) + z_lp @ s_lp)
-        mu = gap / n_total
-        res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
-        res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d) + np.sum(r_lp**2)) / norm_b
-        gap_tol = IPM_TOL_ABS + gap_rtol * abs(pobj)
-        merit = max(gap / gap_tol, res_p / IPM_RES_TOL, res_d / IPM_RES_TOL)
-        log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e", it, pobj, dobj, gap, res_p, res_d)
-        if merit < best_merit:
-            best, best_merit, since = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit, 0
-        else:
-            since += 1
-        if not np.isfinite(merit) or merit < 1.0 or since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
-            break
-        s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
-        schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
-        newton = _newton_solver(schur, e)
-
-        def direction(sigma, corr=None):
-            # dX = σμ S⁻¹ − X − X dS S⁻¹ (− dX_a dS_a S⁻¹), dS = r_d + A(dy), A*(dX) + Gᵀdz + Eᵀdu = r_p,
-            # E dy = r_e; on the scalar rows the same with diagonal matrices
-            t = [sigma * mu * si - x - x @ r @ si for x, si, r in zip(x_mat, s_inv, r_d)]
-            t_lp = (sigma * mu - z_lp * r_lp) / s_lp - z_lp
-            if corr is not None:
-                t = [tk - dxa @ dsa @ si for tk, dxa, dsa, si in zip(t, corr[0], corr[1], s_inv)]
-                t_lp = t_lp - corr[2] * corr[3] / s_lp
-            try:
-                dy, du = newton(a_star(t, t_lp) - r_p, r_e)
-            except np.linalg.LinAlgError:
-                return None
-            ady = a_op(dy)
-            d_s = [r + v for r, v in zip(r_d, ady)]
-            d_x = [_herm(tk - x @ v @ si) for tk, x, v, si in zip(t, x_mat, ady, s_inv)]
-            gdy = lp_g @ dy
-            return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
-
-        def steps(d_x, d_s, dz_lp, ds_lp):
-            return (min(_max_step(inv_low_x, d_x, groups), _ratio_step(z_lp, dz_lp)),
-                    min(_max_step(inv_low_s, d_s, groups), _ratio_step(s_lp, ds_lp)))
-
-        pred = direction(0.0)
-        if pred is None:
-            break
-        a_p, a_d = steps(*pred[2:])
-        mu_aff = (sum(np.real(np.vdot(x + a_p * dx, s + a_d * ds))
-                      for x, dx, s, ds in zip(x_mat, pred[2], s_mat, pred[3]))
-                  + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
-        sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
-        step = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
-        if step is None:
-            break
-        dy, du, d_x, d_s, dz_lp, ds_lp = step
-        a_p, a_d = steps(d_x, d_s, dz_lp, ds_lp)
-        a_p, a_d = min(1.0, IPM_STEP * a_p), min(1.0, IPM_STEP * a_d)
-        x_mat = [_herm(x + a_p * d) for x, d in zip(x_mat, d_x)]
-        z_lp = z_lp + a_p * dz_lp
-        u = u + a_p * du
-        y = y + a_d * dy
-        s_mat = [_herm(s + a_d * d) for s, d in zip(s_mat, d_s)]
-        s_lp = s_lp + a_d * ds_lp
-    status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"
-    if best is None:
-        return IpmSolution("solver_error", None, None, None, None, it)
-    return IpmSolution(status, *best, it)

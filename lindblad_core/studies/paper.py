@@ -1,9 +1,10 @@
 """The paper's figures and tables as library functions: the comparison with the authors' published
-points (Fig. 2(c,d)), the Lemma 1 table (App. B), the verdict columns of Tables I/II, and the check that
-a sweep holds only decided results.
+points (Fig. 2(c,d)), panels (c, d) recomputed in the published variants and compared verdict by verdict,
+the Lemma 1 table (App. B), the verdict columns of Tables I/II, and the check that a sweep holds only decided
+results.
 
 The notebooks call these and narrate; everything here works on :func:`~lindblad_core.studies.sweeps.run_sweep`
-tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/test_paper.py``.
+tables (pandas DataFrames with one row per solved point) and is unit tested in ``tests/studies/test_paper.py``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from lindblad_core.studies import reference
+from lindblad_core.studies.compare import VerdictComparison, compare_verdicts
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.lindblad.candidate import candidate_populations
 from lindblad_core.redfield_equation import populations, redfield
@@ -18,9 +20,10 @@ from lindblad_core.sdp import DELTA_TOL, RESULT_STATUSES, lemma1_bound, tau_pop
 from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, run_sweep
 
 __all__ = [
-    "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published",
+    "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published", "FIG2AB_PUBLISHED_G",
     "table_columns", "paper_tables", "lemma1_table", "FIG4B_PUBLISHED_G", "fig4b_published_points",
     "FREE_TRACE_COLUMN", "FIGURE_ROWS", "free_trace_points", "free_trace_column",
+    "PANELS", "panel", "PANEL_CD_VARIANTS", "panel_cd_points", "compare_panel_cd",
 ]
 
 # Tables I (ε0 = 0) and II (ε0 = 0.01) of the paper: (N_L = N_R) → (correct populations, correct coherences).
@@ -90,6 +93,9 @@ def fig2cd_points(beta_right=None, g_index=None):
     return points, published
 
 
+# the g of the stored data of the published Fig. 2(a, b), per quantity (the caption says g = 0.01), docs/conventions.md
+FIG2AB_PUBLISHED_G = {"tau_pop": 0.1, "tau_pop_coh": 0.0016}
+
 # the g grid of the stored Fig. 4(b) data (10 points; the other panels use 12), docs/conventions.md
 FIG4B_PUBLISHED_G = tuple(float(g) for g in np.logspace(-3, 0, 10))
 
@@ -134,6 +140,116 @@ def compare_with_published(table, published, *, noise_floor: float = 1e-7):
     return out
 
 
+# -- Panels (c, d) recomputed another way ----------------------------------------------------------------------
+
+# The panels of a four-panel figure (four_panel_points): letter → (tag, quantity).
+PANELS = {"a": ("vs_beta_left", "tau_pop"), "b": ("vs_beta_left", "tau_pop_coh"),
+          "c": ("vs_g", "tau_pop"), "d": ("vs_g", "tau_pop_coh")}
+
+# Panels (c, d) (versus g at fixed β_L) in another formulation (docs/conventions.md, "Published variants"):
+# the quantities recomputed, their options (on top of the figure's target), changes to the chain, the tag of
+# the points, and the labels of the figure's formulation and of the variant (compare_verdicts).
+PANEL_CD_VARIANTS = {
+    "physical target": {"quantities": ("tau_pop_coh",), "options": {"target": "physical"}, "changes": {},
+                        "tag": "vs_g", "labels": ("published", "physical")},
+    "left-only blocks": {"quantities": ("tau_pop", "tau_pop_coh"), "options": {"blocks": "left"}, "changes": {},
+                         "tag": "vs_g", "labels": ("both", "left")},
+    "no bias": {"quantities": ("tau_pop",), "options": {}, "changes": {"bias": 0.0}, "tag": "vs_g",
+                "labels": ("biased", "unbiased")},
+    "published eigenbasis": {"quantities": ("tau_pop",), "options": {"eigenbasis": "published"}, "changes": {},
+                             "tag": "vs_g, published eigenbasis", "labels": ("energy", "published")},
+    "free trace": {"quantities": ("tau_pop_coh",), "options": {"free_trace": True}, "changes": {},
+                   "tag": "vs_g_free", "labels": ("fixed", "free")},
+}
+
+
+def panel(table, letter: str):
+    """The rows of panel ``letter`` ("a", "b", "c" or "d", :data:`PANELS`) of a four-panel sweep table."""
+    if letter not in PANELS:
+        raise ValueError(f"letter must be one of {sorted(PANELS)}, got letter={letter!r}")
+    tag, quantity = PANELS[letter]
+    return table[((table["tag"] == tag) & (table["quantity"] == quantity)).to_numpy()]
+
+
+def _variant(variant: str) -> dict:
+    if variant not in PANEL_CD_VARIANTS:
+        raise ValueError(f"variant must be one of {sorted(PANEL_CD_VARIANTS)}, got variant={variant!r}")
+    return PANEL_CD_VARIANTS[variant]
+
+
+def panel_cd_points(base: ChainSetup, variant: str | None = None, *, beta_right, g_grid, beta_left_fixed=1.0,
+                    target="published"):
+    """Sweep points of panels (c, d) of a four-panel figure (versus g at β_L = ``beta_left_fixed``, one curve
+    per β_R), in the figure's own formulation (``variant=None``: both quantities, the target ``target``) or in
+    one of :data:`PANEL_CD_VARIANTS`.
+
+    Parameters
+    ----------
+    base : ChainSetup
+        The figure's chain (N_L, N_M, N_R, bias, …); β_L, β_R and g are set here.
+    variant : str, optional
+        A key of :data:`PANEL_CD_VARIANTS`: "physical target" (T = L2(ρ0) in Eq. (33)), "left-only blocks"
+        (a Lindblad block on the left bath sites only), "no bias" (ε0 = 0), "published eigenbasis" (the
+        diagonal of Eq. (28) in the eigenbasis of H', Figs. A1(c), A2(c)), "free trace" (Tr Γ_b free).
+    beta_right, g_grid : sequence of float
+        The curves and the g axis.
+    beta_left_fixed : float
+        β_L of panels (c, d).
+    target : str
+        The figure's target of τ^pop,coh (``studies.variants.TARGETS``), kept unless the variant sets one.
+
+    Returns
+    -------
+    list of SweepPoint
+        In the order β_R, then g, then quantity, as :func:`~lindblad_core.studies.sweeps.grid` makes them.
+
+    Examples
+    --------
+    >>> base = ChainSetup(n_left=1, n_middle=2, n_right=1)
+    >>> points = panel_cd_points(base, "physical target", beta_right=[10.0, 0.5], g_grid=[0.001, 0.1])
+    >>> len(points), points[0].quantity, dict(points[0].options), points[0].setup.beta_left
+    (4, 'tau_pop_coh', {'target': 'physical'}, 1.0)
+    """
+    spec = ({"quantities": ("tau_pop", "tau_pop_coh"), "options": {}, "changes": {}, "tag": "vs_g"}
+            if variant is None else _variant(variant))
+    setup = base.replace(beta_left=float(beta_left_fixed), **spec["changes"])
+    return grid(setup, spec["quantities"], {"target": target, **spec["options"]}, tag=spec["tag"],
+                beta_right=beta_right, g=g_grid)
+
+
+def compare_panel_cd(table, variant_table, variant: str) -> VerdictComparison:
+    """The verdicts of panels (c, d) of a four-panel sweep ``table`` against the same points recomputed as
+    ``variant`` (``variant_table``, from :func:`panel_cd_points`), setting by setting (quantity, β_R, g).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The figure's sweep (its rows tagged "vs_g" are used; those of the variant's quantities only).
+    variant_table : pandas.DataFrame
+        The sweep of ``panel_cd_points(base, variant, …)``.
+    variant : str
+        The key of :data:`PANEL_CD_VARIANTS`; its labels name the two sides.
+
+    Returns
+    -------
+    VerdictComparison
+        :func:`~lindblad_core.studies.compare.compare_verdicts` on ``["quantity", "beta_right", "g"]``;
+        degenerate spectra set aside.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> figure = pd.DataFrame({"tag": "vs_g", "quantity": "tau_pop_coh", "beta_right": 10.0, "g": [0.001, 0.1],
+    ...                        "status": "optimal", "verdict": ["impossible", "impossible"]})
+    >>> physical = figure.assign(verdict=["impossible", "impossible"])
+    >>> print(compare_panel_cd(figure, physical, "physical target").conclusion("the physical target"))
+    With the physical target, the verdict is unchanged at all 2 points compared.
+    """
+    spec = _variant(variant)
+    figure = table[((table["tag"] == "vs_g") & table["quantity"].isin(spec["quantities"])).to_numpy()]
+    return compare_verdicts(figure, variant_table, on=["quantity", "beta_right", "g"], labels=spec["labels"])
+
+
 # -- Tables I and II -----------------------------------------------------------------------------------------
 
 def _column(verdicts) -> str:
@@ -167,9 +283,9 @@ def table_columns(table) -> dict:
 
 def free_trace_points(base: ChainSetup, *, beta_right, g_grid, beta_left_fixed=1.0, target="published"):
     """The points of panel (d) (τ^pop,coh versus g at β_L = ``beta_left_fixed``, one curve per β_R) with
-    Tr Γ_b free, tagged "vs_g_free"."""
-    return grid(base.replace(beta_left=float(beta_left_fixed)), "tau_pop_coh",
-                {"target": target, "free_trace": True}, tag="vs_g_free", beta_right=beta_right, g=g_grid)
+    Tr Γ_b free, tagged "vs_g_free": :func:`panel_cd_points` of the variant "free trace"."""
+    return panel_cd_points(base, "free trace", beta_right=beta_right, g_grid=g_grid,
+                           beta_left_fixed=beta_left_fixed, target=target)
 
 
 def free_trace_column(table) -> str:

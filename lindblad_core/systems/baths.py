@@ -22,7 +22,7 @@ The principal values are computed by singularity subtraction, vectorised over th
 
 on a composite Gauss–Legendre rule whose panels are graded geometrically towards x = 0 (where
 ω^s n(ω) ~ ω^{s−1}/β is not smooth) and always have ω as a breakpoint, so no node sits on the
-removable singularity. ``tests/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10. The nodes and the
+removable singularity. ``tests/systems/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10. The nodes and the
 integrand's values at them are computed once and shared by all frequencies; the (frequencies × nodes) work runs
 in blocks of bounded memory (``PV_BLOCK_BYTES``), each frequency's sum formed from its own row, so N = 12 qubits
 (2.5e6 Bohr frequencies per bath) takes no more memory for it than N = 4.
@@ -44,14 +44,13 @@ from typing import Callable
 
 import numpy as np
 
+from lindblad_core.systems.spectral_densities import (PV_CUTOFF_MULT, DrudeLorentzSpectralDensity, OhmicSpectralDensity,
+                                                     check_positive, drude_lorentz, ohmic)
+
 __all__ = ["BosonicBath", "OhmicSpectralDensity", "DrudeLorentzSpectralDensity", "ohmic",
            "drude_lorentz", "as_bosonic_bath", "spectral_density", "occupation", "coefficients",
            "hermitian_coefficients", "zero_frequency_spectrum", "principal_value", "PV_CUTOFF_MULT"]
 
-# The integrand carries exp(−(x/ω_c)²): at x = 8 ω_c it is e^{−64} ≈ 1.6e−28 of its scale, so the
-# integral to ∞ equals the one to 8 ω_c far below double precision (the published data stopped at 5 ω_c,
-# where e^{−25} ≈ 1e−11; docs/conventions.md).
-PV_CUTOFF_MULT = 8.0
 _GAUSS_NODES = 20  # Gauss–Legendre nodes per panel
 _GEOMETRIC_PANELS = np.geomspace(1e-24, 1.0, 41)  # breakpoints near x = 0, in units of the cut-off X
 _UNIFORM_PANELS = 48  # uniform panels on [0, X], merged with the geometric ones
@@ -66,7 +65,6 @@ PV_BLOCK_BYTES = 4 * 2**20
 _DEDUP_DIGITS = 12
 
 
-_CUTOFFS = ("gaussian", "exponential")
 # J is checked for finite, non-negative values on this grid of frequencies (geometric, 1e-8 … 1e8).
 _PROBE = np.geomspace(1e-8, 1e8, 321)
 # Generic J: its frequency scale σ is where J peaks on this grid (the rule on [0, 8σ] resolves that shape).
@@ -80,61 +78,6 @@ TAIL_BLOCK = 2**15
 _SLOPE_H0 = 1e-3
 _SLOPE_STEPS = 8
 _SLOPE_RTOL = 1e-8
-
-
-@dataclass(frozen=True)
-class OhmicSpectralDensity:
-    r"""J(ω) = γ ω^s e^{−(ω/ω_c)²} (``cutoff="gaussian"``, Eq. (42)) or γ ω^s e^{−ω/ω_c} (``"exponential"``),
-    zero for ω ≤ 0. Built by :func:`ohmic`."""
-
-    gamma: float = 1.0
-    omega_c: float = 10.0
-    s: float = 1.0
-    cutoff: str = "gaussian"
-
-    def __call__(self, omega) -> np.ndarray:
-        omega = np.asarray(omega, dtype=float)
-        pos = np.where(omega > 0, omega, 1.0)
-        power = pos if self.s == 1.0 else pos**self.s
-        decay = (pos / self.omega_c) ** 2 if self.cutoff == "gaussian" else pos / self.omega_c
-        return np.where(omega > 0, self.gamma * power * np.exp(-decay), 0.0)
-
-    @property
-    def scale(self) -> float:
-        return self.omega_c
-
-    @property
-    def pv_cutoff(self) -> float | None:
-        """Truncation of the principal values: 8 ω_c for the Gaussian (e^{−64} ≈ 1.6e−28), none otherwise."""
-        return PV_CUTOFF_MULT * self.omega_c if self.cutoff == "gaussian" else None
-
-    @property
-    def zero_frequency_slope(self) -> float:
-        """J'(0) = lim_{ω→0+} J(ω)/ω: γ for s = 1, 0 for s > 1, ∞ (sub-Ohmic) for s < 1."""
-        return self.gamma if self.s == 1.0 else (0.0 if self.s > 1.0 else math.inf)
-
-
-@dataclass(frozen=True)
-class DrudeLorentzSpectralDensity:
-    r"""J(ω) = 4 λ γ ω / (ω² + γ²) for ω > 0 (twice QuTiP's 2 λ γ ω / (ω² + γ²): see :func:`drude_lorentz`)."""
-
-    lam: float
-    gamma: float
-
-    def __call__(self, omega) -> np.ndarray:
-        omega = np.asarray(omega, dtype=float)
-        pos = np.where(omega > 0, omega, 0.0)
-        return 4.0 * self.lam * self.gamma * pos / (pos**2 + self.gamma**2)
-
-    @property
-    def scale(self) -> float:
-        return self.gamma
-
-    pv_cutoff = None  # the 1/ω tail is integrated to infinity
-
-    @property
-    def zero_frequency_slope(self) -> float:
-        return 4.0 * self.lam / self.gamma
 
 
 @dataclass(frozen=True)
@@ -191,90 +134,6 @@ def _checked_values(values, omega: np.ndarray, where: str) -> np.ndarray:
     return values
 
 
-def _check_positive(where: str, name: str, value, allow_zero: bool = False) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}{name} must be a real number, got {name}={value!r}") from None
-    if not (math.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
-        raise ValueError(f"{where}{name} must be finite and {'>= 0' if allow_zero else '> 0'}, "
-                         f"got {name}={value!r}")
-    return value
-
-
-def ohmic(gamma: float = 1.0, omega_c: float = 10.0, s: float = 1.0,
-          cutoff: str = "gaussian") -> OhmicSpectralDensity:
-    r"""The (sub/super-)Ohmic spectral density J(ω) = γ ω^s e^{−(ω/ω_c)²} (Eq. (42), ``cutoff="gaussian"``,
-    the paper's) or γ ω^s e^{−ω/ω_c} (``cutoff="exponential"``).
-
-    Parameters
-    ----------
-    gamma : float
-        Coupling strength γ ≥ 0 (J in the paper's convention J = 2π Σ_k |κ_k|² δ(ω − Ω_k), Eq. (36)).
-    omega_c : float
-        Cut-off ω_c > 0.
-    s : float
-        Ohmicity s > 0 (1: Ohmic). Bohr frequency 0 (Hermitian couplings) needs s ≥ 1.
-    cutoff : {"gaussian", "exponential"}
-
-    Returns
-    -------
-    OhmicSpectralDensity
-        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> J = ohmic(gamma=1.0, omega_c=10.0)
-    >>> J(np.array([-1.0, 1.0, 10.0]))  # γ ω e^{−(ω/ω_c)²}
-    array([0.        , 0.99004983, 3.67879441])
-    """
-    gamma = _check_positive("ohmic: ", "gamma", gamma, allow_zero=True)
-    omega_c = _check_positive("ohmic: ", "omega_c", omega_c)
-    s = _check_positive("ohmic: ", "s", s)
-    if cutoff not in _CUTOFFS:
-        raise ValueError(f"ohmic: cutoff must be one of {_CUTOFFS}, got cutoff={cutoff!r}")
-    return OhmicSpectralDensity(gamma=gamma, omega_c=omega_c, s=s, cutoff=cutoff)
-
-
-def drude_lorentz(lam: float, gamma: float) -> DrudeLorentzSpectralDensity:
-    r"""The Drude–Lorentz (overdamped) spectral density, in the paper's convention:
-
-    .. math::
-
-        \mathfrak J(\omega) = \frac{4\lambda\gamma\omega}{\omega^2 + \gamma^2}
-                            = 2\,J_{\rm QuTiP}(\omega), \qquad \omega > 0.
-
-    The paper's J (Eq. (36)) is J = 2π Σ_k |κ_k|² δ(ω − Ω_k) for B = Σ_k κ_k b_k; the golden-rule emission
-    rate of a Hermitian coupling S ⊗ (B + B†) is |S_αγ|² J(ω)(n(ω) + 1). QuTiP's environments describe a
-    coupling Q ⊗ X with the power spectrum S(ω) = 2 J_QuTiP(ω)(n(ω) + 1), so the same physical bath has
-    J = 2 J_QuTiP. With this factor, ``drude_lorentz(lam, gamma)`` coupled through ``form="hermitian"`` is
-    QuTiP's ``DrudeLorentzEnvironment(T, lam, gamma)`` coupled through Q, and λ keeps its meaning of
-    reorganisation energy: (1/2π) ∫_0^∞ J(ω)/ω dω = λ (``tests/test_baths.py`` checks both numerically).
-
-    Parameters
-    ----------
-    lam : float
-        Reorganisation energy λ ≥ 0.
-    gamma : float
-        Drude cut-off (inverse bath correlation time) γ > 0.
-
-    Returns
-    -------
-    DrudeLorentzSpectralDensity
-        A vectorised J(ω), zero for ω ≤ 0, for :class:`BosonicBath`.
-
-    Examples
-    --------
-    >>> J = drude_lorentz(lam=0.1, gamma=5.0)
-    >>> float(J(5.0))  # 4 λ γ ω / (ω² + γ²) at ω = γ: 2 λ
-    0.2
-    """
-    lam = _check_positive("drude_lorentz: ", "lam", lam, allow_zero=True)
-    gamma = _check_positive("drude_lorentz: ", "gamma", gamma)
-    return DrudeLorentzSpectralDensity(lam=lam, gamma=gamma)
-
-
 @dataclass(frozen=True)
 class BosonicBath:
     r"""A bosonic bath at inverse temperature β and chemical potential μ with any spectral density J.
@@ -325,7 +184,7 @@ class BosonicBath:
             raise ValueError("BosonicBath.spectral_density must accept an array of frequencies and return "
                              f"an array of the same shape; calling it failed: {err!r}") from None
         _checked_values(values, _PROBE, "(on the probe grid 1e-8 ... 1e8)")
-        object.__setattr__(self, "beta", _check_positive("BosonicBath.", "beta", self.beta))
+        object.__setattr__(self, "beta", check_positive("BosonicBath.", "beta", self.beta))
         try:
             mu = float(self.mu)
         except (TypeError, ValueError):

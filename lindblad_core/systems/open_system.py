@@ -1,4 +1,4 @@
-r"""Any finite open system: a Hamiltonian on sites of any local dimensions, coupled to bosonic baths.
+r"""Any finite open system: a Hamiltonian on sites of any local dimensions, coupled to bosonic baths or fermionic leads.
 
 .. math::
 
@@ -24,7 +24,8 @@ from functools import cached_property
 
 import numpy as np
 
-from lindblad_core.systems.baths import BosonicBath, as_bosonic_bath
+from lindblad_core.systems.baths import BosonicBath
+from lindblad_core.systems.fermionic import as_bath, check_fermionic_coupling, FermionicBath, is_fermionic
 
 __all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_RTOL", "HERMITICITY_ATOL", "embed", "site_charges",
            "sector_eigh", "EnergyBasis"]
@@ -305,8 +306,9 @@ class Coupling:
         S acting on ``sites`` only, k = Π_{ℓ ∈ sites} d_ℓ (first listed site the slowest factor).
     sites : int or tuple of int
         Distinct site indices (0-based).
-    bath : BosonicBath or qutip BosonicEnvironment
-        Converted by :func:`lindblad_core.systems.baths.as_bosonic_bath`.
+    bath : BosonicBath, FermionicBath or a qutip BosonicEnvironment / FermionicEnvironment
+        Converted by :func:`lindblad_core.systems.fermionic.as_bath`. A fermionic lead needs a parity-odd S on
+        qubit sites: a fermion operator c with its Jordan–Wigner string (docs/fermionic_leads.md).
     form : {"exchange", "hermitian"}
         ``"exchange"``: S ⊗ B† + S† ⊗ B (the paper's, Eq. (35), with S = σ−); ``"hermitian"``:
         S ⊗ (B + B†), which requires S = S†.
@@ -323,7 +325,7 @@ class Coupling:
 
     op: np.ndarray
     sites: tuple[int, ...]
-    bath: BosonicBath
+    bath: BosonicBath | FermionicBath
     form: str = "exchange"
 
     def __post_init__(self):
@@ -346,7 +348,14 @@ class Coupling:
         if len(set(sites)) != len(sites):
             raise ValueError(f"Coupling.sites must not repeat a site, got sites={sites}")
         object.__setattr__(self, "sites", tuple(int(s) for s in sites))
-        object.__setattr__(self, "bath", as_bosonic_bath(self.bath, "Coupling.bath"))
+        object.__setattr__(self, "bath", as_bath(self.bath, "Coupling.bath"))
+        if is_fermionic(self.bath):
+            check_fermionic_coupling(op, self.sites)
+
+    def __repr__(self) -> str:
+        bath = self.bath
+        return (f"Coupling({self.op.shape[0]}x{self.op.shape[0]} operator on sites {self.sites}, form={self.form!r}, "
+                f"bath={type(bath).__name__}(beta={bath.beta:g}, J={type(bath.spectral_density).__name__}))")
 
     @property
     def is_hermitian(self) -> bool:
@@ -437,12 +446,18 @@ class OpenSystem(EnergyBasis):
         object.__setattr__(self, "couplings", couplings)
         self._check_nondegenerate()
 
+    def __repr__(self) -> str:
+        """One line: the dimensions and the couplings (the matrices are attributes)."""
+        e = self.energies
+        return (f"OpenSystem(d={self.dim}, dims={self.dims}, {len(self.couplings)} coupling(s) on sites "
+                f"{self.bath_sites}, energies {e[0]:.4g} … {e[-1]:.4g})")
+
     @property
     def bath_sites(self) -> tuple[int, ...]:
         return tuple(sorted({s for c in self.couplings for s in c.sites}))
 
     @property
-    def baths(self) -> tuple[BosonicBath, ...]:
+    def baths(self) -> tuple[BosonicBath | FermionicBath, ...]:
         return tuple(c.bath for c in self.couplings)
 
     @property

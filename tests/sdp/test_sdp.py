@@ -100,7 +100,7 @@ def test_local_lindblad_equation_is_a_point_of_the_ansatz(kwargs):
 
 def test_fig2_populations_certified_impossible():
     res = tau_pop(ChainSetup(**FIG2))
-    assert res.verdict() == "impossible" and res.lower >= DELTA_TOL and res.ok
+    assert res.verdict() == "impossible" and res.lower >= DELTA_TOL and res.certified
 
 
 def test_equilibrium_all_sites_coupled_certified_possible():

@@ -131,10 +131,16 @@ def test_isolated_level_with_a_complex_exchange_coupling_is_not_given_a_populati
     lambda: environment.LorentzianEnvironment(T=1, mu=0.5, gamma=0.1, W=5),
     lambda: environment.LorentzianEnvironment(T=1, mu=0.5, gamma=0.1, W=5).approx_by_pade(Nk=2),
 ])
-def test_fermionic_qutip_environment_is_refused(env):
-    """A fermionic lead was taken as a bosonic bath (μ dropped, Bose statistics) and certified "possible"."""
-    with pytest.raises(ValueError, match="Coupling.bath must be a bosonic bath.*Fermionic"):
-        Coupling(SM, 0, env())
+def test_fermionic_qutip_environment_is_a_fermionic_lead(env):
+    """A QuTiP fermionic environment is a lead with Fermi statistics at its μ (never a bosonic bath with μ dropped):
+    a Coupling makes it a FermionicBath, and the bosonic conversion refuses it by name."""
+    from lindblad_core import FermionicBath
+    from lindblad_core.systems.baths import as_bosonic_bath
+
+    bath = Coupling(SM, 0, env()).bath
+    assert isinstance(bath, FermionicBath) and bath.mu == 0.5 and bath.beta == 1.0
+    with pytest.raises(ValueError, match="bath must be a bosonic bath.*Fermionic"):
+        as_bosonic_bath(env(), "bath")
 
 
 def test_other_qutip_objects_are_refused_as_baths():
@@ -270,7 +276,7 @@ def test_combined_rescaling_keeps_a_decided_free_trace_verdict():
     """H, ω_c, λ, γ_DL → c·(…), β → β/c at c = 1e4: τ^pop,coh with a free trace is c times its value (a cone), and
     the certified "possible" stays "possible". Clarabel's value at c = 1e4 lies 4e-8 above the certified
     interval, inside its tolerances relative to the data (‖T‖ = 184): it was reported "inconsistent"."""
-    from ._random_open_systems import draw, rescale
+    from tests._random_open_systems import draw, rescale
 
     rng = np.random.default_rng(1)
     spec = [draw(rng) for _ in range(5)][-1]  # two qubits, u1 family; free-trace τ^pop,coh ≈ 0

@@ -137,7 +137,7 @@ def test_free_trace_points_are_panel_d_with_a_free_trace():
 
 
 def test_free_trace_column_on_a_solved_point(tmp_path):
-    """One real solve: the acceptance point of issue 12 is certified impossible with a free trace."""
+    """One real solve: a Fig. 3(d) point is certified impossible with a free trace."""
     base = ChainSetup(n_left=1, n_middle=2, n_right=1, beta_right=10.0)
     table = run_sweep(paper.free_trace_points(base, beta_right=[10.0], g_grid=[0.001]), cache_dir=tmp_path, n_jobs=1)
     assert bool(table["certified"].iloc[0]) and table["lower"].iloc[0] > 0

@@ -24,7 +24,7 @@ A3 = np.diag([1.0, np.sqrt(2.0)], k=1)  # qutrit lowering operator
 
 
 def _qutrit_qubit():
-    """tests/test_open_system.py's exchange qutrit ⊗ qubit (H conserves Q; couplings a and σ− of charge +1)."""
+    """tests/systems/test_open_system.py's exchange qutrit ⊗ qubit (H conserves Q; couplings a and σ− of charge +1)."""
     sz = np.diag([1.0, -1.0])
     hop = np.kron(A3, SIGMA_MINUS) + np.kron(A3.T, SIGMA_MINUS.T)
     h = (np.kron(np.diag([0.0, 1.0, 2.3]), np.eye(2)) + np.kron(np.eye(3), np.diag([0.7, 0.0])) + 0.08 * hop

@@ -1,4 +1,4 @@
-"""The published variants (issue 12 §3, docs/conventions.md "Published variants").
+"""The published variants (docs/conventions.md "Published variants").
 
 * Figs. A1(c)/A2(c): τ^pop with the diagonal of Eq. (28) in the eigenbasis of H' (σz field, bias on the 1-based
   sites 4–6), ``tau_pop(..., eigenbasis="published")``. Checked against the authors' Fig. 2(c) data (ε0 = 0,
@@ -97,7 +97,7 @@ def primal_in_basis(setup, v, *, lamb_shift=True):
             c = c + rng @ cp.Variable(rng.shape[1])
     problem = cp.Problem(cp.Minimize(cp.sum(cp.abs(c))), constraints)
     problem.solve(solver="CLARABEL", **PRIMAL_OPTIONS)
-    assert problem.status == "optimal"
+    assert problem.status in ("optimal", "optimal_inaccurate")
     return problem.value
 
 

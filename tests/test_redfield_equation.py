@@ -156,7 +156,7 @@ def test_populations_agree_with_qutip_bloch_redfield(sizes, betas):
 def test_stationary_populations_of_a_detailed_balance_chain_are_gibbs():
     """Rates obeying detailed balance R[k, m] / R[m, k] = e^{−β(E_k − E_m)} have the Gibbs state as their
     unique stationary distribution, whatever the (random) symmetric parts; spread over 40 decades."""
-    from lindblad_core.redfield_equation import stationary_populations
+    from lindblad_core.solvers.markov import stationary_populations
 
     rng = np.random.default_rng(3)
     e = np.sort(rng.uniform(0, 1, 6))
@@ -175,7 +175,7 @@ def test_stationary_populations_of_a_detailed_balance_chain_are_gibbs():
     (np.zeros((2, 2)), "every rate vanishes"),
 ])
 def test_stationary_populations_refuses_what_has_no_unique_answer(rates, match):
-    from lindblad_core.redfield_equation import stationary_populations
+    from lindblad_core.solvers.markov import stationary_populations
 
     with pytest.raises(ValueError, match=match):
         stationary_populations(rates)

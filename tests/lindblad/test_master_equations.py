@@ -1,4 +1,4 @@
-"""The standard master equations of issue #12 against physics, the Redfield equation, QuTiP and the SDP bounds.
+"""The standard master equations against physics, the Redfield equation, QuTiP and the SDP bounds.
 
 Every expected value comes from outside the module under test: closed forms (Gibbs state, golden-rule rates),
 the Redfield superoperator of ``redfield.py`` (its secular projection, its ε → 0 behaviour), QuTiP's

@@ -86,7 +86,7 @@ def test_bad_bath_parameters_are_named(kwargs, name):
         Bath(**kwargs)
 
 
-# -- general baths (issue 9) ----------------------------------------------------------------------------
+# -- general baths -----------------------------------------------------------------------------------
 
 from lindblad_core.systems.baths import (as_bosonic_bath, drude_lorentz, hermitian_coefficients,  # noqa: E402
                                  zero_frequency_spectrum)

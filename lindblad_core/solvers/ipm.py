@@ -1,0 +1,368 @@
+r"""A primal-dual interior-point method for Hermitian LMIs (:func:`solve_hermitian_lmi`), the first solver of
+the library's SDPs (through :meth:`lindblad_core.solvers.conic.ConicProblem.solve_ipm`).
+
+Clarabel sees a complex n×n LMI as a real 2n×2n one and factorises a KKT system with one dense block of
+side n(2n + 1) per cone: at d = 64 that is ~90 % of a τ^pop,coh solve, and at d = 256 it does not fit in
+memory. The problems here have few variables and large, dense blocks, the case the Schur-complement
+methods of SDPT3 / SeDuMi were made for: the Newton system is m × m (m variables), assembled block by block
+from n×n complex products, never larger than the blocks themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+__all__ = ["IpmSolution", "checked_tolerances", "solve_hermitian_lmi"]
+
+IPM_TOL = 1e-7  # "optimal": complementarity gap Σ Re Tr(X_k S_k) at most IPM_TOL_ABS +
+IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight certified interval,
+# sdp.result.CERT_ATOL + CERT_RTOL·|τ|; ``gap_rtol`` of solve_hermitian_lmi) …
+IPM_RES_TOL = 1e-8  # … and relative primal and dual residuals below this. The difference of the primal and dual
+# objectives is the gap plus yᵀr_p + …, so it is not asked for separately (the certificates repair the
+# multipliers and report the rest). Near the optimum of the SDPs the stationarity residual wanders between
+# ~1e-10 and ~1e-8 from one iteration to the next (the rounding of H·dy, H ill-conditioned): the reason for the
+# margin below
+IPM_MARGIN = 0.1  # stop at once when the merit (the largest ratio of gap and residuals to their tolerances) is
+# below this: the tolerances met with room to spare. When the best merit lies between IPM_MARGIN and 1 (met
+# without room), the iterations go on while each one multiplies the best merit by IPM_PROGRESS or less (near
+# the optimum one iteration divides it by ~10 … 100), so that a merit within rounding of 1 does not decide the
+# status
+IPM_PROGRESS = 0.5
+IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances
+IPM_MAX_ITER = 60
+IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
+IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
+IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton solve (_newton_solver)
+IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
+
+
+def _herm(a):
+    return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
+
+
+def _max_step(inv_lows, dmats, groups) -> float:
+    """Largest α ≤ 1 with every M_k + α dM_k ⪰ 0 (M_k = L_k L_kᴴ ≻ 0, ``inv_lows[k]`` = L_k⁻¹), from the
+    eigenvalues of L⁻¹ dM L⁻ᴴ; blocks of equal size (``groups``) are treated as one stacked array."""
+    alpha = 1.0
+    for idx in groups:
+        inv_low = np.stack([inv_lows[k] for k in idx])
+        dx = np.stack([dmats[k] for k in idx])
+        w = np.linalg.eigvalsh(_herm(inv_low @ dx @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
+        lowest = float(np.min(w))
+        if lowest < 0:
+            alpha = min(alpha, -1.0 / lowest)
+    return alpha
+
+
+def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
+    r"""S_k⁻¹ per block, the Newton (Schur-complement) matrix of the HKM direction,
+    H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹), and the inverse Cholesky factors of X_k and S_k (for the step
+    lengths, :func:`_max_step`).
+
+    With X = Q Qᴴ and S⁻¹ = R Rᴴ (Cholesky factors), H_ij = Re ⟨W_i, W_j⟩ for W_j = Qᴴ L_j R: one real rank-k
+    update (BLAS syrk) of the stacked (Re W, Im W), accumulated over the blocks that share their variables,
+    instead of a complex product of the (k, n²) operator matrix with X L_j S⁻¹: a quarter of the
+    floating-point operations of the dominant term, and one scatter into H per set of variables.
+    """
+    from scipy.linalg.blas import dsyrk
+
+    n_blocks = len(s_mat)
+    s_inv, chol_x, root_s_inv = [None] * n_blocks, [None] * n_blocks, [None] * n_blocks
+    inv_low_x, inv_low_s = [None] * n_blocks, [None] * n_blocks
+    for idx in groups:
+        inv_low = np.linalg.inv(np.linalg.cholesky(np.stack([s_mat[k] for k in idx])))  # S = L Lᴴ, R = L⁻ᴴ
+        q = np.linalg.cholesky(np.stack([x_mat[k] for k in idx]))
+        inv_q = np.linalg.inv(q)
+        for j, k in enumerate(idx):
+            root_s_inv[k] = np.conj(inv_low[j].T)
+            s_inv[k] = _herm(root_s_inv[k] @ inv_low[j])
+            chol_x[k], inv_low_x[k], inv_low_s[k] = q[j], inv_q[j], inv_low[j]
+    acc = {}
+    for lmi, q, r in zip(lmis, chol_x, root_s_inv):
+        k, n = lmi.lin.shape[:2]
+        w = (np.conj(q.T) @ (lmi.lin.reshape(k * n, n) @ r).reshape(k, n, n))
+        stacked = w.reshape(k, -1).view(np.float64)
+        key = lmi.cols.tobytes()
+        if key in acc:
+            acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
+        else:
+            acc[key] = [lmi.cols, dsyrk(1.0, stacked.T, trans=1)]
+    schur = np.zeros((m, m))
+    for cols, upper in acc.values():
+        full = np.triu(upper)
+        full += np.triu(upper, 1).T
+        if len(cols) == m:
+            schur += full
+        else:
+            schur[np.ix_(cols, cols)] += full
+    return s_inv, schur, inv_low_x, inv_low_s
+
+
+def _newton_solver(schur: np.ndarray, e: np.ndarray):
+    """(r, r_e) ↦ (dy, du) solving [[H, Eᵀ], [E, 0]] (dy, −du) = (r, r_e), H the Schur complement: one Cholesky
+    factorisation of H per iteration, shared by the predictor and the corrector, with the few equality rows
+    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by LU when H is not numerically positive definite.
+
+    Near the optimum H is ill-conditioned (condition numbers of 1e15 and more as the active rows' z/s grow) and
+    the elimination of E through H⁻¹ is not backward stable: its residual, which becomes the residual of the
+    stationarity A*(X) + Gᵀz + Eᵀu = c of the next iterate, reaches ~1e-7 · ‖r‖. Up to ``IPM_REFINE`` steps of
+    iterative refinement with the same factors (each an m×m product and a solve) bring it down to the rounding
+    error of H·dy itself.
+    """
+    from scipy.linalg import cho_factor, cho_solve
+
+    m, ne = schur.shape[0], e.shape[0]
+    try:
+        factor = cho_factor(schur, lower=True, check_finite=False)
+        h_inv_et = cho_solve(factor, e.T, check_finite=False)
+        reduced = e @ h_inv_et
+        if not np.all(np.isfinite(h_inv_et)):
+            raise np.linalg.LinAlgError("non-finite Cholesky solve")
+    except np.linalg.LinAlgError:
+        kkt = np.block([[schur, e.T], [e, np.zeros((ne, ne))]])
+
+        def solve_once(r, r_e):
+            sol = np.linalg.solve(kkt, np.concatenate([r, r_e]))
+            return sol[:m], -sol[m:]
+    else:
+        def solve_once(r, r_e):
+            h_inv_r = cho_solve(factor, r, check_finite=False)
+            v = np.linalg.solve(reduced, e @ h_inv_r - r_e) if ne else np.zeros(0)
+            return h_inv_r - h_inv_et @ v, -v
+
+    def residual(dy, du, r, r_e):
+        res, res_e = r - (schur @ dy - e.T @ du), r_e - e @ dy
+        return res, res_e, np.sqrt(res @ res + res_e @ res_e)
+
+    def solve(r, r_e):
+        dy, du = solve_once(r, r_e)
+        res, res_e, norm = residual(dy, du, r, r_e)
+        for _ in range(IPM_REFINE):
+            if not norm > 0:
+                break
+            ddy, ddu = solve_once(res, res_e)
+            new_dy, new_du = dy + ddy, du + ddu
+            new_res, new_res_e, new_norm = residual(new_dy, new_du, r, r_e)
+            if not new_norm < norm:
+                break
+            dy, du, improved = new_dy, new_du, new_norm < 0.5 * norm
+            res, res_e, norm = new_res, new_res_e, new_norm
+            if not improved:
+                break
+        return dy, du
+    return solve
+
+
+@dataclass
+class _Lmi:
+    """S = C + Σ_j y_j L_j ⪰ 0 over the variables ``cols`` (the others do not enter)."""
+
+    name: object
+    const: np.ndarray  # (n, n) Hermitian
+    cols: np.ndarray  # (k,) variable indices
+    lin: np.ndarray  # (k, n, n) Hermitian
+
+
+@dataclass
+class IpmSolution:
+    """What :func:`solve_hermitian_lmi` returns: the status, the variables y, the multipliers X_k ⪰ 0 of the
+    LMIs, z ≥ 0 of the scalar rows and u of E y = f (None without a solution), and the iterations."""
+
+    status: str
+    y: np.ndarray | None
+    x: list | None
+    z: np.ndarray | None
+    u: np.ndarray | None
+    iterations: int
+
+
+def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
+    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
+    neg = dv < 0
+    return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
+
+
+_TOLERANCE_RANGES = {"gap_rtol": (0.0, 1.0), "gap_atol": (0.0, np.inf), "res_tol": (0.0, 1.0)}
+
+
+def checked_tolerances(gap_rtol=None, gap_atol=None, res_tol=None) -> dict:
+    """The tolerances of :func:`solve_hermitian_lmi` as floats (None: the default ``IPM_TOL``, ``IPM_TOL_ABS``,
+    ``IPM_RES_TOL``); a ValueError naming the parameter and its range for anything else than a number in
+    (0, 1) (gap_atol: (0, inf))."""
+    given = {"gap_rtol": (gap_rtol, IPM_TOL), "gap_atol": (gap_atol, IPM_TOL_ABS), "res_tol": (res_tol, IPM_RES_TOL)}
+    out = {}
+    for name, (value, default) in given.items():
+        value = default if value is None else value
+        low, high = _TOLERANCE_RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low < float(value) < high:
+            raise ValueError(f"{name} must be a number in ({low:g}, {high:g}), got {value!r}")
+        out[name] = float(value)
+    return out
+
+
+def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,
+                        gap_rtol: float = IPM_TOL, gap_atol: float = IPM_TOL_ABS,
+                        res_tol: float = IPM_RES_TOL) -> IpmSolution:
+    r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), s = h + G y ≥ 0, E y = f.
+
+    Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
+    (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
+    SDPT3). ``lp = (h, G)`` (h of length p, G dense (p, m)): scalar rows, handled as one diagonal block (the
+    1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
+    lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
+    (the same convention as Clarabel's duals through
+    :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`); the dual objective is
+    −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu.
+
+    The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
+    Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
+    stationarity and of S = C + A(y), s = h + G y, E y = f (tolerance ``res_tol``). The iterations stop when the
+    merit is below ``IPM_MARGIN`` (the tolerances met with room to spare), when ``IPM_STALL`` iterations in a row
+    do not improve the best iterate (``IPM_STALL_FAR`` while its merit is above ``IPM_INACCURATE``), after
+    ``IPM_MAX_ITER`` iterations, or when a factorisation fails (an iterate numerically outside the cones). The
+    best iterate is returned: "optimal" when its merit is below 1, "optimal_inaccurate" below
+    ``IPM_INACCURATE``, else "solver_error". Nothing here is trusted: the callers certify.
+
+    Parameters
+    ----------
+    c : (m,) array
+        The objective.
+    lmis : list of _Lmi
+        The Hermitian constraints S_k ⪰ 0.
+    e, f : (p_e, m) and (p_e,) arrays
+        The equality rows E y = f.
+    lp : tuple (h, G), optional
+        The scalar rows h + G y ≥ 0.
+    gap_rtol : float in (0, 1)
+        Relative tolerance of the complementarity gap (default ``IPM_TOL``).
+    gap_atol : float in (0, inf)
+        Absolute tolerance of the complementarity gap (default ``IPM_TOL_ABS``).
+    res_tol : float in (0, 1)
+        Tolerance of the relative residuals (default ``IPM_RES_TOL``).
+
+    Returns
+    -------
+    IpmSolution
+
+    Examples
+    --------
+    min y s.t. [[1 + y, 0], [0, 1 − y]] ⪰ 0, i.e. y ∈ [−1, 1]:
+
+    >>> lin = np.array([[[1.0, 0.0], [0.0, -1.0]]], dtype=complex)
+    >>> lmi = _Lmi("s", np.eye(2, dtype=complex), np.array([0]), lin)
+    >>> sol = solve_hermitian_lmi(np.array([1.0]), [lmi], np.zeros((0, 1)), np.zeros(0))
+    >>> sol.status, round(float(sol.y[0]), 6)
+    ('optimal', -1.0)
+    """
+    tol = checked_tolerances(gap_rtol, gap_atol, res_tol)
+    gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
+    m, ne = len(c), len(f)
+    sizes = [lmi.const.shape[0] for lmi in lmis]
+    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float),
+                                                                       np.asarray(lp[1], float))
+    n_total = sum(sizes) + len(lp_h)
+    flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
+
+    def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j
+        out = lp_g.T @ z_lp
+        for lmi, fl, mat in zip(lmis, flat, mats):
+            out[lmi.cols] += np.real(fl @ mat.T.ravel())
+        return out
+
+    def a_op(v):  # per block Σ_j v_j L_kj
+        return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
+
+    norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
+    norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis) + np.sum(lp_h**2))
+    # SDPT3's starting point: X, S multiples of I large enough to be well inside the cones (a scalar row is
+    # started as the 1×1 block it is)
+    x_mat, s_mat = [], []
+    for lmi, fl, n in zip(lmis, flat, sizes):
+        big = max((np.linalg.norm(fl, axis=1).max(initial=0.0)), np.linalg.norm(lmi.const), 1.0)
+        x_mat.append(max(10.0, np.sqrt(n)) * np.eye(n, dtype=complex))
+        s_mat.append(max(10.0, np.sqrt(n), big) * np.eye(n, dtype=complex))
+    z_lp = np.full(len(lp_h), 10.0)
+    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), np.max(np.abs(lp_g), axis=1, initial=0.0)))
+    y, u = np.zeros(m), np.zeros(ne)
+    groups = [[k for k, n in enumerate(sizes) if n == size] for size in sorted(set(sizes))]
+    best, best_merit, since = None, np.inf, 0
+    it = 0
+    for it in range(1, IPM_MAX_ITER + 1):
+        sy = a_op(y)
+        r_d = [lmi.const + v - s for lmi, v, s in zip(lmis, sy, s_mat)]  # S = C + A(y) exactly, residual
+        r_lp = lp_h + lp_g @ y - s_lp
+        r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
+        r_e = f - e @ y
+        pobj = float(c @ y)
+        dobj = float(-sum(np.real(np.vdot(lmi.const, x)) for lmi, x in zip(lmis, x_mat)) - lp_h @ z_lp + f @ u)
+        gap = float(sum(np.real(np.vdot(x, s)) for x, s in zip(x_mat, s_mat)) + z_lp @ s_lp)
+        mu = gap / n_total
+        res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
+        res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d) + np.sum(r_lp**2)) / norm_b
+        gap_tol = gap_atol + gap_rtol * abs(pobj)
+        merit = max(gap / gap_tol, res_p / res_tol, res_d / res_tol)
+        log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e merit %.3g", it, pobj, dobj, gap,
+                  res_p, res_d, merit)
+        previous = best_merit
+        if merit < best_merit:
+            best, best_merit, since = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit, 0
+        else:
+            since += 1
+        if not np.isfinite(merit) or merit < IPM_MARGIN:
+            break
+        if previous < 1.0 and not merit <= IPM_PROGRESS * previous:  # met without room and no longer improving
+            break  # substantially: the best iterate is returned
+        if since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
+            break
+        try:
+            s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
+            schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
+            newton = _newton_solver(schur, e)
+
+            def direction(sigma, corr=None):
+                # dX = σμ S⁻¹ − X − X dS S⁻¹ (− dX_a dS_a S⁻¹), dS = r_d + A(dy), A*(dX) + Gᵀdz + Eᵀdu = r_p,
+                # E dy = r_e; on the scalar rows the same with diagonal matrices
+                t = [sigma * mu * si - x - x @ r @ si for x, si, r in zip(x_mat, s_inv, r_d)]
+                t_lp = (sigma * mu - z_lp * r_lp) / s_lp - z_lp
+                if corr is not None:
+                    t = [tk - dxa @ dsa @ si for tk, dxa, dsa, si in zip(t, corr[0], corr[1], s_inv)]
+                    t_lp = t_lp - corr[2] * corr[3] / s_lp
+                dy, du = newton(a_star(t, t_lp) - r_p, r_e)
+                ady = a_op(dy)
+                d_s = [r + v for r, v in zip(r_d, ady)]
+                d_x = [_herm(tk - x @ v @ si) for tk, x, v, si in zip(t, x_mat, ady, s_inv)]
+                gdy = lp_g @ dy
+                return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
+
+            def steps(d_x, d_s, dz_lp, ds_lp):
+                return (min(_max_step(inv_low_x, d_x, groups), _ratio_step(z_lp, dz_lp)),
+                        min(_max_step(inv_low_s, d_s, groups), _ratio_step(s_lp, ds_lp)))
+
+            pred = direction(0.0)
+            a_p, a_d = steps(*pred[2:])
+            mu_aff = (sum(np.real(np.vdot(x + a_p * dx, s + a_d * ds))
+                          for x, dx, s, ds in zip(x_mat, pred[2], s_mat, pred[3]))
+                      + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
+            sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
+            dy, du, d_x, d_s, dz_lp, ds_lp = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
+            a_p, a_d = steps(d_x, d_s, dz_lp, ds_lp)
+        except (np.linalg.LinAlgError, FloatingPointError) as err:  # an iterate numerically outside the cones
+            log.info("interior-point method: iteration %d failed (%s); best iterate: merit %.3g", it, err, best_merit)
+            break
+        a_p, a_d = min(1.0, IPM_STEP * a_p), min(1.0, IPM_STEP * a_d)
+        x_mat = [_herm(x + a_p * d) for x, d in zip(x_mat, d_x)]
+        z_lp = z_lp + a_p * dz_lp
+        u = u + a_p * du
+        y = y + a_d * dy
+        s_mat = [_herm(s + a_d * d) for s, d in zip(s_mat, d_s)]
+        s_lp = s_lp + a_d * ds_lp
+    status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"
+    if best is None:
+        return IpmSolution("solver_error", None, None, None, None, it)
+    return IpmSolution(status, *best, it)

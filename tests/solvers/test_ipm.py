@@ -1,0 +1,173 @@
+"""The library's interior-point method (lindblad_core.solvers.ipm, through ConicProblem.solve_ipm) on machines
+that round differently: its status on a well-posed problem does not hinge on the last bits (the stopping rule
+keeps a margin to its tolerances), a numerical failure of a late iterate returns the best iterate found, and its
+tolerances are keywords. References: scipy's HiGHS (linprog) and numpy's eigenvalues."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from lindblad_core.solvers import ipm
+from lindblad_core.lindblad.ansatz import local_hermitian_basis
+from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.sdp.result import RESULT_STATUSES
+
+
+def _lp(seed=3):
+    """A 6-variable LP, min cᵀx s.t. G x ≤ h, E x = f, bounded on its polytope; HiGHS's solution."""
+    rng = np.random.default_rng(seed)
+    m, p = 6, 14
+    g, h = rng.normal(size=(p, m)), rng.uniform(0.5, 1.5, size=p)
+    e = rng.normal(size=(2, m))
+    f = e @ (0.01 * rng.normal(size=m))
+    c = g.T @ rng.uniform(0.1, 1.0, size=p) + e.T @ rng.normal(size=2)
+    ref = linprog(c, A_ub=g, b_ub=h, A_eq=e, b_eq=f, bounds=[(None, None)] * m, method="highs")
+    assert ref.status == 0
+    return (c, g, h, e, f), ref
+
+
+def _solve_lp(c, g, h, e, f, **tolerances):
+    problem = ConicProblem(len(c))
+    problem.q = c
+    problem.add("rows", "nonneg", g, h)
+    problem.add("eq", "zero", e, f)
+    return problem.solve_ipm(**tolerances), problem
+
+
+def _perturbed(data, kind, rng):
+    """The same LP with its data changed at the level of rounding, or its rows/variables in another order;
+    returns the data and the permutation of the variables."""
+    c, g, h, e, f = data
+    m = len(c)
+    if kind == "as_is":
+        return data, np.arange(m)
+    if kind in ("scaled_up", "scaled_down"):  # every number ×(1 ± 1e-14): the same x
+        s = 1.0 + (1e-14 if kind == "scaled_up" else -1e-14)
+        return (s * c, s * g, s * h, s * e, s * f), np.arange(m)
+    if kind == "entries":  # every entry ×(1 + 1e-14 ξ), ξ standard normal
+        return tuple(a * (1.0 + 1e-14 * rng.normal(size=np.shape(a))) for a in data), np.arange(m)
+    if kind == "rows":
+        rows, eqs = rng.permutation(len(h)), rng.permutation(len(f))
+        return (c, g[rows], h[rows], e[eqs], f[eqs]), np.arange(m)
+    perm = rng.permutation(m)  # "variables": x' = x[perm]
+    return (c[perm], g[:, perm], h, e[:, perm], f), perm
+
+
+def test_lp_status_and_solution_do_not_depend_on_rounding():
+    """An LP whose Newton matrix reaches a condition number of ~1e15 at its last iterates: without iterative
+    refinement of the Newton solve their stationarity residual (~1e-8, the residual tolerance) is set by
+    rounding, and the status is "optimal" or "optimal_inaccurate" by BLAS kernel. Solved as it is, with every
+    number scaled by 1 ± 1e-14 or perturbed entry by entry at 1e-14, with its rows or variables permuted, it
+    gives one status, "optimal", and x, the optimum and both sets of multipliers equal HiGHS's to 1e-8 (x,
+    value) and 1e-6 (multipliers); stationarity c + Gᵀz + Eᵀu = 0 holds to 1e-10 (relative) and
+    complementarity to a tenth of the gap tolerance (the tolerances met with room to spare)."""
+    data, ref = _lp()
+    rng = np.random.default_rng(0)
+    statuses = set()
+    for kind in ("as_is", "scaled_up", "scaled_down", "entries", "entries", "rows", "rows", "variables"):
+        (c, g, h, e, f), perm = _perturbed(data, kind, rng)
+        status, problem = _solve_lp(c, g, h, e, f)
+        statuses.add(status)
+        assert problem.x is not None, kind
+        assert problem.value == pytest.approx(ref.fun, abs=1e-8), kind
+        np.testing.assert_allclose(problem.x, ref.x[perm], atol=1e-8, err_msg=kind)
+        z, u = problem.dual("rows"), problem.dual("eq")
+        assert np.linalg.norm(c + g.T @ z + e.T @ u) <= 1e-10 * (1 + np.linalg.norm(c)), kind
+        gap_tol = ipm.IPM_TOL_ABS + ipm.IPM_TOL * abs(ref.fun)  # met with room to spare
+        assert np.all(z >= 0) and z @ (h - g @ problem.x) <= ipm.IPM_MARGIN * gap_tol, kind
+        if kind in ("as_is", "scaled_up", "scaled_down", "entries"):  # HiGHS's multipliers, in its row order
+            np.testing.assert_allclose(z, -ref.ineqlin.marginals, atol=1e-6, err_msg=kind)
+            np.testing.assert_allclose(u, -ref.eqlin.marginals, atol=1e-6, err_msg=kind)
+    assert statuses == {"optimal"}
+
+
+def test_tolerances_are_keywords_of_solve_ipm():
+    """Tighter tolerances give a more accurate LP solution in more iterations, looser ones a coarser one in
+    fewer; each within its own tolerance of HiGHS's optimum (the gap bounds the error of the value)."""
+    data, ref = _lp()
+    out = {}
+    for name, kw in (("loose", dict(gap_rtol=1e-3, res_tol=1e-4)), ("default", {}),
+                     ("tight", dict(gap_rtol=1e-12, gap_atol=1e-14, res_tol=1e-12))):
+        status, problem = _solve_lp(*data, **kw)
+        assert status in RESULT_STATUSES
+        out[name] = problem.iterations, abs(problem.value - ref.fun), np.abs(problem.x - ref.x).max()
+    assert out["loose"][0] < out["default"][0] < out["tight"][0]
+    assert out["loose"][1] <= 1e-3 * abs(ref.fun) and out["tight"][1] <= 1e-11 and out["tight"][2] <= 1e-10
+
+
+@pytest.mark.parametrize("name, value", [("gap_rtol", 0.0), ("gap_rtol", -1e-7), ("gap_rtol", 1.0),
+                                         ("gap_rtol", float("nan")), ("gap_rtol", "1e-7"), ("gap_rtol", True),
+                                         ("gap_atol", 0.0), ("gap_atol", float("inf")), ("res_tol", 0.0),
+                                         ("res_tol", 2.0)])
+def test_bad_tolerance_is_named(name, value):
+    data, _ = _lp()
+    problem = ConicProblem(6)
+    problem.q = data[0]
+    problem.add("rows", "nonneg", data[1], data[2])
+    with pytest.raises(ValueError, match=name):
+        problem.solve_ipm(**{name: value})
+    with pytest.raises(ValueError, match=name):
+        ipm.solve_hermitian_lmi(data[0], [], np.zeros((0, 6)), np.zeros(0), lp=(data[2], -data[1]),
+                                  **{name: value})
+
+
+# -- numerical failure of a late iterate -------------------------------------------------------------------
+
+N_EIG = 5
+
+
+def _eigen_problem():
+    """min Re Tr(C X) over Hermitian X ⪰ 0 with Tr X = 1, whose value is λ_min(C) (complex 5×5 C); and C."""
+    rng = np.random.default_rng(N_EIG)
+    a = rng.normal(size=(N_EIG, N_EIG)) + 1j * rng.normal(size=(N_EIG, N_EIG))
+    c = a + a.conj().T
+    basis = local_hermitian_basis(N_EIG)
+    problem = ConicProblem(N_EIG**2)
+    problem.q = np.real(np.einsum("ij,kji->k", c, basis))
+    problem.add("trace", "zero", np.real(np.trace(basis, axis1=1, axis2=2))[None], [1.0])
+    problem.add_psd("x", np.zeros(N_EIG**2), basis.reshape(N_EIG**2, N_EIG**2).T, N_EIG)
+    return problem, c
+
+
+@pytest.mark.parametrize("factor", ["S", "X"])
+@pytest.mark.parametrize("back", [1, 2, None])
+def test_failed_cholesky_of_a_late_iterate_returns_the_best_iterate(monkeypatch, factor, back):
+    """The Cholesky factorisation of S (or X) fails at iteration N − ``back`` (N the iterations of the
+    undisturbed solve; None: at the first): no exception escapes, and the result is the best of the iterates
+    before the failure, with the status its accuracy earns: the same x, value and status as the solve stopped
+    there by its iteration limit, within 1e-7 of numpy's λ_min when "optimal" and 1e-4 when
+    "optimal_inaccurate" (one and two iterations before the end); "solver_error" (no solution) at the first."""
+    problem, c = _eigen_problem()
+    lam = np.linalg.eigvalsh(c)[0]
+    problem.solve_ipm()
+    n_iter = problem.iterations
+    fail_at = 1 if back is None else n_iter - back
+    monkeypatch.setattr(ipm, "IPM_MAX_ITER", fail_at)
+    truncated_problem = _eigen_problem()[0]
+    truncated = truncated_problem.solve_ipm()
+    monkeypatch.undo()
+
+    real_cholesky, calls = np.linalg.cholesky, [0]
+    first_failing = 2 * (fail_at - 1) + (0 if factor == "S" else 1)  # one block: S, then X, per iteration
+
+    def cholesky(a, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] > first_failing:
+            raise np.linalg.LinAlgError("Matrix is not positive definite")
+        return real_cholesky(a, *args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "cholesky", cholesky)
+    failed, _ = _eigen_problem()
+    status = failed.solve_ipm()
+    monkeypatch.undo()
+    assert calls[0] == first_failing + 1  # it did fail there, once
+    assert status == truncated and failed.iterations == fail_at
+    if back is None:
+        assert status == "solver_error" and failed.x is None and failed.value is None
+        return
+    np.testing.assert_array_equal(failed.x, truncated_problem.x)
+    assert status in RESULT_STATUSES
+    tol = 1e-7 if status == "optimal" else 1e-4
+    assert failed.value == pytest.approx(lam, abs=tol)
+    # the multiplier of X ⪰ 0 comes with it: C − λ_min I
+    np.testing.assert_allclose(failed.hermitian_dual("x"), c - lam * np.eye(N_EIG), atol=10 * tol)

@@ -82,6 +82,20 @@ def compute(case) -> tuple[dict, dict]:
     return record, {f"{name}/{k}": v for k, v in arrays.items()}
 
 
+def _code_version() -> str:
+    """The git commit of the lindblad_core that is imported (the reference records which code computed it)."""
+    import subprocess
+
+    import lindblad_core
+
+    where = Path(lindblad_core.__file__).resolve().parent
+    try:
+        return subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write the reference (JSON) instead of checking")
@@ -95,7 +109,8 @@ def main() -> int:
         arrays.update(arr)
         print(f"{case[0]}: computed", flush=True)
     if args.write:
-        REFERENCE.write_text(json.dumps({"openblas_num_threads": threads, "cases": records}, indent=1) + "\n")
+        REFERENCE.write_text(json.dumps({"openblas_num_threads": threads, "code": _code_version(), "cases": records},
+                                        indent=1) + "\n")
         if args.arrays:
             np.savez_compressed(args.arrays, **arrays)
         print(f"wrote {REFERENCE}")
@@ -116,6 +131,7 @@ def main() -> int:
                 new, old = arrays[f"{name}/{key}"], stored[f"{name}/{key}"]
                 detail = f": max |new − ref| / max |ref| = {np.max(np.abs(new - old)) / np.max(np.abs(old)):.3g}"
             print(f"{name} {key} differs{detail}" + ("" if detail else f": {value} vs reference {want}"))
+    print(f"reference computed by lindblad_core at {ref.get('code', 'unknown')}, this run {_code_version()}")
     print("all bit-identical to the reference" if same else "DIFFERENCES (above)")
     return 0 if same else 1
 

@@ -17,8 +17,9 @@ from lindblad_core.systems.chain import ChainSetup
 # threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
 #   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
 #   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
-#   tau popcoh (formulation="conic"): CALIBRATION.
-# With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop``, N <= POPCOH for ``tau popcoh``.
+#   tau popcoh (formulation="conic") N=10 (2,6,2): 3.66 / 4.02 GiB; N=11 (2,7,2): 12.10 / 15.45 GiB.
+# With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
+# (N = 12 needs the dense F_α and Lamb-shift stacks, 31 complex d × d matrices per block, ~16 GiB for them alone).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -53,11 +54,15 @@ _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabe
 
 
 
-_MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
+_COH_OP_COPIES = 2  # complex (m + 4^k) d² stacks of F_α and the Lamb-shift basis in τ^pop,coh (calibrated above)
 
 
 
-_CERT_COPIES = 8  # complex d² arrays per Lamb-shift basis element in the certificates (calibrated above)
+_MAP_COPIES = 3  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
+
+
+
+_CERT_COPIES = 1  # complex d² arrays per Lamb-shift basis element in the certificates (calibrated above)
 
 
 
@@ -93,7 +98,7 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
     * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
-      F_α and the Lamb-shift basis, 3 × 16 (m + 4^k) d²; the sector maps, ``_MAP_COPIES`` × 16 n² per real
+      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × 16 (m + 4^k) d²; the sector maps, ``_MAP_COPIES`` × 16 n² per real
       coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² =
       C(2N, N)); the certificates' Lamb-shift directions, ``_CERT_COPIES`` × 16 · 4^k d².
 
@@ -117,7 +122,7 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
             total += _F_BYTES * m * d * d + 5 * 16 * d * m * m  # F_α (kept for every block), G_k
             total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
         else:
-            total += 3 * 16 * (m + 4**k) * d * d
+            total += _COH_OP_COPIES * 16 * (m + 4**k) * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
             total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
             total += _CERT_COPIES * 16 * 4**k * d * d

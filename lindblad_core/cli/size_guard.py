@@ -17,9 +17,11 @@ from lindblad_core.systems.chain import ChainSetup
 # threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
 #   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
 #   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
-#   tau popcoh (formulation="conic") N=10 (2,6,2): 3.66 / 4.02 GiB; N=11 (2,7,2): 12.10 / 15.45 GiB.
+#   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.66 / 3.91 GiB;
+#   N=11 (2,7,2): 12.10 / 14.93 GiB.
 # With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
-# (N = 12 needs the dense F_α and Lamb-shift stacks, 31 complex d × d matrices per block, ~16 GiB for them alone).
+# (N = 12 keeps the dense F_α and Lamb-shift stacks, 15 real and 16 complex d × d matrices per block: 11.7 GiB for
+# them alone).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -54,11 +56,11 @@ _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabe
 
 
 
-_COH_OP_COPIES = 2  # complex (m + 4^k) d² stacks of F_α and the Lamb-shift basis in τ^pop,coh (calibrated above)
+_COH_OP_COPIES = 2  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift basis (complex) in τ^pop,coh (calibrated)
 
 
 
-_MAP_COPIES = 3  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
+_MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
 
 
 
@@ -95,12 +97,14 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks, the coefficients of one bath and L2
       temporaries, 16 d² (``_REDFIELD_PER_BATH`` n_bath + ``_REDFIELD_FIXED``), and the principal values: one
       block of ``baths.PV_BLOCK_BYTES`` and ``_PV_BYTES_PER_FREQUENCY`` per connected Bohr frequency (at most P).
-    * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
+    * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 8 m d² (real: the chain's H_S is), and
+      ``_POP_F_COPIES`` such stacks of the largest block while its coefficients are formed; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
     * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
-      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × 16 (m + 4^k) d²; the sector maps, ``_MAP_COPIES`` × 16 n² per real
-      coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² =
-      C(2N, N)); the certificates' Lamb-shift directions, ``_CERT_COPIES`` × 16 · 4^k d².
+      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × (8 m + 16 · 4^k) d²; the sector maps (and the
+      solver's products with them), ``_MAP_COPIES`` × 16 n² per real coordinate of Γ (Σ_c c²) and of H_LS
+      (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² = C(2N, N)); the certificates' Lamb-shift
+      directions, ``_CERT_COPIES`` × 16 · 4^k d².
 
     ``MEMORY_LIMIT_BYTES`` documents how the estimate compares with measured peaks (conservative, up to ~5×
     above for chains whose Bohr frequencies are degenerate). The SDP terms assume Clarabel, the default.
@@ -122,7 +126,7 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
             total += _F_BYTES * m * d * d + 5 * 16 * d * m * m  # F_α (kept for every block), G_k
             total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
         else:
-            total += _COH_OP_COPIES * 16 * (m + 4**k) * d * d
+            total += _COH_OP_COPIES * (_F_BYTES * m + 16 * 4**k) * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
             total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
             total += _CERT_COPIES * 16 * 4**k * d * d

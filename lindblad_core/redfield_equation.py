@@ -146,7 +146,7 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     omega = e[None, :] - e[:, None]  # ω[α, γ] = E_γ − E_α
     a_ops = np.zeros(s_e.shape, dtype=complex)
     b_ops = np.zeros(s_e.shape, dtype=complex)
-    masks = np.abs(s_e) > COUPLING_ATOL
+    masks = np.stack([np.abs(s) > COUPLING_ATOL for s in s_e])
     zero = np.abs(omega) <= system.degeneracy_tolerance  # the diagonal, and degenerate pairs if they are allowed
     for ell, form in enumerate(forms):
         sites = getattr(system, "couplings", None)
@@ -159,29 +159,36 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
                 "of Eq. (41) diverge there for an Ohmic J (docs/conventions.md); a Hermitian S "
                 "(form='hermitian') is finite at 0"
             )
-    # |S_ℓ|² times the real (golden-rule) part of each coefficient: [ℓ, m, k] = |S_mk|² Re C(m, k) and
-    # [ℓ, k, m] = |S_km|² Re D(k, m) (Re Γ for a Hermitian coupling); see _transition_rates
-    s_abs = np.abs(s_e)
-    gr_a = np.zeros(s_e.shape)
-    gr_b = np.zeros(s_e.shape)
-    # couplings with identical baths and forms share one set of coefficients
+    # couplings with identical baths and forms share one set of coefficients, evaluated only where one of their
+    # S_ℓ connects two levels; the real (golden-rule) parts are kept for the rates
+    real_parts = {}
     for bath, form in dict.fromkeys(zip(baths, forms)):
         group = [ell for ell, key in enumerate(zip(baths, forms)) if key == (bath, form)]
         union = np.any(masks[group], axis=0)
         if form == "hermitian":
             lam = np.zeros(omega.shape, dtype=complex)
             lam[union] = bath_hermitian_coefficients(np.where(zero, 0.0, omega)[union], bath)
-            b_ops[group] = s_e[group] * lam
-            gr_b[group] = s_abs[group] * (s_abs[group] * lam.real)
+            for ell in group:
+                np.multiply(s_e[ell], lam, out=b_ops[ell])
+            real_parts[bath, form] = (None, lam.real.copy())
         else:
             c_mat = np.zeros(omega.shape, dtype=complex)
             d_mat = np.zeros(omega.shape, dtype=complex)
             c_mat[union], d_mat[union] = bath_coefficients(omega[union], bath)
-            a_ops[group] = s_e[group] * c_mat
-            b_ops[group] = s_e[group] * d_mat
-            gr_a[group] = s_abs[group] * (s_abs[group] * c_mat.real)
-            gr_b[group] = s_abs[group] * (s_abs[group] * d_mat.real)
-    rates = 2.0 * (np.sum(gr_a, axis=0).T + np.sum(gr_b, axis=0))
+            for ell in group:
+                np.multiply(s_e[ell], c_mat, out=a_ops[ell])
+                np.multiply(s_e[ell], d_mat, out=b_ops[ell])
+            real_parts[bath, form] = (c_mat.real.copy(), d_mat.real.copy())
+    # Σ_ℓ |S_ℓ|² times the real part of each coefficient, in the order of ℓ: [m, k] = Σ_ℓ |S_mk|² Re C_ℓ(m, k) and
+    # [k, m] = Σ_ℓ |S_km|² Re D_ℓ(k, m) (Re Γ_ℓ for a Hermitian coupling); see _transition_rates
+    sum_a, sum_b = np.zeros(omega.shape), np.zeros(omega.shape)
+    for ell, key in enumerate(zip(baths, forms)):
+        re_c, re_d = real_parts[key]
+        s_abs = np.abs(s_e[ell])
+        if re_c is not None:
+            sum_a += s_abs * (s_abs * re_c)
+        sum_b += s_abs * (s_abs * re_d)
+    rates = 2.0 * (sum_a.T + sum_b)
     np.fill_diagonal(rates, 0.0)
     rates.setflags(write=False)
     return Redfield(system=system, baths=tuple(baths), coupling=s_e, a_ops=a_ops, b_ops=b_ops, forms=tuple(forms),
@@ -390,15 +397,26 @@ def populations(red: Redfield) -> np.ndarray:
     >>> bool(np.allclose(lc.populations(red), gibbs, atol=1e-12))
     True
     """
-    return stationary_populations(_rates_of(red))
+    _check_redfield(red)
+    return np.array(_populations(red))
 
 
+@functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
+def _populations(red: Redfield) -> np.ndarray:
+    """:func:`populations`, computed once per Redfield equation (read-only; an O(d³) solve at d = 4096)."""
+    p = stationary_populations(_rates_of(red))
+    p.setflags(write=False)
+    return p
+
+
+@functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
 def population_rounding_error(red: Redfield) -> float:
     """max_a |p_a − p̂_a| / p̂_a between :func:`populations` and the same GTH solve in extended precision
-    (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself."""
+    (``np.longdouble``) on the same rates: the measured rounding error of the population solve itself (kept for
+    the most recently used Redfield equations: both SDPs of a system ask for it)."""
     rates, keep = closed_class(checked_rates(_rates_of(red)))
     sub = rates.T[np.ix_(keep, keep)]
-    p, p_ext = gth(sub), gth(sub, np.longdouble)
+    p, p_ext = _populations(red)[keep], gth(sub, np.longdouble)  # the first is gth(sub), kept
     nz = p_ext > 0
     return float(np.max(np.abs(p[nz] - p_ext[nz]) / p_ext[nz], initial=0.0))
 

@@ -6,22 +6,22 @@ import math
 
 from lindblad_core.cli.errors import _invalid
 from lindblad_core.lindblad.ansatz import paper_blocks
+from lindblad_core.systems.baths import PV_BLOCK_BYTES
 from lindblad_core.systems.chain import ChainSetup
 
 # -- size guard ---------------------------------------------------------------------------------------------
 # The CLI refuses, before building anything, a chain whose estimated peak memory exceeds this (16 GiB, a
 # workstation's memory). The estimate (``estimated_bytes``) adds up the dense arrays each sub-command
 # allocates for d = 2^N; neither sub-command builds the d² × d² Redfield superoperator (16 d⁴ bytes, refused
-# by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time``):
-#   ness N=9 (1,7,1) bias 0.37: 2.5 GB measured, 3.3 GB estimated; N=9 (4,1,4): 2.6 vs 3.5 GB;
-#   ness N=10 (1,8,1) g=0.01: 2.5 GB measured (degenerate Bohr frequencies are merged), 12.3 GB estimated;
-#   tau pop N=8 (3,2,3): 0.35 vs 1.6 GB;
-#   tau popcoh with the default formulation="conic" (benchmarks/results/speed.md, peak RSS of a child process):
-#   N=8 (2,4,2): 0.37 GB measured, 1.5 GB estimated; N=8 (3,2,3): 2.0 vs 4.1 GB; N=10 (2,6,2): 3.8 GB measured,
-#   20 GB estimated (refused: the principal-value term assumes all C(2N, N−1) Bohr frequencies distinct; the
-#   library itself solves it).
-# With blocks of one qubit per bath the CLI thus accepts N <= 10 for ``ness``, ``tau pop`` and ``tau popcoh``
-# (N = 11 is refused for the principal-value quadrature of its ~6.5e5 Bohr frequencies).
+# by the library above ``redfield.SUPEROPERATOR_MAX_DIM``). Checked against peak RSS (``/usr/bin/time -v``, 2 BLAS
+# threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
+#   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
+#   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
+#   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.66 / 3.91 GiB;
+#   N=11 (2,7,2): 12.10 / 14.93 GiB.
+# With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
+# (N = 12 keeps the dense F_α and Lamb-shift stacks, 15 real and 16 complex d × d matrices per block: 11.7 GiB for
+# them alone).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -30,11 +30,25 @@ _BASE_BYTES = 150 * 2**20  # interpreter with numpy, scipy and cvxpy imported (~
 
 
 
-_PV_NODES = 1760  # nodes of the composite rule of baths.principal_value (20 Gauss nodes on 88 panels)
+# dense complex d × d arrays of the Redfield set-up per bath site (S_ℓ in both bases, A_ℓ, B_ℓ) and besides
+_REDFIELD_PER_BATH = 3
+_REDFIELD_FIXED = 8
 
 
 
-_PV_ARRAYS = 5  # (Bohr frequencies × nodes) float64 temporaries alive at once in principal_value
+# The principal values run in blocks of baths.PV_BLOCK_BYTES; what grows with the number of Bohr frequencies is
+# the coefficients' own vectors (frequencies, J, n, rounded copies, their sort, C and D): ~270 bytes per
+# frequency measured with tracemalloc on 2e5 frequencies.
+_PV_BYTES_PER_FREQUENCY = 320
+
+
+
+# bytes per element of the energy-basis F_α: the chain's H_S, hence its eigenvectors, and the operator basis are real
+_F_BYTES = 8
+
+
+
+_POP_F_COPIES = 3  # temporaries of the size of one block's F_α stack in τ^pop's set-up (calibrated above)
 
 
 
@@ -42,11 +56,15 @@ _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabe
 
 
 
+_COH_OP_COPIES = 2  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift basis (complex) in τ^pop,coh (calibrated)
+
+
+
 _MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
 
 
 
-_CERT_COPIES = 8  # complex d² arrays per Lamb-shift basis element in the certificates (calibrated above)
+_CERT_COPIES = 1  # complex d² arrays per Lamb-shift basis element in the certificates (calibrated above)
 
 
 
@@ -76,15 +94,17 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     The sum of the dominant dense allocations, with d = 2^N and P = C(2N, N−1) the number of
     energy-basis matrix elements of σ− (it maps magnetisation sector M to M−1; H_XXZ conserves M):
 
-    * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks and L2 temporaries,
-      16 d² (6 n_bath + 8), and the principal-value quadrature, at most P distinct Bohr frequencies ×
-      ``_PV_NODES`` × ``_PV_ARRAYS`` float64.
-    * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 3 × 16 m d²; the coefficient stacks
+    * Redfield, all kinds: H, its eigenvectors, S_ℓ, A_ℓ, B_ℓ, masks, the coefficients of one bath and L2
+      temporaries, 16 d² (``_REDFIELD_PER_BATH`` n_bath + ``_REDFIELD_FIXED``), and the principal values: one
+      block of ``baths.PV_BLOCK_BYTES`` and ``_PV_BYTES_PER_FREQUENCY`` per connected Bohr frequency (at most P).
+    * ``pop``, per block of k qubits (m = 4^k − 1 operators): F_α, 8 m d² (real: the chain's H_S is), and
+      ``_POP_F_COPIES`` such stacks of the largest block while its coefficients are formed; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
     * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
-      F_α and the Lamb-shift basis, 3 × 16 (m + 4^k) d²; the sector maps, ``_MAP_COPIES`` × 16 n² per real
-      coordinate of Γ (Σ_c c²) and of H_LS (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² =
-      C(2N, N)); the certificates' Lamb-shift directions, ``_CERT_COPIES`` × 16 · 4^k d².
+      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × (8 m + 16 · 4^k) d²; the sector maps (and the
+      solver's products with them), ``_MAP_COPIES`` × 16 n² per real coordinate of Γ (Σ_c c²) and of H_LS
+      (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² = C(2N, N)); the certificates' Lamb-shift
+      directions, ``_CERT_COPIES`` × 16 · 4^k d².
 
     ``MEMORY_LIMIT_BYTES`` documents how the estimate compares with measured peaks (conservative, up to ~5×
     above for chains whose Bohr frequencies are degenerate). The SDP terms assume Clarabel, the default.
@@ -94,7 +114,8 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     n = setup.n_sites
     d = 2**n
     n_bath = setup.n_left + setup.n_right
-    total = _BASE_BYTES + 16 * d * d * (6 * n_bath + 8) + 8 * _PV_NODES * _PV_ARRAYS * math.comb(2 * n, n - 1)
+    total = (_BASE_BYTES + 16 * d * d * (_REDFIELD_PER_BATH * n_bath + _REDFIELD_FIXED) + PV_BLOCK_BYTES
+             + _PV_BYTES_PER_FREQUENCY * math.comb(2 * n, n - 1))
     if kind == "ness":
         return total
     sizes = [b.n_qubits for b in paper_blocks(setup, blocks)]
@@ -102,13 +123,15 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
         m = 4**k - 1
         groups = _charge_groups(k)
         if kind == "pop":
-            total += 3 * 16 * m * d * d + 5 * 16 * d * m * m
+            total += _F_BYTES * m * d * d + 5 * 16 * d * m * m  # F_α (kept for every block), G_k
             total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
         else:
-            total += 3 * 16 * (m + 4**k) * d * d
+            total += _COH_OP_COPIES * (_F_BYTES * m + 16 * 4**k) * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
             total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
             total += _CERT_COPIES * 16 * 4**k * d * d
+    if kind == "pop":  # the coefficients' and their error bounds' copies of one block's F_α, one block at a time
+        total += _POP_F_COPIES * _F_BYTES * (4 ** max(sizes) - 1) * d * d
     return total
 
 

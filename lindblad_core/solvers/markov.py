@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["stationary_populations", "gth", "checked_rates", "closed_class", "GTH_RESIDUAL"]
+__all__ = ["stationary_populations", "gth", "checked_rates", "closed_class", "GTH_RESIDUAL", "GTH_DENSE_FILL"]
 
 
 # Residual check of the GTH populations: |W p| ≤ GTH_RESIDUAL · d³ · u · |W| p componentwise, the size
 # O'Cinneide's entrywise bound (≈ 2 d³ u relative) allows; in practice the error is O(d u). The check only
 # catches a broken solve.
 GTH_RESIDUAL = 4.0
+# A GTH elimination step updates the whole remaining block when more than this fraction of it is reached by the
+# eliminated level's rates, else only the rows and columns it reaches (same numbers: the rest adds exact zeros).
+GTH_DENSE_FILL = 0.5
 
 
 def gth(p_out: np.ndarray, dtype=float) -> np.ndarray:
@@ -30,7 +33,14 @@ def gth(p_out: np.ndarray, dtype=float) -> np.ndarray:
             raise ValueError("the zeroth-order NESS could not be computed: a rate underflowed to 0 while "
                              "eliminating a level (rates spread over more than ~600 orders of magnitude)")
         a[:k, k] /= out
-        a[:k, :k] += np.outer(a[:k, k], a[k, :k])
+        # a[:k, :k] += outer(a[:k, k], a[k, :k]), on the non-zero rows and columns only while they are few (the
+        # rates couple neighbouring charge sectors only): the skipped products are exact zeros
+        rows, cols = np.flatnonzero(a[:k, k]), np.flatnonzero(a[k, :k])
+        if rows.size * cols.size > GTH_DENSE_FILL * k * k:
+            a[:k, :k] += np.outer(a[:k, k], a[k, :k])
+        elif rows.size and cols.size:
+            block = np.ix_(rows, cols)
+            a[block] += np.outer(a[rows, k], a[k, cols])
     pi = np.zeros(n, dtype=dtype)
     pi[0] = 1.0
     for k in range(1, n):

@@ -13,7 +13,7 @@ r"""Bosonic baths: spectral functions, occupations and the Redfield coefficients
 with ω = E_γ − E_α the Bohr frequency of the pair (α, γ). The 1/(2π) before the principal value is the
 one the published data used (docs/conventions.md); Eq. (41) as printed lacks it.
 
-The principal values for all frequencies are computed at once (vectorised) by singularity subtraction,
+The principal values are computed by singularity subtraction, vectorised over the Bohr frequencies,
 
 .. math::
 
@@ -22,7 +22,10 @@ The principal values for all frequencies are computed at once (vectorised) by si
 
 on a composite Gauss–Legendre rule whose panels are graded geometrically towards x = 0 (where
 ω^s n(ω) ~ ω^{s−1}/β is not smooth) and always have ω as a breakpoint, so no node sits on the
-removable singularity. ``tests/systems/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10.
+removable singularity. ``tests/systems/test_baths.py`` checks it against QUADPACK's QAWC to 1e-10. The nodes and the
+integrand's values at them are computed once and shared by all frequencies; the (frequencies × nodes) work runs
+in blocks of bounded memory (``PV_BLOCK_BYTES``), each frequency's sum formed from its own row, so N = 12 qubits
+(2.5e6 Bohr frequencies per bath) takes no more memory for it than N = 4.
 
 General baths (:class:`BosonicBath`) take any vectorised J(ω ≥ 0). The rule above then covers
 [0, X] with X = max(8 σ, 2 max|ω|) (σ the frequency scale of J), and the tail ∫_X^∞ f(x)/(x − ω) dx, regular
@@ -34,6 +37,7 @@ skips the tail; the paper's baths (:func:`ohmic` with ``cutoff="gaussian"``) are
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -51,6 +55,10 @@ _GAUSS_NODES = 20  # Gauss–Legendre nodes per panel
 _GEOMETRIC_PANELS = np.geomspace(1e-24, 1.0, 41)  # breakpoints near x = 0, in units of the cut-off X
 _UNIFORM_PANELS = 48  # uniform panels on [0, X], merged with the geometric ones
 _NEAR_NODE = 1e-6  # ω closer than this to a node is integrated on its own rule (see principal_value)
+# Byte budget of the (frequencies × nodes) temporaries of the principal values: the frequencies are taken in
+# blocks whose two float64 buffers fit in it (4 MiB: 148 frequencies of the 1760-node rule), so the memory does
+# not grow with the number of Bohr frequencies (2.5e6 for N = 12 qubits); the values do not depend on it.
+PV_BLOCK_BYTES = 4 * 2**20
 # Bohr frequencies equal to this many significant digits share one principal-value evaluation (the XXZ chain
 # has many exactly equal ones that differ by rounding); the induced change of Im C, Im D is ~1e-12 |dC/dω|.
 # The real parts (the rates) are evaluated at each frequency.
@@ -63,6 +71,8 @@ _PROBE = np.geomspace(1e-8, 1e8, 321)
 _SCALE_PROBE = np.geomspace(1e-4, 1e4, 161)
 # Tail ∫_X^∞ f(x)/(x − ω) dx of a J without its own truncation point: relative tolerance of quad_vec.
 TAIL_RTOL = 1e-12
+# ... on this many frequencies at a time.
+TAIL_BLOCK = 2**15
 # J'(0) of a generic callable: Richardson extrapolation of J(h)/h over h = σ · _SLOPE_H0 · 2^{−k},
 # k < _SLOPE_STEPS; accepted when the last two diagonal entries agree to _SLOPE_RTOL.
 _SLOPE_H0 = 1e-3
@@ -284,9 +294,14 @@ def _absorption(x: np.ndarray, bath: BosonicBath) -> np.ndarray:
     return _pv_density(x, bath) * occupation(x, bath)
 
 
+@functools.lru_cache(maxsize=4)
 def _gauss_legendre(n: int):
+    """Nodes and weights of the n-point Gauss–Legendre rule on [0, 1] (read-only, computed once per n)."""
     t, w = np.polynomial.legendre.leggauss(n)
-    return 0.5 * (t + 1.0), 0.5 * w  # on [0, 1]
+    nodes, weights = 0.5 * (t + 1.0), 0.5 * w
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
 
 
 def _panels(cutoff: float) -> np.ndarray:
@@ -311,31 +326,68 @@ def principal_value(f, omega, cutoff: float) -> np.ndarray:
 
     Notes
     -----
-    f is evaluated once on a fixed composite rule. The subtracted integrand (f(x) − f(ω))/(x − ω) loses
-    about ε_mach |f| / |x − ω| to cancellation, so the few ω that fall within ``_NEAR_NODE`` of a node
-    are redone on a rule that has ω itself as a breakpoint (no node closer than ~1e-3 panel widths).
+    f is evaluated once on a fixed composite rule (:func:`_principal_value_rows`). The subtracted integrand
+    (f(x) − f(ω))/(x − ω) loses about ε_mach |f| / |x − ω| to cancellation, so the few ω that fall within
+    ``_NEAR_NODE`` of a node are redone on a rule that has ω itself as a breakpoint (no node closer than ~1e-3
+    panel widths).
+    """
+    return _principal_value_rows([f], omega, cutoff)[0]
+
+
+def _principal_value_rows(fs, omega, cutoff: float) -> list[np.ndarray]:
+    r"""P∫_0^X f(x)/(x − ω) dx for each f in ``fs`` and every ω (the rule of :func:`principal_value`).
+
+    The nodes x_j, weights w_j and values f(x_j) are computed once and shared by all frequencies and, with
+    x_j − ω, by all integrands. The (frequencies × nodes) work runs in blocks of ``_pv_block_rows`` frequencies
+    (at most ``PV_BLOCK_BYTES`` of temporaries); each frequency's sum Σ_j (f(x_j) − f(ω))/(x_j − ω) · w_j is
+    formed from its own row alone, so the values do not depend on the block size.
     """
     omega = np.atleast_1d(np.asarray(omega, dtype=float))
     if np.any(omega >= cutoff):
         raise ValueError(f"Bohr frequencies must lie below the integration cut-off {cutoff:g}")
     inside = omega > 0
+    x, w = _composite_rule(_panels(cutoff))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        f_om = np.where(inside, f(np.where(inside, omega, 1.0)), 0.0)
-        x, w = _composite_rule(_panels(cutoff))
-        fx = f(x)
-    dx = x[None, :] - omega[:, None]
-    near = np.min(np.abs(dx), axis=1) < _NEAR_NODE * max(1.0, cutoff)
-    numerator = np.where(inside[:, None], fx[None, :] - f_om[:, None], fx[None, :])
+        f_om = [np.where(inside, f(np.where(inside, omega, 1.0)), 0.0) for f in fs]
+        fx = [f(x) for f in fs]
+    near = _nearest_node_gap(x, omega) < _NEAR_NODE * max(1.0, cutoff)
+    results = [np.empty(omega.shape) for _ in fs]
+    rows = _pv_block_rows(len(x))
+    dx = np.empty((min(rows, len(omega)), len(x)))
+    term = np.empty_like(dx)
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(near, 0.0, np.sum(np.where(near[:, None], 0.0, numerator / dx) * w, axis=1))
+        for start in range(0, len(omega), rows):
+            block = slice(start, min(start + rows, len(omega)))
+            n = block.stop - block.start
+            np.subtract(x[None, :], omega[block, None], out=dx[:n])
+            for fx_k, f_om_k, out in zip(fx, f_om, results):
+                np.subtract(fx_k[None, :], f_om_k[block, None], out=term[:n])  # f(ω) = 0 where ω ≤ 0
+                np.divide(term[:n], dx[:n], out=term[:n])
+                np.multiply(term[:n], w, out=term[:n])
+                out[block] = term[:n].sum(axis=1)
     for i in np.flatnonzero(near):
-        edges = np.union1d(_panels(cutoff), [omega[i]])
-        xi, wi = _composite_rule(edges)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            num = f(xi) - f_om[i] if inside[i] else f(xi)
-        result[i] = np.sum(num / (xi - omega[i]) * wi)
+        xi, wi = _composite_rule(np.union1d(_panels(cutoff), [omega[i]]))
+        for f, f_om_k, out in zip(fs, f_om, results):
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                num = f(xi) - f_om_k[i] if inside[i] else f(xi)
+            out[i] = np.sum(num / (xi - omega[i]) * wi)
     log_term = np.log(np.where(inside, (cutoff - omega) / np.where(inside, omega, 1.0), 1.0))
-    return result + f_om * log_term
+    return [out + f_om_k * log_term for out, f_om_k in zip(results, f_om)]
+
+
+def _nearest_node_gap(x: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    """min_j |x_j − ω| for each ω, ``x`` ascending: the two nodes around ω by bisection (fl(x_j − ω) is
+    monotone in x_j, so this is the minimum over all nodes, as computed in floating point)."""
+    k = np.searchsorted(x, omega)
+    below = x[np.clip(k - 1, 0, len(x) - 1)]
+    above = x[np.clip(k, 0, len(x) - 1)]
+    return np.minimum(np.abs(below - omega), np.abs(above - omega))
+
+
+def _pv_block_rows(n_nodes: int) -> int:
+    """Frequencies per block of :func:`_principal_value_rows`: its two (rows × nodes) float64 buffers, shared by
+    all integrands, within ``PV_BLOCK_BYTES``."""
+    return max(1, PV_BLOCK_BYTES // (2 * 8 * n_nodes))
 
 
 def _round_significant(x: np.ndarray, digits: int) -> np.ndarray:
@@ -354,18 +406,23 @@ def _frequency_cutoff(bath: BosonicBath, omega_max: float) -> tuple[float, bool]
 def _principal_values(fs, omega: np.ndarray, bath: BosonicBath) -> list[np.ndarray]:
     r"""P∫_0^∞ f(x)/(x − ω) dx for each f in ``fs`` and every ω (1-d array): the composite rule of
     :func:`principal_value` on [0, X] plus, unless J declares a truncation point, the regular tail
-    ∫_X^∞ f(x)/(x − ω) dx (X ≥ 2 max|ω|) by adaptive quadrature on [X, ∞) to relative ``TAIL_RTOL``."""
+    ∫_X^∞ f(x)/(x − ω) dx (X ≥ 2 max|ω|) by adaptive quadrature on [X, ∞) to relative ``TAIL_RTOL``, for
+    ``TAIL_BLOCK`` frequencies at a time (quad_vec keeps a vector of that length per subinterval; its error
+    control, in the max norm over the block, is per block)."""
     from scipy.integrate import quad_vec
 
     cutoff, tail = _frequency_cutoff(bath, float(np.max(np.abs(omega), initial=0.0)))
-    out = [principal_value(f, omega, cutoff) for f in fs]
-    if tail:
-        def integrand(x):
+    out = _principal_value_rows(fs, omega, cutoff)
+    for start in range(0, len(omega) if tail else 0, TAIL_BLOCK):
+        block = omega[start:start + TAIL_BLOCK]
+
+        def integrand(x, block=block):
             with np.errstate(over="ignore", invalid="ignore"):
-                return np.concatenate([f(np.array([x]))[0] / (x - omega) for f in fs])
+                return np.concatenate([f(np.array([x]))[0] / (x - block) for f in fs])
 
         values, _ = quad_vec(integrand, cutoff, np.inf, epsrel=TAIL_RTOL, epsabs=0.0, norm="max")
-        out = [o + v for o, v in zip(out, np.split(np.asarray(values, dtype=float), len(fs)))]
+        for o, v in zip(out, np.split(np.asarray(values, dtype=float), len(fs))):
+            o[start:start + len(block)] += v
     return out
 
 

@@ -690,3 +690,19 @@ def test_solver_qics_is_a_choice(capsys):
     code, out, err = run_main(capsys, "tau", "popcoh", *NESS[1:], "--json")
     ref = json.loads(out)
     assert qics["solver"] == "QICS" and max(qics["lower"], ref["lower"]) <= min(qics["upper"], ref["upper"]) + 1e-9
+
+
+# Peak resident memory (kB, ``/usr/bin/time -v``, 2 BLAS threads) of chains the library was measured to run at the
+# benchmark's setting (benchmarks/results/large_chains.md: ``benchmarks/bench_large_chain.py``).
+MEASURED_PEAK_KB = {("ness", (2, 7, 2)): 1_445_940, ("ness", (2, 8, 2)): 5_461_444,
+                    ("pop", (2, 6, 2)): 904_404, ("pop", (2, 7, 2)): 3_053_436, ("pop", (2, 8, 2)): 11_695_764,
+                    ("popcoh", (3, 2, 3)): 2_077_932, ("popcoh", (2, 6, 2)): 3_841_136,
+                    ("popcoh", (2, 7, 2)): 12_684_928}
+
+
+@pytest.mark.parametrize("kind, chain", sorted(MEASURED_PEAK_KB))
+def test_size_guard_accepts_the_chains_measured_to_fit_and_estimates_at_least_their_peak(kind, chain):
+    setup = lc.ChainSetup(n_left=chain[0], n_middle=chain[1], n_right=chain[2], g=0.05, beta_left=1.0,
+                          beta_right=5.0)
+    assert MEASURED_PEAK_KB[kind, chain] * 1024 <= cli.estimated_bytes(kind, setup) <= cli.MEMORY_LIMIT_BYTES
+

@@ -184,3 +184,40 @@ def test_bad_bosonic_bath_is_named(kwargs, name):
 def test_bad_presets_are_named(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_principal_values_do_not_depend_on_the_block_size(monkeypatch):
+    """The (frequencies × nodes) work runs in blocks of PV_BLOCK_BYTES: one frequency per block and all of them
+    in one block give the same numbers bit for bit (each frequency's sum is formed from its own row)."""
+    from lindblad_core.systems import baths
+
+    bath = Bath(beta=2.0)
+    rng = np.random.default_rng(3)
+    cutoff = PV_CUTOFF_MULT * bath.scale
+    nodes, _ = baths._composite_rule(baths._panels(cutoff))
+    # random frequencies of both signs, and some within _NEAR_NODE of a node (redone on their own rule)
+    omega = np.concatenate([rng.uniform(-5.0, 5.0, 500), nodes[[100, 900, 1300]] + 1e-9])
+    results = []
+    for budget in (1, 10**12):
+        monkeypatch.setattr(baths, "PV_BLOCK_BYTES", budget)
+        results.append(coefficients(omega, bath))
+    for one_row, all_rows in zip(*results):
+        assert np.array_equal(one_row, all_rows)
+
+
+def test_principal_value_memory_does_not_grow_with_the_number_of_frequencies():
+    """5e4 Bohr frequencies × 1760 nodes would be 0.7 GB per dense float64 array; the blocks keep the peak of the
+    principal values' allocations (numpy reports them to tracemalloc) within a few PV_BLOCK_BYTES."""
+    import tracemalloc
+
+    from lindblad_core.systems.baths import PV_BLOCK_BYTES
+
+    omega = np.linspace(-3.0, 3.0, 50_000) + 1e-7
+    bath = Bath(beta=1.0)
+    tracemalloc.start()
+    try:
+        coefficients(omega, bath)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * PV_BLOCK_BYTES + 64 * omega.nbytes

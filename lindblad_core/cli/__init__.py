@@ -28,7 +28,6 @@ prints one line on stderr and no traceback.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -37,7 +36,7 @@ import warnings
 from lindblad_core.cli.errors import (EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_OUTPUT,
                                       EXIT_STATUS_HELP, EXIT_UNDECIDED, _Failed, _invalid, flag_for_message)
 from lindblad_core.cli.flags import build_parser
-from lindblad_core.cli.output import PROGRESS_AFTER_S, _encodable, _ness_block, _stderr, format_tau_line
+from lindblad_core.cli.output import PROGRESS_AFTER_S, _encodable, _ness_block, _stderr, format_tau_line, strict_json
 from lindblad_core.cli.size_guard import MEMORY_LIMIT_BYTES, _check_size, estimated_bytes, largest_accepted_qubits
 from lindblad_core.cli.system_input import _Problem, load_system_function, matrix_to_json, parse_param_value
 from lindblad_core.lindblad.ansatz import paper_blocks
@@ -134,7 +133,7 @@ def _main(argv) -> tuple[int, str]:
     for w in caught:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
     if args.json:
-        text = json.dumps(out) + "\n"
+        text = strict_json(out) + "\n"
     return code, text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import threading
@@ -115,6 +116,21 @@ def _ness_block(out: dict, r0: np.ndarray, l2_r0: np.ndarray, rho2: np.ndarray, 
 
 _ASCII = str.maketrans({"∈": "in", "…": "...", "‖": "||"})
 
+
+
+def strict_json(value) -> str:
+    """``value`` as standard JSON (RFC 8259): the non-finite floats Python would write as ``NaN`` or
+    ``Infinity`` (an unbounded ``upper``, an undecided ``value``) become ``null``, which every JSON reader
+    accepts."""
+    def finite(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: finite(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [finite(x) for x in v]
+        return v
+    return json.dumps(finite(value), allow_nan=False)
 
 
 def _encodable(text: str, stream) -> str:

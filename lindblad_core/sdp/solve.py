@@ -155,8 +155,11 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     import cvxpy as cp
 
     # What a solver raises on data it cannot handle: cvxpy's SolverError, CVXOPT's ArithmeticError (a zero or
-    # negative pivot in its scaling), numpy's LinAlgError and other ValueErrors. Anything else is a bug.
-    failures = (cp.error.SolverError, ArithmeticError, ValueError)
+    # negative pivot in its scaling), numpy's LinAlgError and other ValueErrors, and ARPACK's errors from the
+    # rank check of the equality rows in cvxpy's CVXOPT interface (ArpackNoConvergence). Anything else is a bug.
+    from scipy.sparse.linalg import ArpackError
+
+    failures = (cp.error.SolverError, ArithmeticError, ValueError, ArpackError)
     if solver is None:
         chain = ([NATIVE_SOLVER] if native else []) + [default_solver()] + (
             ["CVXOPT"] if "CVXOPT" in _installed_solvers() else [])

@@ -613,6 +613,22 @@ def test_exit_zero_only_for_a_decided_verdict(capsys, monkeypatch, res, code):
     assert f"  {cli.EXIT_UNDECIDED}    no result" in cli.EXIT_STATUS_HELP
 
 
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def test_json_of_a_failed_solve_is_standard_json(capsys, monkeypatch):
+    """No value and an unbounded upper end: ``null`` for both (Python's json would write NaN / Infinity, which
+    strict readers such as jq reject); the finite fields keep their values."""
+    res = _result(value=None, lower=0.0, upper=math.inf, status="solver_error")
+    monkeypatch.setattr(cli, "tau_pop_coh", lambda *a, **k: res)
+    code, out, err = run_main(capsys, "tau", "popcoh", *NESS[1:], "--json")
+    data = json.loads(out, parse_constant=_reject_constant)
+    assert code == cli.EXIT_UNDECIDED
+    assert data["value"] is None and data["upper"] is None and data["lower"] == 0.0
+    assert data["verdict"] == res.verdict()
+
+
 def test_inconclusive_free_trace_point_exits_by_the_rule(capsys):
     """A free-trace point whose certified interval has straddled δ_tol (lower ~1e-7, upper ~4e-5): the exit status
     follows the verdict, whatever this machine's solver returns."""

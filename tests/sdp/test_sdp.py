@@ -240,6 +240,27 @@ def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
                              + [("CLARABEL", a) for a in solvers.CLARABEL_ATTEMPTS[1:]])
 
 
+def test_arpack_failure_of_one_attempt_does_not_end_the_chain():
+    """cvxpy's CVXOPT interface checks the rank of the equality rows with ARPACK, which may not converge: that
+    attempt counts as failed and the next solver of the chain decides."""
+    from scipy.sparse.linalg import ArpackNoConvergence
+
+    from lindblad_core.sdp import solve as solvers
+
+    class _ArpackOnCvxopt(_ScriptedProblem):
+        def solve(self, solver, **kwargs):
+            if solver == "CVXOPT":
+                self.calls.append((solver, kwargs))
+                raise ArpackNoConvergence("ARPACK error -1: No convergence", np.zeros(0), np.zeros((0, 0)))
+            super().solve(solver, **kwargs)
+
+    problem = _ArpackOnCvxopt(["solver_error", "optimal"])
+    bounds = iter([(0.1, 0.9, "a"), (0.1, 0.9, "a"), (0.5, 0.5, "b")])
+    out = solvers.solve_with_certificates(problem, None, lambda: next(bounds))
+    assert [name for name, _ in problem.calls] == ["CLARABEL", "CVXOPT", "CLARABEL"]
+    assert (out.lower, out.upper, out.candidate) == (0.5, 0.5, "b")
+
+
 def test_inaccurate_status_with_tight_interval_is_certified_not_optimal():
     """Fig. 3 setting where Clarabel stops at a dual residual just above its tolerance: reported as such,
     yet certified (an independent dual bound and a checked candidate agree)."""

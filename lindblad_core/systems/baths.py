@@ -108,6 +108,25 @@ class _QutipSpectralDensity:
         return float(w_max) if w_max is not None and math.isfinite(float(w_max)) and float(w_max) > 0 else None
 
 
+def probed_spectral_density(owner: str, spectral_density, probe: np.ndarray) -> np.ndarray:
+    """``spectral_density(probe)`` as an array of the probe's shape; a ValueError naming
+    ``<owner>.spectral_density`` when it is not callable, fails on an array, or is not vectorised. Whether the
+    values are real, finite and non-negative is for the caller to check (bosonic and fermionic J differ)."""
+    where = f"{owner}.spectral_density"
+    if not callable(spectral_density):
+        raise ValueError(f"{where} must be a vectorised callable J(omega), got spectral_density={spectral_density!r}")
+    try:
+        with np.errstate(all="ignore"):
+            values = np.asarray(spectral_density(probe))
+    except Exception as err:  # noqa: BLE001 - any failure of the user's callable is an input error
+        raise ValueError(f"{where} must accept an array of frequencies and return an array of the same shape; "
+                         f"calling it failed: {err!r}") from None
+    if values.shape != probe.shape:
+        raise ValueError(f"{where} must be vectorised (array in, array of the same shape out), got shape "
+                         f"{values.shape} for input shape {probe.shape}")
+    return values
+
+
 def _checked_values(values, omega: np.ndarray, where: str) -> np.ndarray:
     """J's values at the frequencies ``omega`` (> 0) as floats; ValueError naming ``spectral_density`` and the first
     frequency where J is not real, finite and ≥ 0 (``where`` says which frequencies these are)."""
@@ -174,15 +193,7 @@ class BosonicBath:
     mu: float = 0.0
 
     def __post_init__(self):
-        if not callable(self.spectral_density):
-            raise ValueError("BosonicBath.spectral_density must be a vectorised callable J(omega), got "
-                             f"spectral_density={self.spectral_density!r}")
-        try:
-            with np.errstate(all="ignore"):
-                values = self.spectral_density(_PROBE)
-        except Exception as err:  # noqa: BLE001 - any failure of the user's callable is an input error
-            raise ValueError("BosonicBath.spectral_density must accept an array of frequencies and return "
-                             f"an array of the same shape; calling it failed: {err!r}") from None
+        values = probed_spectral_density("BosonicBath", self.spectral_density, _PROBE)
         _checked_values(values, _PROBE, "(on the probe grid 1e-8 ... 1e8)")
         object.__setattr__(self, "beta", check_positive("BosonicBath.", "beta", self.beta))
         try:

@@ -38,7 +38,7 @@ from scipy.special import expit
 
 from lindblad_core.systems.baths import (TAIL_RTOL, BosonicBath, as_bosonic_bath, coefficients as bosonic_coefficients,
                                          hermitian_coefficients as bosonic_hermitian_coefficients, occupation,
-                                         principal_value, spectral_density)
+                                         principal_value, probed_spectral_density, spectral_density)
 
 __all__ = ["FermionicBath", "LorentzianSpectralDensity", "FlatBandSpectralDensity", "lorentzian", "flat_band",
            "fermi", "as_fermionic_bath", "is_fermionic", "as_bath", "coefficients", "hermitian_coefficients",
@@ -250,18 +250,7 @@ class FermionicBath:
     mu: float = 0.0
 
     def __post_init__(self):
-        if not callable(self.spectral_density):
-            raise ValueError("FermionicBath.spectral_density must be a vectorised callable J(omega), got "
-                             f"spectral_density={self.spectral_density!r}")
-        try:
-            with np.errstate(all="ignore"):
-                values = np.asarray(self.spectral_density(_PROBE))
-        except Exception as err:  # noqa: BLE001 - any failure of the user's callable is an input error
-            raise ValueError("FermionicBath.spectral_density must accept an array of frequencies and return an "
-                             f"array of the same shape; calling it failed: {err!r}") from None
-        if values.shape != _PROBE.shape:
-            raise ValueError("FermionicBath.spectral_density must be vectorised (array in, array of the same "
-                             f"shape out), got shape {values.shape} for input shape {_PROBE.shape}")
+        values = probed_spectral_density("FermionicBath", self.spectral_density, _PROBE)
         values = _real_values("FermionicBath.spectral_density", values, _PROBE)
         tails = max(values[0], values[-1])
         if tails > _TAIL_FRACTION * values.max():

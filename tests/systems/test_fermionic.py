@@ -280,6 +280,24 @@ def test_bad_lead_parameters_are_named(kwargs, match):
         FermionicBath(lorentzian(1.0, 5.0), **{"beta": 1.0, "mu": 0.0, **kwargs})
 
 
+def _raises_on_arrays(w):
+    if np.ndim(w):
+        raise TypeError("only scalars")
+    return 1.0
+
+
+@pytest.mark.parametrize("bath", [BosonicBath, FermionicBath])
+@pytest.mark.parametrize("sd, match", [
+    ("lorentzian", r"\.spectral_density must be a vectorised callable"),
+    (_raises_on_arrays, r"\.spectral_density must accept an array .* calling it failed: TypeError\('only scalars'\)"),
+    (lambda w: np.ones(3), r"\.spectral_density must be vectorised .* got shape \(3,\)"),
+])
+def test_unusable_spectral_density_is_named_with_its_bath(bath, sd, match):
+    """The same three mistakes are reported for either statistics, each naming the bath class it was given to."""
+    with pytest.raises(ValueError, match=f"^{bath.__name__}" + match):
+        bath(sd, beta=1.0)
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda: lorentzian(1.0, 0.0), r"lorentzian: width must be > 0"),
     (lambda: lorentzian(-1.0, 1.0), r"lorentzian: gamma must be >= 0"),

@@ -54,13 +54,15 @@ __all__ = [
     "rho0",
     "second_order_coherences",
     "steady_state",
-    "COUPLING_ATOL",
+    "COUPLING_RTOL",
+    "coupling_support",
     "SUPEROPERATOR_MAX_DIM",
 ]
 
-# Matrix elements <E_α|S_ℓ|E_γ> below this are rounding noise of the eigensolver (exact zeros by
-# magnetisation conservation in the XXZ chain); their Bohr frequencies are not evaluated.
-COUPLING_ATOL = 1e-12
+# Matrix elements <E_α|S_ℓ|E_γ> below this times the largest |<E_α|S_ℓ|E_γ>| are rounding noise of the
+# eigensolver (exact zeros by magnetisation conservation in the XXZ chain); their Bohr frequencies are not
+# evaluated. Relative, so that S_ℓ in any units (the rates scale as |S|²) keeps its support.
+COUPLING_RTOL = 1e-12
 # A dense d²×d² complex superoperator takes 16 d⁴ bytes: 4.3 GB at d = 128.
 SUPEROPERATOR_MAX_DIM = 128
 # Redfield equations of the most recently used systems kept (a sweep point asks for its system's several times).
@@ -132,6 +134,21 @@ def redfield(system) -> Redfield:
     return _redfield(as_open_system(system))
 
 
+def coupling_support(s: np.ndarray) -> np.ndarray:
+    """Where the coupling operator(s) ``s`` (energy basis; (d, d) or a stack (n, d, d), one operator per
+    coupling) have a non-zero element: ``|s| > COUPLING_RTOL · max|s|`` per operator. The elements outside
+    are the eigensolver's rounding noise and drive no transition.
+
+    Examples
+    --------
+    >>> coupling_support(np.array([[0.0, 1e-30], [1e-45, 0.0]]))  # a tiny S keeps its support
+    array([[False,  True],
+           [False, False]])
+    """
+    s = np.abs(np.asarray(s))
+    return s > COUPLING_RTOL * np.max(s, axis=(-2, -1), keepdims=True)
+
+
 @functools.lru_cache(maxsize=REDFIELD_CACHE_SIZE)
 def _redfield(system: OpenSystem) -> Redfield:
     red = _assemble(system, system.baths, system.forms)
@@ -146,7 +163,7 @@ def _assemble(system, baths: tuple, forms: tuple[str, ...]) -> Redfield:
     omega = e[None, :] - e[:, None]  # ω[α, γ] = E_γ − E_α
     a_ops = np.zeros(s_e.shape, dtype=complex)
     b_ops = np.zeros(s_e.shape, dtype=complex)
-    masks = np.stack([np.abs(s) > COUPLING_ATOL for s in s_e])
+    masks = coupling_support(s_e)
     zero = np.abs(omega) <= system.degeneracy_tolerance  # the diagonal, and degenerate pairs if they are allowed
     for ell, form in enumerate(forms):
         sites = getattr(system, "couplings", None)

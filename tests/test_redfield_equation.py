@@ -179,3 +179,18 @@ def test_stationary_populations_refuses_what_has_no_unique_answer(rates, match):
 
     with pytest.raises(ValueError, match=match):
         stationary_populations(rates)
+
+
+@pytest.mark.parametrize("c", [1e-7, 1e-13, 1e3])
+def test_coupling_units_scale_l2_and_leave_rho0(c):
+    """S_ℓ → c S_ℓ (the coupling in other units): every rate scales by c², so L2 → c² L2 and ρ0 is unchanged, even
+    when every element of c S_ℓ is below the eigensolver-noise level of an S of order one."""
+    from lindblad_core.studies.examples import two_qubits
+    from lindblad_core.systems.open_system import Coupling, OpenSystem
+
+    system = two_qubits(g=0.1)
+    scaled = OpenSystem(system.hamiltonian, [Coupling(c * k.op, k.sites, k.bath) for k in system.couplings])
+    red, red_c = redfield(system), redfield(scaled)
+    np.testing.assert_allclose(rho0(red_c), rho0(red), atol=1e-13)
+    r0 = rho0(red)
+    np.testing.assert_allclose(l2(red_c, r0), c**2 * l2(red, r0), rtol=0, atol=1e-12 * c**2)

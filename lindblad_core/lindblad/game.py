@@ -49,7 +49,7 @@ import numpy as np
 
 from lindblad_core.lindblad.generators import LindbladForm, redfield_of
 from lindblad_core.lindblad.psd_redfield import canonical_form
-from lindblad_core.redfield_equation import COUPLING_ATOL, Redfield
+from lindblad_core.redfield_equation import Redfield, coupling_support
 
 __all__ = ["channel_rates", "geometric_arithmetic"]
 
@@ -58,8 +58,8 @@ def channel_rates(red: Redfield, ell: int):
     r"""The golden-rule rates of coupling ``ell`` per matrix element of S_ℓ (energy basis).
 
     γ_B[α, γ] = 2 Re(B_ℓ[α, γ] / S_ℓ[α, γ]) = 2 Re D_ℓ(ω_αγ) (J(n + 1) for an exchange coupling, 2 Re Γ for a
-    Hermitian one) and γ_A = 2 Re(A_ℓ / S_ℓ) = J n, zero off the support of S_ℓ (``COUPLING_ATOL``); rounding
-    below zero is clipped.
+    Hermitian one) and γ_A = 2 Re(A_ℓ / S_ℓ) = J n, zero off the support of S_ℓ
+    (:func:`~lindblad_core.redfield_equation.coupling_support`); rounding below zero is clipped.
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def channel_rates(red: Redfield, ell: int):
     True
     """
     s = red.coupling[ell]
-    mask = np.abs(s) > COUPLING_ATOL
+    mask = coupling_support(s)
     out = []
     for ops in (red.b_ops[ell], red.a_ops[ell]):
         rate = np.zeros(s.shape)

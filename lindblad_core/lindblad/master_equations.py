@@ -82,7 +82,7 @@ from lindblad_core.lindblad.game import geometric_arithmetic
 from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, redfield_of
 from lindblad_core.lindblad.memory_dressed import memory_dressed
 from lindblad_core.lindblad.psd_redfield import psd_redfield
-from lindblad_core.redfield_equation import COUPLING_ATOL, rate_matrix, Redfield
+from lindblad_core.redfield_equation import Redfield, coupling_support, rate_matrix
 from lindblad_core.systems import fermionic
 from lindblad_core.systems.baths import BosonicBath, occupation, principal_value, PV_CUTOFF_MULT, spectral_density
 from lindblad_core.systems.fermionic import bath_coefficients
@@ -179,7 +179,7 @@ def bohr_clusters(omega: np.ndarray, width: float) -> np.ndarray:
 
 def _channel_elements(red: Redfield, ell: int):
     """Non-zero elements (α, γ) of S_ℓ in the energy basis and their Bohr frequencies."""
-    mask = np.abs(red.coupling[ell]) > COUPLING_ATOL
+    mask = coupling_support(red.coupling[ell])
     rows, cols = np.nonzero(mask)
     return rows, cols, bohr_frequencies(red)[rows, cols]
 
@@ -366,7 +366,7 @@ def _ule_lamb_shift(red: Redfield, ell: int, a_em, a_abs) -> np.ndarray:
     s = red.coupling[ell]
     om = bohr_frequencies(red)
     d = red.dim
-    mask = np.abs(s) > COUPLING_ATOL
+    mask = coupling_support(s)
     lam = np.zeros((d, d), dtype=complex)
     bath = red.baths[ell]
     # emission: pairs of elements in one row k of S; absorption: pairs in one column k of S (rows of Sᵀ)

@@ -54,7 +54,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lindblad_core.lindblad.generators import LindbladForm, RedfieldGenerator, redfield_of
-from lindblad_core.redfield_equation import COUPLING_ATOL, Redfield, SUPEROPERATOR_MAX_DIM
+from lindblad_core.redfield_equation import Redfield, SUPEROPERATOR_MAX_DIM, coupling_support
 
 __all__ = ["MemoryDressedGenerator", "memory_dressed", "redfield_minus_lindblad"]
 
@@ -66,8 +66,8 @@ DRESSING_SECULAR_RTOL = 1e-9
 def _pairs(x: np.ndarray, y: np.ndarray, d: int):
     """Row, column and value of the super-operator ρ ↦ XρY† (row-major vec): entry ((a,b), (c,e)) = X_ac conj(Y_be),
     over the non-zero elements of X and Y."""
-    xa, xc = np.nonzero(np.abs(x) > COUPLING_ATOL * max(1.0, np.abs(x).max(initial=0.0)))
-    yb, ye = np.nonzero(np.abs(y) > COUPLING_ATOL * max(1.0, np.abs(y).max(initial=0.0)))
+    xa, xc = np.nonzero(coupling_support(x))
+    yb, ye = np.nonzero(coupling_support(y))
     n, m = len(xa), len(yb)
     rows = (np.repeat(xa, m) * d + np.tile(yb, n))
     cols = (np.repeat(xc, m) * d + np.tile(ye, n))

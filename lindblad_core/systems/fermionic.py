@@ -65,8 +65,8 @@ _FEATURE_POINTS = (-50.0, -10.0, 0.0, 10.0, 50.0)
 # error above _QUAD_ACCEPT times the largest value is a failure (a J that does not decay), not a result.
 _QUAD_LIMIT = 2000
 _QUAD_ACCEPT = 1e-8
-# Largest |{S, P}| (relative to max(1, max|S|)) of a coupling operator S and the parity P on its sites.
-PARITY_ATOL = 1e-12
+# Largest |{S, P}| (relative to max|S|) of a coupling operator S and the parity P on its sites.
+PARITY_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -537,7 +537,7 @@ def check_fermionic_coupling(op: np.ndarray, sites: tuple[int, ...]) -> None:
     parity = np.array([(-1.0) ** bin(i).count("1") for i in range(k)])
     anti = op * parity[None, :] + parity[:, None] * op
     size = float(np.max(np.abs(anti), initial=0.0))
-    if size > PARITY_ATOL * max(1.0, float(np.max(np.abs(op), initial=0.0))):
+    if size > PARITY_RTOL * float(np.max(np.abs(op), initial=0.0)):
         raise ValueError("Coupling.op of a fermionic lead must be parity-odd (a fermion operator with its "
                          "Jordan-Wigner string: S P = -P S with P = (-1)^N on its sites), got "
                          f"max|S P + P S| = {size:.3g}")

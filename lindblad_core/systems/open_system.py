@@ -27,7 +27,7 @@ import numpy as np
 from lindblad_core.systems.baths import BosonicBath
 from lindblad_core.systems.fermionic import as_bath, check_fermionic_coupling, FermionicBath, is_fermionic
 
-__all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_RTOL", "HERMITICITY_ATOL", "embed", "site_charges",
+__all__ = ["Coupling", "OpenSystem", "FORMS", "DEGENERACY_RTOL", "HERMITICITY_RTOL", "embed", "site_charges",
            "sector_eigh", "EnergyBasis"]
 
 # Two eigenvalues closer than DEGENERACY_RTOL × (E_max − E_min) count as degenerate: the theory of Sec. II.B
@@ -38,8 +38,9 @@ DEGENERACY_RTOL = 1e-9
 # ~d·u·max|E| (u the unit roundoff), so gaps below DEGENERACY_RESOLUTION times that are indistinguishable from 0
 # (H_S + 1e9·I: the eigenvalues carry errors ~1e-7 whatever the width).
 DEGENERACY_RESOLUTION = 4.0
-# Largest |H − H†| (relative to max(1, max|H|)) accepted as rounding noise in a user-supplied operator.
-HERMITICITY_ATOL = 1e-12
+# Largest |H − H†| (relative to max|H|) accepted as rounding noise in a user-supplied operator: relative, so that
+# an operator in any units (a coupling S = 1e-13·σ−) keeps its form.
+HERMITICITY_RTOL = 1e-12
 FORMS = ("exchange", "hermitian")
 # From this dimension on, operators are taken to and from the energy basis sector block by sector block when the
 # eigenvectors lie in exact charge sectors (:func:`sector_eigh`): V†OV then costs Σ_st n_s n_t (n_s + n_t) over
@@ -77,7 +78,7 @@ def _dims_tuple(dims):
 
 def _is_hermitian(m: np.ndarray) -> tuple[bool, float]:
     asym = float(np.max(np.abs(m - m.conj().T), initial=0.0))
-    return asym <= HERMITICITY_ATOL * max(1.0, float(np.max(np.abs(m), initial=0.0))), asym
+    return asym <= HERMITICITY_RTOL * float(np.max(np.abs(m), initial=0.0)), asym
 
 
 def _real_if_possible(m: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ from scipy import integrate
 
 from lindblad_core.systems.baths import PV_CUTOFF_MULT, coefficients, occupation, spectral_density
 from lindblad_core.systems.chain import ChainSetup
-from lindblad_core.redfield_equation import COUPLING_ATOL, l2, rho0
+from lindblad_core.redfield_equation import coupling_support, l2, rho0
 
 TARGET_S = 1.0
 COMMON = dict(g=0.01, beta_left=1.0, beta_right=0.5)
@@ -104,7 +104,7 @@ def naive_comparison(kwargs, max_pairs, ours_coeff_s, ours_total_s):
     s_e = system.to_energy_basis(system.coupling_operators)
     e = system.energies
     omega = e[None, :] - e[:, None]  # omega[a, g] = E_g - E_a, as in lindblad_core.redfield_equation
-    masks = np.abs(s_e) > COUPLING_ATOL
+    masks = coupling_support(s_e)
     counts = masks.sum(axis=(1, 2))
     site_pairs = omega[masks[0]]  # bath site 0 (first left site)
     n_timed = min(len(site_pairs), max_pairs)

@@ -6,15 +6,21 @@ built with λ_ref = 1 (lindblad_core/studies/heom_referee.py): the exact NESS is
 diagonal, and ρ0 + O(λ) everywhere. HEOM with Nk = 4 Padé terms and depth 3 changes (ρ − ρ0)/λ by about 2e-5
 (one bath, λ = 0.005) against Nk = 6, depth 4, far below the errors asserted (notebooks/14_heom_referee.ipynb
 has the table).
+
+The resonant level H_S = ε_d c†c between two Lorentzian leads (at different β and μ, and at equal ones), with
+J_ℓ → λJ_ℓ (ε² = λ): QuTiP's fermionic HEOM against the exact (Landauer / Green's function) occupation, and both
+against the occupation n0 of ρ0.
 """
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
 
 import lindblad_core as lc
 
 pytest.importorskip("qutip.solver.heom")
-from lindblad_core.studies.heom_referee import heom_steady_state, mean_force_coherences  # noqa: E402
+from lindblad_core.studies.heom_referee import (heom_steady_state, lead_self_energy,  # noqa: E402
+                                                mean_force_coherences, resonant_level, resonant_level_occupation)
 
 SZ, SX = np.diag([1.0, -1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])
 H_S = 0.5 * 1.0 * SZ + 0.5 * 0.5 * SX   # ω = 1, Δ = 0.5
@@ -80,3 +86,75 @@ def test_referee_refuses_what_it_cannot_compute():
         heom_steady_state(qubit(0.01, CASES["sigma_z"]), max_depth=0)
     with pytest.raises(ValueError, match="one bath"):
         mean_force_coherences(qubit(1.0, CASES["two_temperatures"]))
+
+
+# -- fermionic leads: the resonant level ------------------------------------------------------------------------
+
+EPS_D = 0.3
+LEADS = {  # (γ, W, ω0, β, μ) per lead
+    "bias": [(1.0, 5.0, 0.0, 2.0, 1.0), (0.5, 3.0, 0.0, 0.5, -0.5)],
+    "equilibrium": [(1.0, 5.0, 0.0, 1.0, 0.2), (0.5, 3.0, 0.0, 1.0, 0.2)],
+}
+LEVEL_LAMS = (0.02, 0.01, 0.005)
+
+
+def leads(lam, spec):
+    return [lc.FermionicBath(lc.lorentzian(lam * g, w, c), beta=b, mu=m) for g, w, c, b, m in spec]
+
+
+@pytest.mark.parametrize("name", list(LEADS))
+def test_resonant_level_heom_is_exact_and_tends_to_rho0(name):
+    """HEOM (Padé Nk = 4, depth 2) equals the exact occupation to 2e-5 λ, for every λ; depth 3 changes nothing
+    (the hierarchy closes at depth 2 for a non-interacting level) and depth 1 (the Born equation) gives n0 exactly;
+    n_HEOM − n0 and n_exact − n0 are O(λ): halving λ halves them, and (n − n0)/λ converges."""
+    spec = LEADS[name]
+    n0 = lc.rho0(lc.redfield(resonant_level(EPS_D, leads(1.0, spec))))[0, 0].real     # ε² = λ
+    exact = np.array([resonant_level_occupation(EPS_D, leads(lam, spec)) for lam in LEVEL_LAMS])
+    rhos = [heom_steady_state(resonant_level(EPS_D, leads(lam, spec)), n_pade=4, max_depth=2) for lam in LEVEL_LAMS]
+    heom = np.array([rho[0, 0].real for rho in rhos])
+    assert np.all(np.abs(heom - exact) < 2e-5 * np.array(LEVEL_LAMS)), heom - exact
+    assert max(abs(rho[0, 1]) for rho in rhos) < 1e-14                               # parity: no coherence
+    for values in (heom, exact):
+        ratios = (values[:-1] - n0) / (values[1:] - n0)
+        assert np.all((ratios > 1.9) & (ratios < 2.1)), ratios
+    slopes = (exact - n0) / np.array(LEVEL_LAMS)
+    assert abs(slopes[-1] - slopes[-2]) < 0.6 * abs(slopes[-2] - slopes[-3])         # O(λ²) remainder
+    system = resonant_level(EPS_D, leads(LEVEL_LAMS[0], spec))
+    deeper = heom_steady_state(system, n_pade=4, max_depth=3)[0, 0].real
+    assert abs(deeper - heom[0]) < 1e-12
+    assert abs(heom_steady_state(system, n_pade=4, max_depth=1)[0, 0].real - n0) < 1e-12
+
+
+def test_lead_self_energy_is_the_hilbert_transform_of_the_lorentzian():
+    """Σ = Λ − iJ/2 with Λ(ω) = (1/2π) P∫ J(x)/(ω − x) dx, against QUADPACK's QAWC on [−200, 200] plus the tails."""
+    lead = lc.FermionicBath(lc.lorentzian(0.7, 3.0, 0.4), beta=1.0, mu=0.0)
+    J = lead.spectral_density
+    for omega in (-2.0, 0.4, 1.5, 7.0):
+        pv = quad(J, -200.0, 200.0, weight="cauchy", wvar=omega, epsabs=1e-13, limit=200)[0]
+        tails = ((-np.inf, -200.0), (200.0, np.inf))
+        pv += sum(quad(lambda x, w=omega: J(x) / (x - w), a, z, epsabs=1e-13)[0] for a, z in tails)
+        sigma = lead_self_energy(omega, [lead])
+        assert abs(sigma.real + pv / (2 * np.pi)) < 1e-10 and abs(sigma.imag + J(omega) / 2) < 1e-14
+
+
+def test_resonant_level_occupation_sum_rule():
+    """∫ A dω/2π = 1: a level below a lead at μ = +1e4 is full, above one at μ = −1e4 empty (to 1e-9)."""
+    for mu, full in ((1e4, 1.0), (-1e4, 0.0)):
+        n = resonant_level_occupation(EPS_D, [lc.FermionicBath(lc.lorentzian(0.5, 3.0), beta=1.0, mu=mu)])
+        assert abs(n - full) < 1e-9, n
+
+
+def test_fermionic_referee_refuses_what_it_cannot_compute():
+    flat = lc.FermionicBath(lc.flat_band(0.01, 5.0), beta=1.0, mu=0.0)
+    lorentz = lc.FermionicBath(lc.lorentzian(0.01, 5.0), beta=1.0, mu=0.0)
+    with pytest.raises(ValueError, match="lorentzian"):
+        heom_steady_state(resonant_level(EPS_D, [flat]))
+    with pytest.raises(ValueError, match="lorentzian"):
+        resonant_level_occupation(EPS_D, [flat])
+    majorana = lc.OpenSystem(EPS_D * np.diag([1.0, 0.0]), [lc.Coupling(SX, 0, lorentz, form="hermitian")])
+    with pytest.raises(ValueError, match="exchange"):
+        heom_steady_state(majorana)
+    with pytest.raises(ValueError, match="expansion"):
+        heom_steady_state(resonant_level(EPS_D, [lorentz]), expansion="fourier")
+    with pytest.raises(ValueError, match="Gamma"):
+        resonant_level_occupation(EPS_D, [lc.FermionicBath(lc.lorentzian(0.0, 5.0), beta=1.0)])

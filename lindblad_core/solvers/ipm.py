@@ -15,6 +15,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,22 @@ def _max_step(inv_lows, dmats, groups) -> float:
     return alpha
 
 
+def _padded(stacked: np.ndarray, cols: np.ndarray, m: int) -> np.ndarray:
+    """The rows of ``stacked`` (one per variable in ``cols``) placed in an (m, ·) array of zeros."""
+    out = np.zeros((m, stacked.shape[1]))
+    out[cols] = stacked
+    return out
+
+
+def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The rows (Re, Im interleaved) of W_j = Qᴴ L_j R for the (k, n, n) stack ``lin``, as a (k, 2n²) real
+    array: the product with R as one (kn × n) matrix product, the one with Qᴴ batched over the stack (general
+    products: OpenBLAS's triangular ones are slower here, for all their half of the operations)."""
+    k, n = lin.shape[:2]
+    w = np.conj(q.T) @ (lin.reshape(k * n, n) @ r).reshape(k, n, n)
+    return w.reshape(k, -1).view(np.float64)
+
+
 def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
     r"""S_k⁻¹ per block, the Newton (Schur-complement) matrix of the HKM direction,
     H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹), and the inverse Cholesky factors of X_k and S_k (for the step
@@ -86,17 +103,18 @@ def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
     acc = {}
     for lmi, q, r in zip(lmis, chol_x, root_s_inv):
         k, n = lmi.lin.shape[:2]
-        w = (np.conj(q.T) @ (lmi.lin.reshape(k * n, n) @ r).reshape(k, n, n))
-        stacked = w.reshape(k, -1).view(np.float64)
-        key = lmi.cols.tobytes()
-        if key in acc:
-            acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
-        else:
-            acc[key] = [lmi.cols, dsyrk(1.0, stacked.T, trans=1)]
+        stacked = _congruences(lmi.lin, q, r)
+        cols = lmi.cols
+        if k != m and 2 * k > m:  # most variables enter: padded with zero rows, added to the update over all
+            stacked, cols = _padded(stacked, cols, m), np.arange(m)
+        key = b"all" if len(cols) == m else cols.tobytes()
+        if key not in acc:  # syrk writes the upper triangle only: the strict lower one stays zero
+            acc[key] = [cols, np.zeros((len(cols), len(cols)), order="F")]
+        acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
     schur = np.zeros((m, m))
     for cols, upper in acc.values():
-        full = np.triu(upper)
-        full += np.triu(upper, 1).T
+        full = upper + upper.T
+        full[np.diag_indices_from(full)] *= 0.5
         if len(cols) == m:
             schur += full
         else:
@@ -182,6 +200,35 @@ class IpmSolution:
     iterations: int
 
 
+LP_SPARSE_DENSITY = 0.1  # scalar rows G with at most this fraction of non-zeros are kept sparse
+
+
+def _lp_matrix(g) -> np.ndarray | sp.csr_matrix:
+    """The scalar rows' G as a float CSR matrix when sparse enough (``LP_SPARSE_DENSITY``), else dense."""
+    nnz = g.nnz if sp.issparse(g) else np.count_nonzero(g)
+    if nnz <= LP_SPARSE_DENSITY * np.prod(g.shape):
+        return sp.csr_matrix(g, dtype=float)
+    return g.toarray().astype(float) if sp.issparse(g) else np.asarray(g, float)
+
+
+def _row_max_abs(g) -> np.ndarray:
+    """max_j |G_ij| per row (0 for an empty row), for dense or sparse G."""
+    if sp.issparse(g):
+        return abs(g).max(axis=1).toarray().ravel()
+    return np.max(np.abs(g), axis=1, initial=0.0)
+
+
+def _add_lp_term(schur: np.ndarray, g, w: np.ndarray) -> None:
+    """schur += Gᵀ diag(w) G, the scalar rows' term of the Newton matrix, for dense or sparse G (then only its
+    non-zeros are touched: O(nnz) for box rows, one entry per row)."""
+    if not sp.issparse(g):
+        schur += g.T @ (w[:, None] * g)
+        return
+    term = (g.T @ sp.diags(w) @ g).tocoo()
+    term.sum_duplicates()
+    schur[term.row, term.col] += term.data
+
+
 def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
     """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
     neg = dv < 0
@@ -213,7 +260,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
-    SDPT3). ``lp = (h, G)`` (h of length p, G dense (p, m)): scalar rows, handled as one diagonal block (the
+    SDPT3). ``lp = (h, G)`` (h of length p, G (p, m), a dense array or scipy sparse matrix): scalar rows, handled as one diagonal block (the
     1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
     lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
     (the same convention as Clarabel's duals through
@@ -264,19 +311,27 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
     m, ne = len(c), len(f)
     sizes = [lmi.const.shape[0] for lmi in lmis]
-    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float),
-                                                                       np.asarray(lp[1], float))
+    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float), _lp_matrix(lp[1]))
     n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
+    # the same as real arrays: (k, 2n²) with Re and Im interleaved (a view), or (k, n²) for a real stack. For
+    # Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
+    # product with M's own (Re, Im) view, half the operations of the complex one and no copy of Mᵀ
+    flat_real = [np.ascontiguousarray(fl).view(np.float64) if np.iscomplexobj(fl) else fl for fl in flat]
 
     def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j
         out = lp_g.T @ z_lp
-        for lmi, fl, mat in zip(lmis, flat, mats):
-            out[lmi.cols] += np.real(fl @ mat.T.ravel())
+        for lmi, fl, mat in zip(lmis, flat_real, mats):
+            mat = np.ascontiguousarray(mat, dtype=complex)
+            out[lmi.cols] += fl @ (mat.view(np.float64).ravel() if fl.shape[1] != mat.size else mat.real.ravel())
         return out
 
     def a_op(v):  # per block Σ_j v_j L_kj
-        return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
+        out = []
+        for lmi, fl, n in zip(lmis, flat_real, sizes):
+            prod = v[lmi.cols] @ fl
+            out.append((prod.view(complex) if prod.size != n * n else prod.astype(complex)).reshape(n, n))
+        return out
 
     norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
     norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis) + np.sum(lp_h**2))
@@ -288,7 +343,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         x_mat.append(max(10.0, np.sqrt(n)) * np.eye(n, dtype=complex))
         s_mat.append(max(10.0, np.sqrt(n), big) * np.eye(n, dtype=complex))
     z_lp = np.full(len(lp_h), 10.0)
-    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), np.max(np.abs(lp_g), axis=1, initial=0.0)))
+    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), _row_max_abs(lp_g)))
     y, u = np.zeros(m), np.zeros(ne)
     groups = [[k for k, n in enumerate(sizes) if n == size] for size in sorted(set(sizes))]
     best, best_merit, since = None, np.inf, 0
@@ -322,7 +377,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             break
         try:
             s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
-            schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
+            _add_lp_term(schur, lp_g, z_lp / s_lp)
             newton = _newton_solver(schur, e)
 
             def direction(sigma, corr=None):

@@ -128,8 +128,10 @@ def test_schur_complement_equals_trace_formula():
         lmis.append(_Lmi(k, _random_hermitian(n, 99 + k), cols, lin))
         xs.append(_random_positive(n, 50 + k))
         ss.append(_random_positive(n, 70 + k))
-    groups = [[0], [1], [2], [3]]
-    s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, xs, ss, groups, m)
+    groups = [[0], [1], [2], [3]]  # one block per group: stacks of one matrix
+    s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, [x[None] for x in xs], [s[None] for s in ss],
+                                                           groups, m)
+    s_inv, inv_low_x, inv_low_s = ([a[0] for a in stacks] for stacks in (s_inv, inv_low_x, inv_low_s))
     expected = np.zeros((m, m))
     for lmi, x, s in zip(lmis, xs, ss):
         inv = np.linalg.inv(s)

@@ -47,16 +47,19 @@ def _herm(a):
     return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
 
 
-def _max_step(inv_lows, dmats) -> float:
-    """Largest α ≤ 1 with every M_k + α dM_k ⪰ 0 (M_k = L_k L_kᴴ ≻ 0, L_k⁻¹ in ``inv_lows``), from the
-    eigenvalues of L⁻¹ dM L⁻ᴴ; both lists hold one stack per group of blocks of equal size."""
-    alpha = 1.0
-    for inv_low, dx in zip(inv_lows, dmats):
-        w = np.linalg.eigvalsh(_herm(inv_low @ dx @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
-        lowest = float(np.min(w))
-        if lowest < 0:
-            alpha = min(alpha, -1.0 / lowest)
-    return alpha
+def _max_steps(inv_lows_x, d_x, inv_lows_s, d_s) -> tuple[float, float]:
+    """Largest α ≤ 1 with every X_k + α dX_k ⪰ 0 and the same for S (M = L Lᴴ ≻ 0, L⁻¹ in ``inv_lows_x``,
+    ``inv_lows_s``), from the eigenvalues of L⁻¹ dM L⁻ᴴ. Each list holds one stack per group of blocks of
+    equal size; a group's X and S stacks are concatenated into one eigenvalue computation."""
+    alpha = [1.0, 1.0]
+    for g, (inv_x, dx) in enumerate(zip(inv_lows_x, d_x)):
+        inv_low, dm = np.concatenate([inv_x, inv_lows_s[g]]), np.concatenate([dx, d_s[g]])
+        w = np.linalg.eigvalsh(_herm(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
+        for side, lowest in enumerate((w[:len(dx)], w[len(dx):])):
+            lowest = float(np.min(lowest, initial=0.0))
+            if lowest < 0:
+                alpha[side] = min(alpha[side], -1.0 / lowest)
+    return alpha[0], alpha[1]
 
 
 def _padded(stacked: np.ndarray, cols: np.ndarray, m: int) -> np.ndarray:
@@ -91,7 +94,7 @@ def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
     r"""S_k⁻¹, the Newton (Schur-complement) matrix of the HKM direction, H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹),
-    and the inverse Cholesky factors of X_k and S_k (for the step lengths, :func:`_max_step`). ``x_mat``,
+    and the inverse Cholesky factors of X_k and S_k (for the step lengths, :func:`_max_steps`). ``x_mat``,
     ``s_mat`` and the matrices returned hold one (len(idx), n, n) stack per group ``idx`` of ``groups`` (the
     indices into ``lmis`` of blocks of one size).
 
@@ -280,7 +283,7 @@ class _ScalarRows:
 
 
 def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
-    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
+    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
     neg = dv < 0
     return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
 
@@ -465,8 +468,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                 return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
 
             def steps(d_x, d_s, dz_lp, ds_lp):
-                return (min(_max_step(inv_low_x, d_x), _ratio_step(z_lp, dz_lp)),
-                        min(_max_step(inv_low_s, d_s), _ratio_step(s_lp, ds_lp)))
+                step_x, step_s = _max_steps(inv_low_x, d_x, inv_low_s, d_s)
+                return min(step_x, _ratio_step(z_lp, dz_lp)), min(step_s, _ratio_step(s_lp, ds_lp))
 
             pred = direction(0.0)
             a_p, a_d = steps(*pred[2:])

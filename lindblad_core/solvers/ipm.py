@@ -41,6 +41,8 @@ IPM_STALL = 2  # iterations without improving the best iterate before stopping (
 IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
 IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton solve (_newton_solver)
 IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
+IPM_PACK_BYTES = (2**17, 2**25)  # a complex group's operators are packed (_HermitianPacking) when its largest
+# block's copy lies between these sizes: below, the packing's own calls cost more than the memory traffic saved
 
 
 def _herm(a):
@@ -67,6 +69,36 @@ def _padded(stacked: np.ndarray, cols: np.ndarray, m: int) -> np.ndarray:
     out = np.zeros((m, stacked.shape[1]))
     out[cols] = stacked
     return out
+
+
+class _HermitianPacking:
+    """The n² real coordinates of the Hermitian part H = (M + Mᴴ)/2 of complex n×n matrices (stacked on the
+    first axis): Re H_aa, √2 Re H_ab and √2 Im H_ab (a < b), so that ⟨pack(A), pack(B)⟩ = Re Tr(A B) for
+    Hermitian A and Re Tr(A M) = ⟨pack(A), pack(M)⟩ for any M; ``unpack`` is the Hermitian matrix of given
+    coordinates."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.diag = np.arange(n)
+        self.upper = np.triu_indices(n, 1)
+
+    def __call__(self, mats: np.ndarray) -> np.ndarray:
+        a, b = self.upper
+        d = self.diag
+        upper, lower = mats[:, a, b], mats[:, b, a]
+        half = np.sqrt(0.5)
+        return np.concatenate([np.real(mats[:, d, d]), half * (upper.real + lower.real),
+                               half * (upper.imag - lower.imag)], axis=1)
+
+    def unpack(self, coords: np.ndarray) -> np.ndarray:
+        n, (a, b) = self.n, self.upper
+        t = len(a)
+        out = np.zeros((len(coords), n, n), dtype=complex)
+        out[:, self.diag, self.diag] = coords[:, :n]
+        off = np.sqrt(0.5) * (coords[:, n:n + t] + 1j * coords[:, n + t:])
+        out[:, a, b] = off
+        out[:, b, a] = np.conj(off)
+        return out
 
 
 def _real_if_possible(lmi: _Lmi) -> _Lmi:
@@ -369,30 +401,45 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     lp_g = _ScalarRows(None if lp is None else lp[1], m)
     n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
-    # the same as real arrays: (k, 2n²) with Re and Im interleaved (a view), or (k, n²) for a real stack. For
-    # Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
-    # product with M's own (Re, Im) view, half the operations of the complex one and no copy of Mᵀ
-    flat_real = [np.ascontiguousarray(fl).view(np.float64) if np.iscomplexobj(fl) else fl for fl in flat]
 
     kinds = [(n, lmi.lin.dtype.kind) for lmi, n in zip(lmis, sizes)]  # stacked by size and real/complex
     groups = [[k for k, kind in enumerate(kinds) if kind == key] for key in sorted(set(kinds))]
     const = [np.stack([lmis[k].const for k in idx]).astype(lmis[idx[0]].lin.dtype) for idx in groups]
+    # the operators as real arrays for A and A*: a complex group's n² real coordinates of each Hermitian L_j
+    # (_HermitianPacking; half the memory traffic of the matrix-vector products) when the copy's size is within
+    # IPM_PACK_BYTES, else the (k, 2n²) view with Re and Im interleaved; a real stack as it is
+    packing = [_HermitianPacking(sizes[idx[0]]) if np.iscomplexobj(lmis[idx[0]].lin)
+               and IPM_PACK_BYTES[0] <= max(flat[k].size for k in idx) * 8 <= IPM_PACK_BYTES[1] else None
+               for idx in groups]
+    flat_real = [None] * len(lmis)
+    for idx, pack in zip(groups, packing):
+        for k in idx:
+            flat_real[k] = (pack(lmis[k].lin) if pack else np.ascontiguousarray(flat[k]).view(np.float64)
+                            if np.iscomplexobj(flat[k]) else flat[k])
 
     def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j (mats: one stack per group)
+        # for Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
+        # product with M's own (Re, Im) view, or with the packed coordinates of M's Hermitian part
         out = lp_g.t(z_lp)
-        for idx, mat in zip(groups, mats):
-            mat = np.ascontiguousarray(mat)
-            if np.iscomplexobj(lmis[idx[0]].lin):
-                mat = mat.astype(complex, copy=False).view(np.float64)
-            mat = np.real(mat)
+        for idx, mat, pack in zip(groups, mats, packing):
+            if pack:
+                mat = pack(mat)
+            else:
+                mat = np.ascontiguousarray(mat)
+                if np.iscomplexobj(lmis[idx[0]].lin):
+                    mat = mat.astype(complex, copy=False).view(np.float64)
+                mat = np.real(mat).reshape(len(idx), -1)
             for j, k in enumerate(idx):
-                out[lmis[k].cols] += flat_real[k] @ mat[j].ravel()
+                out[lmis[k].cols] += flat_real[k] @ mat[j]
         return out
 
     def a_op(v):  # per group the stack of Σ_j v_j L_kj
         out = []
-        for idx in groups:
+        for idx, pack in zip(groups, packing):
             lin = lmis[idx[0]].lin
+            if pack:
+                out.append(pack.unpack(np.stack([v[lmis[k].cols] @ flat_real[k] for k in idx])))
+                continue
             stack = np.empty((len(idx),) + lin.shape[1:], dtype=lin.dtype)
             flat_stack = stack.reshape(len(idx), -1)
             if np.iscomplexobj(lin):

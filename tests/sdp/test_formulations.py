@@ -234,13 +234,33 @@ def test_scalar_rows_with_a_hermitian_lmi_match_clarabel():
     assert abs(np.trace(w1 @ s)) < 1e-8 and abs(z1 @ (bound - box @ x1)) < 1e-8
 
 
+def test_hermitian_packing_is_the_trace_inner_product():
+    """The packed real coordinates of the interior-point method's operators: ⟨pack(A), pack(M)⟩ = Re Tr(A M)
+    for Hermitian A and any complex M (numpy's trace, 1e-12), and unpack(pack(A)) = A."""
+    from lindblad_core.solvers.ipm import _HermitianPacking
+
+    n = 6
+    pack = _HermitianPacking(n)
+    rng = np.random.default_rng(2)
+    a = np.array([_random_hermitian(n, 60 + k) for k in range(3)])
+    mats = rng.normal(size=(3, n, n)) + 1j * rng.normal(size=(3, n, n))
+    got = np.einsum("ki,ki->k", pack(a), pack(mats))
+    assert np.allclose(got, np.real(np.einsum("kab,kba->k", a, mats)), rtol=1e-12, atol=1e-12)
+    assert np.allclose(pack.unpack(pack(a)), a, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("packed", [False, True])
 @pytest.mark.parametrize("real", [False, True])
-def test_structured_paths_match_clarabel(real):
+def test_structured_paths_match_clarabel(real, packed, monkeypatch):
     """The interior-point method's paths for structure, on one problem against Clarabel: box rows with one
     non-zero each (m = 12 variables: G kept sparse, its Newton term summed over the rows' non-zeros), an LMI
     over all variables, one over 9 of them (padded into the update over all), one over 3 (scattered), a 1×1
-    block and, with ``real``, real symmetric data (the blocks kept in real arithmetic). Same optimum (1e-8),
-    x (1e-6) and LMI multipliers (1e-4, the accuracy a relative gap of 1e-7 allows)."""
+    block and, with ``real``, real symmetric data (the blocks kept in real arithmetic); with ``packed``, A and
+    A* of the complex blocks on packed coordinates. Same optimum (1e-8), x (1e-6) and LMI multipliers (1e-4,
+    the accuracy a relative gap of 1e-7 allows)."""
+    from lindblad_core.solvers import ipm
+
+    monkeypatch.setattr(ipm, "IPM_PACK_BYTES", (0, np.inf) if packed else (0, 0))
     rng = np.random.default_rng(5)
     m, bound = 12, 0.2
 

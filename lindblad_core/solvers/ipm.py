@@ -112,13 +112,15 @@ def _real_if_possible(lmi: _Lmi) -> _Lmi:
         if np.iscomplexobj(lmi.lin) and np.iscomplexobj(lmi.const):
             return lmi
         return _Lmi(lmi.name, np.asarray(lmi.const, complex), lmi.cols, np.asarray(lmi.lin, complex))
-    return _Lmi(lmi.name, np.ascontiguousarray(np.real(lmi.const)), lmi.cols, np.ascontiguousarray(np.real(lmi.lin)))
+    real = np.ascontiguousarray
+    return _Lmi(lmi.name, real(np.real(lmi.const)), lmi.cols, real(np.real(lmi.lin)))
 
 
 def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
     """The rows (Re, Im interleaved) of W_j = Qᴴ L_j R for the (k, n, n) stack ``lin``, as a (k, 2n²) real
-    array ((k, n²) for a real stack and real factors): the product with R as one (kn × n) matrix product, the one with Qᴴ batched over the stack (general
-    products: OpenBLAS's triangular ones are slower here, for all their half of the operations)."""
+    array ((k, n²) for a real stack and real factors): the product with R as one (kn × n) matrix product, the
+    one with Qᴴ batched over the stack (general products: OpenBLAS's triangular ones are slower here, for all
+    their half of the operations)."""
     k, n = lin.shape[:2]
     w = np.conj(q.T) @ (lin.reshape(k * n, n) @ r).reshape(k, n, n)
     return w.reshape(k, -1).view(np.float64) if np.iscomplexobj(w) else w.reshape(k, -1)
@@ -308,7 +310,7 @@ class _ScalarRows:
             schur += self.gt @ (w[:, None] * self.g)
         elif self.pairs is not None:
             schur[self.where] += np.bincount(self.inverse, weights=w[self.rows] * self.pairs,
-                                                     minlength=len(self.where[0]))
+                                             minlength=len(self.where[0]))
         else:
             term = (self.gt @ sp.diags(w) @ self.g).tocoo()
             schur[term.row, term.col] += term.data
@@ -345,12 +347,15 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
-    SDPT3). ``lp = (h, G)`` (h of length p, G (p, m), a dense array or scipy sparse matrix): scalar rows, handled as one diagonal block (the
-    1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
-    lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
-    (the same convention as Clarabel's duals through
-    :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`); the dual objective is
+    SDPT3). ``lp = (h, G)`` (h of length p, G (p, m), dense or scipy sparse): scalar rows, handled as one
+    diagonal block (the 1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term
+    Gᵀ diag(z/s) G, step lengths from ratios. The multipliers satisfy
+    Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum (the same convention as Clarabel's duals
+    through :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`); the dual objective is
     −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu.
+
+    Blocks of one size (and real or complex) are iterated as one stack; a block whose off-diagonal data are
+    real is kept in real arithmetic; the Newton matrix is assembled as in :func:`_schur_complement`.
 
     The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
@@ -459,7 +464,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     x_mat, s_mat = [], []
     for idx in groups:
         n, dtype = sizes[idx[0]], lmis[idx[0]].lin.dtype
-        big = [max(np.linalg.norm(flat[k], axis=1).max(initial=0.0), np.linalg.norm(lmis[k].const), 1.0) for k in idx]
+        big = [max(np.linalg.norm(flat[k], axis=1).max(initial=0.0), np.linalg.norm(lmis[k].const), 1.0)
+               for k in idx]
         x_mat.append(np.full(len(idx), max(10.0, np.sqrt(n)))[:, None, None] * np.eye(n, dtype=dtype))
         s_mat.append(np.maximum(max(10.0, np.sqrt(n)), np.array(big))[:, None, None] * np.eye(n, dtype=dtype))
     z_lp = np.full(len(lp_h), 10.0)

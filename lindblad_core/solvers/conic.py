@@ -171,7 +171,7 @@ class ConicProblem:
                 ranges[name] = ("zero", n_eq, n_eq + len(b))
                 n_eq += len(b)
             elif kind == "nonneg":  # b − a x ≥ 0
-                g_rows.append(-a.toarray())
+                g_rows.append(-a)
                 h_rows.append(b)
                 ranges[name] = ("nonneg", n_lp, n_lp + len(b))
                 n_lp += len(b)
@@ -188,7 +188,7 @@ class ConicProblem:
             lmis.append(_Lmi(name, const.reshape(n, n).astype(complex), cols, lin))
         e = np.vstack(e_rows) if e_rows else np.zeros((0, self.n_variables))
         f = np.concatenate(f_rows) if f_rows else np.zeros(0)
-        lp = (np.concatenate(h_rows), np.vstack(g_rows)) if g_rows else None
+        lp = (np.concatenate(h_rows), sp.vstack(g_rows, format="csr")) if g_rows else None
         try:
             sol = solve_hermitian_lmi(self.q, lmis, e, f, lp=lp, **tolerances)
         except (np.linalg.LinAlgError, FloatingPointError) as err:  # outside the iterations (which keep their

@@ -15,6 +15,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -40,68 +41,139 @@ IPM_STALL = 2  # iterations without improving the best iterate before stopping (
 IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
 IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton solve (_newton_solver)
 IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
+IPM_PACK_BYTES = (2**17, 2**25)  # a complex group's operators are packed (_HermitianPacking) when its largest
+# block's copy lies between these sizes: below, the packing's own calls cost more than the memory traffic saved
 
 
 def _herm(a):
     return 0.5 * (a + np.conj(np.swapaxes(a, -1, -2)))
 
 
-def _max_step(inv_lows, dmats, groups) -> float:
-    """Largest α ≤ 1 with every M_k + α dM_k ⪰ 0 (M_k = L_k L_kᴴ ≻ 0, ``inv_lows[k]`` = L_k⁻¹), from the
-    eigenvalues of L⁻¹ dM L⁻ᴴ; blocks of equal size (``groups``) are treated as one stacked array."""
-    alpha = 1.0
-    for idx in groups:
-        inv_low = np.stack([inv_lows[k] for k in idx])
-        dx = np.stack([dmats[k] for k in idx])
-        w = np.linalg.eigvalsh(_herm(inv_low @ dx @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
-        lowest = float(np.min(w))
-        if lowest < 0:
-            alpha = min(alpha, -1.0 / lowest)
-    return alpha
+def _max_steps(inv_lows_x, d_x, inv_lows_s, d_s) -> tuple[float, float]:
+    """Largest α ≤ 1 with every X_k + α dX_k ⪰ 0 and the same for S (M = L Lᴴ ≻ 0, L⁻¹ in ``inv_lows_x``,
+    ``inv_lows_s``), from the eigenvalues of L⁻¹ dM L⁻ᴴ. Each list holds one stack per group of blocks of
+    equal size; a group's X and S stacks are concatenated into one eigenvalue computation."""
+    alpha = [1.0, 1.0]
+    for g, (inv_x, dx) in enumerate(zip(inv_lows_x, d_x)):
+        inv_low, dm = np.concatenate([inv_x, inv_lows_s[g]]), np.concatenate([dx, d_s[g]])
+        w = np.linalg.eigvalsh(_herm(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
+        for side, lowest in enumerate((w[:len(dx)], w[len(dx):])):
+            lowest = float(np.min(lowest, initial=0.0))
+            if lowest < 0:
+                alpha[side] = min(alpha[side], -1.0 / lowest)
+    return alpha[0], alpha[1]
+
+
+def _padded(stacked: np.ndarray, cols: np.ndarray, m: int) -> np.ndarray:
+    """The rows of ``stacked`` (one per variable in ``cols``) placed in an (m, ·) array of zeros."""
+    out = np.zeros((m, stacked.shape[1]))
+    out[cols] = stacked
+    return out
+
+
+class _HermitianPacking:
+    """The n² real coordinates of the Hermitian part H = (M + Mᴴ)/2 of complex n×n matrices (stacked on the
+    first axis): Re H_aa, √2 Re H_ab and √2 Im H_ab (a < b), so that ⟨pack(A), pack(B)⟩ = Re Tr(A B) for
+    Hermitian A and Re Tr(A M) = ⟨pack(A), pack(M)⟩ for any M; ``unpack`` is the Hermitian matrix of given
+    coordinates."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.diag = np.arange(n)
+        self.upper = np.triu_indices(n, 1)
+
+    def __call__(self, mats: np.ndarray) -> np.ndarray:
+        a, b = self.upper
+        d = self.diag
+        upper, lower = mats[:, a, b], mats[:, b, a]
+        half = np.sqrt(0.5)
+        return np.concatenate([np.real(mats[:, d, d]), half * (upper.real + lower.real),
+                               half * (upper.imag - lower.imag)], axis=1)
+
+    def unpack(self, coords: np.ndarray) -> np.ndarray:
+        n, (a, b) = self.n, self.upper
+        t = len(a)
+        out = np.zeros((len(coords), n, n), dtype=complex)
+        out[:, self.diag, self.diag] = coords[:, :n]
+        off = np.sqrt(0.5) * (coords[:, n:n + t] + 1j * coords[:, n + t:])
+        out[:, a, b] = off
+        out[:, b, a] = np.conj(off)
+        return out
+
+
+def _real_if_possible(lmi: _Lmi) -> _Lmi:
+    """The LMI with real symmetric C and L_j when their off-diagonal entries are real (the diagonal of a
+    Hermitian matrix is real: its imaginary parts are not part of it), else as it is. A real block keeps real
+    iterates X, S: a quarter of the operations of its products and half the columns of its Schur update."""
+    if not (np.iscomplexobj(lmi.lin) or np.iscomplexobj(lmi.const)):
+        return lmi
+    off = ~np.eye(lmi.const.shape[0], dtype=bool)
+    if np.any(np.imag(lmi.lin)[:, off]) or np.any(np.imag(lmi.const)[off]):
+        if np.iscomplexobj(lmi.lin) and np.iscomplexobj(lmi.const):
+            return lmi
+        return _Lmi(lmi.name, np.asarray(lmi.const, complex), lmi.cols, np.asarray(lmi.lin, complex))
+    real = np.ascontiguousarray
+    return _Lmi(lmi.name, real(np.real(lmi.const)), lmi.cols, real(np.real(lmi.lin)))
+
+
+def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The rows (Re, Im interleaved) of W_j = Qᴴ L_j R for the (k, n, n) stack ``lin``, as a (k, 2n²) real
+    array ((k, n²) for a real stack and real factors): the product with R as one (kn × n) matrix product, the
+    one with Qᴴ batched over the stack (general products: OpenBLAS's triangular ones are slower here, for all
+    their half of the operations)."""
+    k, n = lin.shape[:2]
+    w = np.conj(q.T) @ (lin.reshape(k * n, n) @ r).reshape(k, n, n)
+    return w.reshape(k, -1).view(np.float64) if np.iscomplexobj(w) else w.reshape(k, -1)
 
 
 def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
-    r"""S_k⁻¹ per block, the Newton (Schur-complement) matrix of the HKM direction,
-    H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹), and the inverse Cholesky factors of X_k and S_k (for the step
-    lengths, :func:`_max_step`).
+    r"""S_k⁻¹, the Newton (Schur-complement) matrix of the HKM direction, H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹),
+    and the inverse Cholesky factors of X_k and S_k (for the step lengths, :func:`_max_steps`). ``x_mat``,
+    ``s_mat`` and the matrices returned hold one (len(idx), n, n) stack per group ``idx`` of ``groups`` (the
+    indices into ``lmis`` of blocks of one size).
 
     With X = Q Qᴴ and S⁻¹ = R Rᴴ (Cholesky factors), H_ij = Re ⟨W_i, W_j⟩ for W_j = Qᴴ L_j R: one real rank-k
     update (BLAS syrk) of the stacked (Re W, Im W), accumulated over the blocks that share their variables,
     instead of a complex product of the (k, n²) operator matrix with X L_j S⁻¹: a quarter of the
     floating-point operations of the dominant term, and one scatter into H per set of variables.
     """
+    s_inv, inv_low_x, inv_low_s, acc = [], [], [], {}
+    for idx, x, s in zip(groups, x_mat, s_mat):
+        inv_low = np.linalg.inv(np.linalg.cholesky(s))  # S = L Lᴴ, R = L⁻ᴴ
+        q = np.linalg.cholesky(x)
+        root = np.conj(np.swapaxes(inv_low, 1, 2))
+        s_inv.append(_herm(root @ inv_low))
+        inv_low_x.append(np.linalg.inv(q))
+        inv_low_s.append(inv_low)
+        for j, b in enumerate(idx):
+            _accumulate(acc, lmis[b], _congruences(lmis[b].lin, q[j], root[j]), m)
+    everything = acc.pop(b"all", None)
+    schur = np.zeros((m, m)) if everything is None else _symmetrised(everything[1])
+    for cols, upper in acc.values():
+        schur[np.ix_(cols, cols)] += _symmetrised(upper)
+    return s_inv, schur, inv_low_x, inv_low_s
+
+
+def _accumulate(acc: dict, lmi: _Lmi, stacked: np.ndarray, m: int) -> None:
+    """acc[cols] += stacked stackedᵀ (upper triangle, BLAS syrk) for the block's variables ``cols``; a block
+    over most variables is padded with zero rows and added to the update over all of them."""
     from scipy.linalg.blas import dsyrk
 
-    n_blocks = len(s_mat)
-    s_inv, chol_x, root_s_inv = [None] * n_blocks, [None] * n_blocks, [None] * n_blocks
-    inv_low_x, inv_low_s = [None] * n_blocks, [None] * n_blocks
-    for idx in groups:
-        inv_low = np.linalg.inv(np.linalg.cholesky(np.stack([s_mat[k] for k in idx])))  # S = L Lᴴ, R = L⁻ᴴ
-        q = np.linalg.cholesky(np.stack([x_mat[k] for k in idx]))
-        inv_q = np.linalg.inv(q)
-        for j, k in enumerate(idx):
-            root_s_inv[k] = np.conj(inv_low[j].T)
-            s_inv[k] = _herm(root_s_inv[k] @ inv_low[j])
-            chol_x[k], inv_low_x[k], inv_low_s[k] = q[j], inv_q[j], inv_low[j]
-    acc = {}
-    for lmi, q, r in zip(lmis, chol_x, root_s_inv):
-        k, n = lmi.lin.shape[:2]
-        w = (np.conj(q.T) @ (lmi.lin.reshape(k * n, n) @ r).reshape(k, n, n))
-        stacked = w.reshape(k, -1).view(np.float64)
-        key = lmi.cols.tobytes()
-        if key in acc:
-            acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
-        else:
-            acc[key] = [lmi.cols, dsyrk(1.0, stacked.T, trans=1)]
-    schur = np.zeros((m, m))
-    for cols, upper in acc.values():
-        full = np.triu(upper)
-        full += np.triu(upper, 1).T
-        if len(cols) == m:
-            schur += full
-        else:
-            schur[np.ix_(cols, cols)] += full
-    return s_inv, schur, inv_low_x, inv_low_s
+    k = len(lmi.cols)
+    cols = lmi.cols
+    if k != m and 2 * k > m:
+        stacked, cols = _padded(stacked, cols, m), np.arange(m)
+    key = b"all" if len(cols) == m else cols.tobytes()
+    if key not in acc:  # syrk writes the upper triangle only: the strict lower one stays zero
+        acc[key] = [cols, np.zeros((len(cols), len(cols)), order="F")]
+    acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
+
+
+def _symmetrised(upper: np.ndarray) -> np.ndarray:
+    """The symmetric matrix whose upper triangle is ``upper``'s (its strict lower triangle zero)."""
+    full = upper + upper.T
+    full[np.diag_indices_from(full)] *= 0.5
+    return full
 
 
 def _newton_solver(schur: np.ndarray, e: np.ndarray):
@@ -182,8 +254,70 @@ class IpmSolution:
     iterations: int
 
 
+LP_SPARSE_DENSITY = 0.1  # scalar rows G with at most this fraction of non-zeros are kept sparse …
+LP_PAIRS_MAX = 4  # … and their Newton-matrix term Gᵀ diag(w) G is summed over the pairs of non-zeros of each row
+# when there are at most this many times m such pairs (box rows: one per row), else by a sparse product
+
+
+class _ScalarRows:
+    """The scalar rows' G (p × m), dense or sparse (``LP_SPARSE_DENSITY``), with the products the iterations
+    need: G v, Gᵀ z, max_j |G_ij| per row and the Newton-matrix term Gᵀ diag(w) G."""
+
+    def __init__(self, g, m: int):
+        g = sp.csr_matrix((0, m)) if g is None else g
+        nnz = g.nnz if sp.issparse(g) else np.count_nonzero(g)
+        self.sparse = nnz <= LP_SPARSE_DENSITY * np.prod(g.shape)
+        if not self.sparse:
+            self.g = g.toarray().astype(float) if sp.issparse(g) else np.asarray(g, float)
+            self.gt = self.g.T
+            return
+        self.g = sp.csr_matrix(g, dtype=float)
+        self.g.sum_duplicates()
+        self.gt = self.g.T.tocsr()
+        per_row = np.diff(self.g.indptr)
+        self.pairs = None
+        if np.sum(per_row**2) <= LP_PAIRS_MAX * max(m, 1):
+            # row i contributes w_i g_ia g_ib to H_ab for each pair (a, b) of its non-zeros
+            rows, a, b, prod = [], [], [], []
+            for i in np.flatnonzero(per_row):
+                lo, hi = self.g.indptr[i], self.g.indptr[i + 1]
+                cols, vals = self.g.indices[lo:hi], self.g.data[lo:hi]
+                rows.append(np.full(len(cols) ** 2, i))
+                a.append(np.repeat(cols, len(cols)))
+                b.append(np.tile(cols, len(cols)))
+                prod.append(np.outer(vals, vals).ravel())
+            cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype))
+            self.rows, prod = cat(rows, int), cat(prod, float)
+            flat_index = cat(a, int) * m + cat(b, int)
+            where, self.inverse = np.unique(flat_index, return_inverse=True)
+            self.where = np.divmod(where, m)
+            self.pairs = prod
+
+    def __matmul__(self, v):
+        return self.g @ v
+
+    def t(self, z):
+        return self.gt @ z
+
+    def row_max_abs(self) -> np.ndarray:
+        if self.sparse:
+            return abs(self.g).max(axis=1).toarray().ravel()
+        return np.max(np.abs(self.g), axis=1, initial=0.0)
+
+    def add_newton_term(self, schur: np.ndarray, w: np.ndarray) -> None:
+        """schur += Gᵀ diag(w) G (for sparse G only its non-zeros are touched)."""
+        if not self.sparse:
+            schur += self.gt @ (w[:, None] * self.g)
+        elif self.pairs is not None:
+            schur[self.where] += np.bincount(self.inverse, weights=w[self.rows] * self.pairs,
+                                             minlength=len(self.where[0]))
+        else:
+            term = (self.gt @ sp.diags(w) @ self.g).tocoo()
+            schur[term.row, term.col] += term.data
+
+
 def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
-    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_step`."""
+    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
     neg = dv < 0
     return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
 
@@ -213,12 +347,15 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
     (Helmberg, Rendl, Vanderbei, Wolkowicz 1996; Kojima, Shindoh, Hara 1997; Todd, Toh, Tütüncü 1998 as in
-    SDPT3). ``lp = (h, G)`` (h of length p, G dense (p, m)): scalar rows, handled as one diagonal block (the
-    1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term Gᵀ diag(z/s) G, step
-    lengths from ratios. The multipliers satisfy Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum
-    (the same convention as Clarabel's duals through
-    :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`); the dual objective is
+    SDPT3). ``lp = (h, G)`` (h of length p, G (p, m), dense or scipy sparse): scalar rows, handled as one
+    diagonal block (the 1×1 LMIs they are, without a matrix per row): multipliers z ≥ 0, Newton-matrix term
+    Gᵀ diag(z/s) G, step lengths from ratios. The multipliers satisfy
+    Σ_k Re Tr(L_kj X_k) + (Gᵀz)_j + (Eᵀu)_j = c_j at the optimum (the same convention as Clarabel's duals
+    through :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`); the dual objective is
     −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu.
+
+    Blocks of one size (and real or complex) are iterated as one stack; a block whose off-diagonal data are
+    real is kept in real arithmetic; the Newton matrix is assembled as in :func:`_schur_complement`.
 
     The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
@@ -263,48 +400,91 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     tol = checked_tolerances(gap_rtol, gap_atol, res_tol)
     gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
     m, ne = len(c), len(f)
+    lmis = [_real_if_possible(lmi) for lmi in lmis]
     sizes = [lmi.const.shape[0] for lmi in lmis]
-    lp_h, lp_g = (np.zeros(0), np.zeros((0, m))) if lp is None else (np.asarray(lp[0], float),
-                                                                       np.asarray(lp[1], float))
+    lp_h = np.zeros(0) if lp is None else np.asarray(lp[0], float)
+    lp_g = _ScalarRows(None if lp is None else lp[1], m)
     n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
 
-    def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j
-        out = lp_g.T @ z_lp
-        for lmi, fl, mat in zip(lmis, flat, mats):
-            out[lmi.cols] += np.real(fl @ mat.T.ravel())
+    kinds = [(n, lmi.lin.dtype.kind) for lmi, n in zip(lmis, sizes)]  # stacked by size and real/complex
+    groups = [[k for k, kind in enumerate(kinds) if kind == key] for key in sorted(set(kinds))]
+    const = [np.stack([lmis[k].const for k in idx]).astype(lmis[idx[0]].lin.dtype) for idx in groups]
+    # the operators as real arrays for A and A*: a complex group's n² real coordinates of each Hermitian L_j
+    # (_HermitianPacking; half the memory traffic of the matrix-vector products) when the copy's size is within
+    # IPM_PACK_BYTES, else the (k, 2n²) view with Re and Im interleaved; a real stack as it is
+    packing = [_HermitianPacking(sizes[idx[0]]) if np.iscomplexobj(lmis[idx[0]].lin)
+               and IPM_PACK_BYTES[0] <= max(flat[k].size for k in idx) * 8 <= IPM_PACK_BYTES[1] else None
+               for idx in groups]
+    flat_real = [None] * len(lmis)
+    for idx, pack in zip(groups, packing):
+        for k in idx:
+            flat_real[k] = (pack(lmis[k].lin) if pack else np.ascontiguousarray(flat[k]).view(np.float64)
+                            if np.iscomplexobj(flat[k]) else flat[k])
+
+    def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j (mats: one stack per group)
+        # for Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
+        # product with M's own (Re, Im) view, or with the packed coordinates of M's Hermitian part
+        out = lp_g.t(z_lp)
+        for idx, mat, pack in zip(groups, mats, packing):
+            if pack:
+                mat = pack(mat)
+            else:
+                mat = np.ascontiguousarray(mat)
+                if np.iscomplexobj(lmis[idx[0]].lin):
+                    mat = mat.astype(complex, copy=False).view(np.float64)
+                mat = np.real(mat).reshape(len(idx), -1)
+            for j, k in enumerate(idx):
+                out[lmis[k].cols] += flat_real[k] @ mat[j]
         return out
 
-    def a_op(v):  # per block Σ_j v_j L_kj
-        return [(v[lmi.cols] @ fl).reshape(n, n) for lmi, fl, n in zip(lmis, flat, sizes)]
+    def a_op(v):  # per group the stack of Σ_j v_j L_kj
+        out = []
+        for idx, pack in zip(groups, packing):
+            lin = lmis[idx[0]].lin
+            if pack:
+                out.append(pack.unpack(np.stack([v[lmis[k].cols] @ flat_real[k] for k in idx])))
+                continue
+            stack = np.empty((len(idx),) + lin.shape[1:], dtype=lin.dtype)
+            flat_stack = stack.reshape(len(idx), -1)
+            if np.iscomplexobj(lin):
+                flat_stack = flat_stack.view(np.float64)
+            for j, k in enumerate(idx):
+                flat_stack[j] = v[lmis[k].cols] @ flat_real[k]
+            out.append(stack)
+        return out
+
+    def vdot(a, b):  # Σ Re Tr(A_k B_k) over the stacks (Hermitian A_k)
+        return float(sum(np.real(np.vdot(x, y)) for x, y in zip(a, b)))
 
     norm_c = 1.0 + np.linalg.norm(c) + np.linalg.norm(f)
     norm_b = 1.0 + np.sqrt(sum(np.linalg.norm(lmi.const) ** 2 for lmi in lmis) + np.sum(lp_h**2))
     # SDPT3's starting point: X, S multiples of I large enough to be well inside the cones (a scalar row is
     # started as the 1×1 block it is)
     x_mat, s_mat = [], []
-    for lmi, fl, n in zip(lmis, flat, sizes):
-        big = max((np.linalg.norm(fl, axis=1).max(initial=0.0)), np.linalg.norm(lmi.const), 1.0)
-        x_mat.append(max(10.0, np.sqrt(n)) * np.eye(n, dtype=complex))
-        s_mat.append(max(10.0, np.sqrt(n), big) * np.eye(n, dtype=complex))
+    for idx in groups:
+        n, dtype = sizes[idx[0]], lmis[idx[0]].lin.dtype
+        big = [max(np.linalg.norm(flat[k], axis=1).max(initial=0.0), np.linalg.norm(lmis[k].const), 1.0)
+               for k in idx]
+        x_mat.append(np.full(len(idx), max(10.0, np.sqrt(n)))[:, None, None] * np.eye(n, dtype=dtype))
+        s_mat.append(np.maximum(max(10.0, np.sqrt(n)), np.array(big))[:, None, None] * np.eye(n, dtype=dtype))
     z_lp = np.full(len(lp_h), 10.0)
-    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), np.max(np.abs(lp_g), axis=1, initial=0.0)))
+    s_lp = np.maximum(10.0, np.maximum(np.abs(lp_h), lp_g.row_max_abs()))
     y, u = np.zeros(m), np.zeros(ne)
-    groups = [[k for k, n in enumerate(sizes) if n == size] for size in sorted(set(sizes))]
     best, best_merit, since = None, np.inf, 0
     it = 0
     for it in range(1, IPM_MAX_ITER + 1):
         sy = a_op(y)
-        r_d = [lmi.const + v - s for lmi, v, s in zip(lmis, sy, s_mat)]  # S = C + A(y) exactly, residual
+        r_d = [cg + v - sg for cg, v, sg in zip(const, sy, s_mat)]  # S = C + A(y) exactly, residual
         r_lp = lp_h + lp_g @ y - s_lp
         r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
         r_e = f - e @ y
         pobj = float(c @ y)
-        dobj = float(-sum(np.real(np.vdot(lmi.const, x)) for lmi, x in zip(lmis, x_mat)) - lp_h @ z_lp + f @ u)
-        gap = float(sum(np.real(np.vdot(x, s)) for x, s in zip(x_mat, s_mat)) + z_lp @ s_lp)
+        dobj = float(-vdot(const, x_mat) - lp_h @ z_lp + f @ u)
+        gap = float(vdot(x_mat, s_mat) + z_lp @ s_lp)
         mu = gap / n_total
         res_p = np.sqrt(np.sum(r_p**2) + np.sum(r_e**2)) / norm_c
-        res_d = np.sqrt(sum(np.linalg.norm(r) ** 2 for r in r_d) + np.sum(r_lp**2)) / norm_b
+        res_d = np.sqrt(vdot(r_d, r_d) + np.sum(r_lp**2)) / norm_b
         gap_tol = gap_atol + gap_rtol * abs(pobj)
         merit = max(gap / gap_tol, res_p / res_tol, res_d / res_tol)
         log.debug("ipm %2d: pobj %+.12e dobj %+.12e gap %.2e res_p %.2e res_d %.2e merit %.3g", it, pobj, dobj, gap,
@@ -322,7 +502,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             break
         try:
             s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
-            schur += lp_g.T @ ((z_lp / s_lp)[:, None] * lp_g)
+            lp_g.add_newton_term(schur, z_lp / s_lp)
             newton = _newton_solver(schur, e)
 
             def direction(sigma, corr=None):
@@ -341,13 +521,13 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                 return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
 
             def steps(d_x, d_s, dz_lp, ds_lp):
-                return (min(_max_step(inv_low_x, d_x, groups), _ratio_step(z_lp, dz_lp)),
-                        min(_max_step(inv_low_s, d_s, groups), _ratio_step(s_lp, ds_lp)))
+                step_x, step_s = _max_steps(inv_low_x, d_x, inv_low_s, d_s)
+                return min(step_x, _ratio_step(z_lp, dz_lp)), min(step_s, _ratio_step(s_lp, ds_lp))
 
             pred = direction(0.0)
             a_p, a_d = steps(*pred[2:])
-            mu_aff = (sum(np.real(np.vdot(x + a_p * dx, s + a_d * ds))
-                          for x, dx, s, ds in zip(x_mat, pred[2], s_mat, pred[3]))
+            mu_aff = (vdot([x + a_p * dx for x, dx in zip(x_mat, pred[2])],
+                           [s + a_d * ds for s, ds in zip(s_mat, pred[3])])
                       + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
             sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
             dy, du, d_x, d_s, dz_lp, ds_lp = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
@@ -365,4 +545,9 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"
     if best is None:
         return IpmSolution("solver_error", None, None, None, None, it)
-    return IpmSolution(status, *best, it)
+    y_best, x_groups, z_best, u_best = best
+    x_best = [None] * len(lmis)
+    for idx, stack in zip(groups, x_groups):
+        for j, k in enumerate(idx):
+            x_best[k] = stack[j].astype(complex)
+    return IpmSolution(status, y_best, x_best, z_best, u_best, it)

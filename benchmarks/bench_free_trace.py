@@ -18,6 +18,7 @@ cache is read or written. Nothing here asserts a timing.
 
 Run:  .venv/bin/python benchmarks/bench_free_trace.py [--threads 1] [--figs fig2,fig3] [--reference CLARABEL]
       [--out FILE.csv]
+      .venv/bin/python benchmarks/bench_free_trace.py --summary FILE.csv   (the summary of an earlier run)
 """
 
 from __future__ import annotations
@@ -115,32 +116,45 @@ def solve_point(pt, reference: str | None) -> dict:
 
 
 def summary(table) -> str:
-    """The per-grid summary as a markdown table (the figures of benchmarks/results/free_trace.md)."""
-    lines = ["| grid | points | decided by the IPM alone | went to a fallback | ended by (decided there) "
-             "| IPM where it did not decide: status (count), best merit, iterations | reference: intervals overlap "
-             "| verdicts differ |", "|---|---|---|---|---|---|---|---|"]
+    """The per-grid summary as a markdown table (the figures of benchmarks/results/free_trace.md).
+
+    Degenerate spectra are left out. "stopped at the IPM": the chain ended after its first attempt; "decided by the
+    IPM": and the result is decided (``TauResult.is_result``); "decidable": decided by the chain or by the
+    reference solver; "non-equilibrium": β_R ≠ β_L = 1, the points of the free-trace column of Tables I/II."""
+    import numpy as np
+
+    lines = ["| grid | points | stopped at the IPM | decided by the IPM / decidable | non-equilibrium: decided by "
+             "the IPM | went to a fallback: ended by (decided there) | IPM where it did not decide: status (count); "
+             "best merit; iterations | reference: intervals overlap | decided verdicts differ |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for fig, part in table.groupby("fig", sort=False):
         part = part[part.status != "degenerate"]
-        n, first = len(part), int(part["first"].sum())
+        n, stopped, first = len(part), int((part.attempts == 1).sum()), int(part["first"].sum())
+        decidable = part.decided | (part.ref_decided if "ref_decided" in part else False)
+        noneq = part[~np.isclose(part.beta_right, 1.0)]
         fall = part[part.attempts > 1]
         ended = ", ".join(f"{s}: {len(g)} ({int(g.decided.sum())})" for s, g in fall.groupby("solver")) or "-"
         bad = part[~part["first"]]
         statuses = ", ".join(f"{s} ({c})" for s, c in bad.ipm_status.fillna("none").value_counts().items()) or "-"
-        merit = (f"{bad.ipm_merit.min():.3g} … {bad.ipm_merit.max():.3g}, {int(bad.ipm_iterations.min())} … "
+        merit = (f"{bad.ipm_merit.min():.3g} … {bad.ipm_merit.max():.3g}; {int(bad.ipm_iterations.min())} … "
                  f"{int(bad.ipm_iterations.max())}" if len(bad) else "-")
         if "overlap" in part:
             ref = f"{int(part.overlap.sum())} of {n}"
             differ = str(int((~part.same_verdict).sum()))
         else:
             ref = differ = "not run"
-        lines.append(f"| {fig} | {n} | {first} ({first / n:.0%}) | {len(fall)} | {ended} | {statuses}; {merit} "
-                     f"| {ref} | {differ} |")
+        lines.append(f"| {fig} | {n} | {stopped} ({stopped / n:.0%}) | {first} / {int(decidable.sum())} "
+                     f"({first / max(int(decidable.sum()), 1):.0%}) | {int(noneq['first'].sum())} / {len(noneq)} "
+                     f"({noneq['first'].mean():.0%}) | {len(fall)}: {ended} | {statuses}; {merit} | {ref} | {differ} |")
     return "\n".join(lines)
 
 
 def main() -> int:
     import pandas as pd
 
+    if "--summary" in sys.argv:  # the summary of an earlier run's CSV
+        print(summary(pd.read_csv(_arg("--summary"))))
+        return 0
     figs = _arg("--figs", "fig2,fig3").split(",")
     reference = _arg("--reference", "CLARABEL")
     reference = None if reference.lower() == "none" else reference.upper()

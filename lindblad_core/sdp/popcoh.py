@@ -69,7 +69,9 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         :func:`~lindblad_core.certify.free_trace.free_trace_lower_bound` (face projection, then a shift along a
         direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
         much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
-        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
+        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11). The interior-point method is asked for an
+        absolute gap of ``FREE_TRACE_GAP_FRACTION``·SOLVER_ATOL["IPM"]·max(1, ‖T‖) there (the optimal Γ_b can be
+        ~1e3 times larger than T and the gap stalls near 2e-10).
     solver, symmetry : as for :func:`tau_pop`
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays

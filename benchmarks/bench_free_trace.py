@@ -129,6 +129,8 @@ def summary(table) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for fig, part in table.groupby("fig", sort=False):
         part = part[part.status != "degenerate"]
+        part = part.assign(**{c: part[c].astype(bool) for c in ("first", "decided", "overlap", "same_verdict",
+                                                                 "ref_decided") if c in part})
         n, stopped, first = len(part), int((part.attempts == 1).sum()), int(part["first"].sum())
         decidable = part.decided | (part.ref_decided if "ref_decided" in part else False)
         noneq = part[~np.isclose(part.beta_right, 1.0)]

@@ -25,7 +25,7 @@ from lindblad_core.redfield_equation import l2, populations
 from lindblad_core.sdp.lamb_shift import lamb_shift_selection
 from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy, FORMULATIONS
 from lindblad_core.sdp.problem import as_traces, resolve
-from lindblad_core.sdp.result import TauResult
+from lindblad_core.sdp.result import DELTA_TOL, TauResult
 from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
 from lindblad_core.systems.symmetry import u1_structure
 
@@ -125,9 +125,8 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     data = coh_data(ansatz, p, tmat, traces, norm, free_trace, data_rtol(red), lamb,
                      [blk.op_blocks for blk in sector_blocks])
 
-    def certify():
-        gammas, thetas, z = problem.extract()
-        # candidate → certified upper bound
+    def upper_bound(gammas, thetas):
+        """candidate → (certified upper bound, LindbladCandidate or None, data_error)"""
         gammas = [psd_project(g, None if free_trace else t) for g, t in zip(gammas, traces)]
         upper, stored, data_error = coh_upper_bound(gammas, thetas, data)
         candidate = None
@@ -135,6 +134,19 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
             hams = tuple(np.tensordot(t, traceless_hermitian_basis(blk.dim), axes=1)
                          for t, blk in zip(thetas, ansatz.blocks))
             candidate = LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas))
+        return upper, candidate, data_error
+
+    def certify():
+        gammas, thetas, z = problem.extract()
+        upper, candidate, data_error = upper_bound(gammas, thetas)
+        if free_trace and upper < DELTA_TOL <= upper + data_error and getattr(problem, "active", 0) is None:
+            # the rounding of the data could cross δ_tol at this candidate: the one of least trace that does as
+            # well (CohConic.min_trace_primal) has a data error proportional to its smaller ‖Γ‖
+            smaller = problem.min_trace_primal(upper)
+            if smaller is not None:
+                other = upper_bound(*smaller)
+                if other[0] + other[2] < upper + data_error:
+                    upper, candidate, data_error = other
         # dual → certified lower bound
         if z is None:
             return 0.0, upper, candidate, data_error

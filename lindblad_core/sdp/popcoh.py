@@ -43,6 +43,11 @@ TARGET_HERMITICITY_RTOL = 1e-10
 # the gap does get smaller (one qubit per bath) the iterations still run to a tenth of the tolerance
 # (ipm.IPM_MARGIN). The certified interval is what decides the verdict either way.
 FREE_TRACE_GAP_FRACTION = 0.1
+# With Tr Γ_b free, where the rounding of the data could cross δ_tol at the solver's candidate, the candidate of
+# least trace with ‖L2'(ρ0) − T‖ ≤ (1 + MIN_TRACE_SLACK)·upper is certified too (CohConic.min_trace_primal); with
+# t bounded by the upper bound itself that set can be too thin for the interior-point method (Fig. 3(d),
+# β_R = β_L, g = 3.5e-3: its optimum lies 3e-4 below), and the 1 % leaves room while the bound stays within 1 %.
+MIN_TRACE_SLACK = 1e-2
 
 
 def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, trace=1.0,
@@ -142,7 +147,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         if free_trace and upper < DELTA_TOL <= upper + data_error and getattr(problem, "active", 0) is None:
             # the rounding of the data could cross δ_tol at this candidate: the one of least trace that does as
             # well (CohConic.min_trace_primal) has a data error proportional to its smaller ‖Γ‖
-            smaller = problem.min_trace_primal(upper)
+            smaller = problem.min_trace_primal(upper * (1.0 + MIN_TRACE_SLACK))
             if smaller is not None:
                 other = upper_bound(*smaller)
                 if other[0] + other[2] < upper + data_error:

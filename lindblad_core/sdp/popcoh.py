@@ -25,8 +25,8 @@ from lindblad_core.redfield_equation import l2, populations
 from lindblad_core.sdp.lamb_shift import lamb_shift_selection
 from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy, FORMULATIONS
 from lindblad_core.sdp.problem import as_traces, resolve
-from lindblad_core.sdp.result import TauResult
-from lindblad_core.sdp.solve import solve_with_certificates
+from lindblad_core.sdp.result import DELTA_TOL, TauResult
+from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
 from lindblad_core.systems.symmetry import u1_structure
 
 
@@ -34,6 +34,20 @@ from lindblad_core.systems.symmetry import u1_structure
 NORMS = ("spectral", "frobenius", "nuclear")
 # Largest max|T − T†| (relative to max|T|) of a target accepted as Hermitian up to rounding.
 TARGET_HERMITICITY_RTOL = 1e-10
+# With Tr Γ_b free, the interior-point method's absolute gap tolerance is this fraction of the accuracy the chain
+# accepts of its "optimal" value, SOLVER_ATOL["IPM"]·max(1, ‖T‖) (sdp.solve), instead of ipm.IPM_TOL_ABS = 1e-10
+# (which keeps fixed-trace intervals tight). Nothing bounds Γ_b there but the objective: at small g the optimum
+# has Tr Γ_b ~ 100 against ‖T‖ ~ 0.1 (Fig. 3(d), two qubits per bath, g = 1e-3), its dissipator terms of size
+# ~0.3 cancel to a residual of ~1e-5 (1e3 … 1e5 times smaller; ~30 at g ≳ 0.1), the Newton matrix is
+# near-singular along them, and the gap stalls at 2e-10 … 3e-10 (~3e-6 of τ): above 1e-10, below 1e-9. Where
+# the gap does get smaller (one qubit per bath) the iterations still run to a tenth of the tolerance
+# (ipm.IPM_MARGIN). The certified interval is what decides the verdict either way.
+FREE_TRACE_GAP_FRACTION = 0.1
+# With Tr Γ_b free, where the rounding of the data could cross δ_tol at the solver's candidate, the candidate of
+# least trace with ‖L2'(ρ0) − T‖ ≤ (1 + MIN_TRACE_SLACK)·upper is certified too (CohConic.min_trace_primal); with
+# t bounded by the upper bound itself that set can be too thin for the interior-point method (Fig. 3(d),
+# β_R = β_L, g = 3.5e-3: its optimum lies 3e-4 below), and the 1 % leaves room while the bound stays within 1 %.
+MIN_TRACE_SLACK = 1e-2
 
 
 def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, trace=1.0,
@@ -60,7 +74,9 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         :func:`~lindblad_core.certify.free_trace.free_trace_lower_bound` (face projection, then a shift along a
         direction W with A_Γ^*(W) ≻ 0); it is tight where the solver's dual violates A_Γ^*(Z) ⪰ 0 by
         much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
-        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11).
+        (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11). The interior-point method is asked for an
+        absolute gap of ``FREE_TRACE_GAP_FRACTION``·SOLVER_ATOL["IPM"]·max(1, ‖T‖) there (the optimal Γ_b can be
+        ~1e3 times larger than T and the gap stalls near 2e-10).
     solver, symmetry : as for :func:`tau_pop`
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
@@ -102,18 +118,20 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     selection, lamb = lamb_shift_selection(ansatz, p)
     sector_blocks = coh_blocks(ansatz, p, sectors, structure, selection, symmetry)
     args = (ansatz, p, tmat, sectors, sector_blocks, norm, free_trace, traces)
+    data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
     if formulation == "cvxpy":
         problem = CohCvxpy(*args)
     else:
-        problem = CohConic(*args, fallback=lambda: CohCvxpy(*args))
+        ipm_tolerances = ({"gap_atol": FREE_TRACE_GAP_FRACTION * SOLVER_ATOL[NATIVE_SOLVER] * max(1.0, data_scale)}
+                          if free_trace else None)
+        problem = CohConic(*args, fallback=lambda: CohCvxpy(*args), ipm_tolerances=ipm_tolerances)
     setup_s = time.perf_counter() - t_start
 
     data = coh_data(ansatz, p, tmat, traces, norm, free_trace, data_rtol(red), lamb,
                      [blk.op_blocks for blk in sector_blocks])
 
-    def certify():
-        gammas, thetas, z = problem.extract()
-        # candidate → certified upper bound
+    def upper_bound(gammas, thetas):
+        """candidate → (certified upper bound, LindbladCandidate or None, data_error)"""
         gammas = [psd_project(g, None if free_trace else t) for g, t in zip(gammas, traces)]
         upper, stored, data_error = coh_upper_bound(gammas, thetas, data)
         candidate = None
@@ -121,6 +139,19 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
             hams = tuple(np.tensordot(t, traceless_hermitian_basis(blk.dim), axes=1)
                          for t, blk in zip(thetas, ansatz.blocks))
             candidate = LindbladCandidate(ansatz, tuple(stored), hams, tuple(thetas))
+        return upper, candidate, data_error
+
+    def certify():
+        gammas, thetas, z = problem.extract()
+        upper, candidate, data_error = upper_bound(gammas, thetas)
+        if free_trace and upper < DELTA_TOL <= upper + data_error and getattr(problem, "active", 0) is None:
+            # the rounding of the data could cross δ_tol at this candidate: the one of least trace that does as
+            # well (CohConic.min_trace_primal) has a data error proportional to its smaller ‖Γ‖
+            smaller = problem.min_trace_primal(upper * (1.0 + MIN_TRACE_SLACK))
+            if smaller is not None:
+                other = upper_bound(*smaller)
+                if other[0] + other[2] < upper + data_error:
+                    upper, candidate, data_error = other
         # dual → certified lower bound
         if z is None:
             return 0.0, upper, candidate, data_error
@@ -130,7 +161,6 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         lower = lower_bound(max((z, z.T), key=lambda v: coh_dual_estimate(v, data)), data)
         return lower, upper, candidate, data_error
 
-    data_scale = max([target_norm(tmat, norm)] + ([] if free_trace else list(traces)))
     out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
                                   conic=formulation == "conic", scale=data_scale)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,

@@ -266,11 +266,15 @@ class CohConic:
     residual X_i = L_i x − T_i, L_i a precomputed complex (n_i², n_x) array. The cones are those of the
     cvxpy formulation (:class:`CohCvxpy`), written out by :class:`~lindblad_core.solvers.conic.ConicProblem`; so are
     the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
+    ``ipm_tolerances``: keyword arguments (gap_rtol, gap_atol, res_tol) of
+    :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
     """
 
-    def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback):
+    def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback,
+                 ipm_tolerances: dict | None = None):
         self.ansatz, self.sectors, self.norm, self.dim, self.blocks = ansatz, sectors, norm, len(p), blocks
         self._fallback, self._cvxpy, self.active = fallback, None, None
+        self.ipm_tolerances = dict(ipm_tolerances or {})
         nx = 1
         p_cols = []
         if norm == "nuclear":
@@ -353,7 +357,7 @@ class CohConic:
             return
         if solver == NATIVE_SOLVER:
             self.active = None
-            self.conic.solve_ipm()
+            self.conic.solve_ipm(**self.ipm_tolerances)
             return
         if solver == "CLARABEL":
             self.active = None
@@ -372,20 +376,32 @@ class CohConic:
     def value(self):
         return self.conic.value if self.active is None else self.active.value
 
+    def min_trace_primal(self, t_max: float):
+        r"""(Γ per block, full Lamb-shift coordinates per block) minimising Σ_b Tr Γ_b over the feasible set
+        with t ≤ ``t_max`` (‖L2'(ρ0) − T‖ ≤ t_max), by the interior-point method; None when it returns no point
+        (or for the Frobenius norm, whose cone it does not take).
+
+        With Tr Γ_b free the optimal set can be long and flat along dissipators that nearly annihilate ρ0 (at
+        equilibrium, every detailed-balance pair), and an interior-point method ends near its analytic centre:
+        Tr Γ_b in the hundreds where Γ_b ≈ 0 does as well, and the first-order data error of
+        :func:`~lindblad_core.certify.popcoh.coh_upper_bound`, proportional to ‖Γ‖, with it.
+        """
+        if self.norm == "frobenius":
+            return None
+        conic = self.conic.copy()
+        conic.q = np.zeros(conic.n_variables)
+        for blk, gcols in zip(self.blocks, self.gamma_cols):
+            for idx, cols in zip(blk.groups, gcols):
+                conic.q[cols] = np.real(np.trace(local_hermitian_basis(len(idx)), axis1=1, axis2=2))
+        conic.add("t_max", "nonneg", np.eye(1, conic.n_variables), [t_max])  # t_max − t ≥ 0
+        conic.solve_ipm(**self.ipm_tolerances)
+        return None if conic.x is None else self._primal(conic.x)
+
     def extract(self):
         """(Γ per block, full Lamb-shift coordinates per block, dual Z or None) of the last solve."""
         if self.active is not None:
             return self.active.extract()
-        x = self.conic.x
-        gammas, thetas = [], []
-        for b, (blk, gcols, tcols) in enumerate(zip(self.blocks, self.gamma_cols, self.theta_cols)):
-            m = blk.operators.shape[0]
-            gam = np.zeros((m, m), dtype=complex)
-            if x is not None:
-                for idx, cols in zip(blk.groups, gcols):
-                    gam[np.ix_(idx, idx)] = np.tensordot(x[cols], local_hermitian_basis(len(idx)), axes=1)
-            gammas.append(gam)
-            thetas.append(_full_theta(blk, None if x is None else x[tcols], self.ansatz.blocks[b].dim))
+        gammas, thetas = self._primal(self.conic.x)
         if not self.conic.has_dual:
             return gammas, thetas, None
         z = np.zeros((self.dim, self.dim), dtype=complex)
@@ -395,6 +411,19 @@ class CohConic:
             for i, sec in enumerate(self.sectors):
                 z[np.ix_(sec, sec)] = self.conic.hermitian_dual(("minus", i)) - self.conic.hermitian_dual(("plus", i))
         return gammas, thetas, z
+
+    def _primal(self, x):
+        """(Γ per block, full Lamb-shift coordinates per block) of the variables x (zeros for None)."""
+        gammas, thetas = [], []
+        for b, (blk, gcols, tcols) in enumerate(zip(self.blocks, self.gamma_cols, self.theta_cols)):
+            m = blk.operators.shape[0]
+            gam = np.zeros((m, m), dtype=complex)
+            if x is not None:
+                for idx, cols in zip(blk.groups, gcols):
+                    gam[np.ix_(idx, idx)] = np.tensordot(x[cols], local_hermitian_basis(len(idx)), axes=1)
+            gammas.append(gam)
+            thetas.append(_full_theta(blk, None if x is None else x[tcols], self.ansatz.blocks[b].dim))
+        return gammas, thetas
 
 
 

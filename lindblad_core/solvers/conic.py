@@ -104,6 +104,15 @@ class ConicProblem:
         self._ipm_duals = None
         self.lmis = []  # (name, vec C, linear (n², n_variables)) of each Hermitian constraint C + L(x) ⪰ 0
 
+    def copy(self) -> "ConicProblem":
+        """A new problem with the same objective and constraints (the arrays shared, read-only by use) and no
+        solution: constraints added to it or a new ``q`` leave this one unchanged."""
+        other = ConicProblem(self.n_variables)
+        other.q = self.q.copy()
+        other._a, other._b, other.blocks, other.lmis = list(self._a), list(self._b), list(self.blocks), list(self.lmis)
+        other._rows = self._rows
+        return other
+
     def add(self, name, kind: str, a_rows, b_rows, size: int | None = None) -> None:
         """Append constraint rows ``b − a_rows @ x ∈ K_kind`` (``a_rows`` dense or sparse)."""
         a_rows = sp.csr_matrix(a_rows)

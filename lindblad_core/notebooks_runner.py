@@ -19,10 +19,11 @@ outputs (the executed notebook and every file it wrote into the figures folder).
 when its inputs hash the same and every output is still there, byte for byte; ``--force`` re-executes
 everything. A fresh clone has no stamps, so it executes every notebook. Exits non-zero if any notebook fails.
 
-Two notebooks run at a time (``--jobs``, default 2): each has its own kernel, and while one plots, saves PDFs or
-solves in its kernel the other keeps the second core busy. A notebook that reads points another one solves
-(:data:`AFTER`, e.g. the tables of 08 from the sweeps of 01, 02, 05 and 06) starts only when that one has
-finished, so the result cache serves them instead of both solving them. Each notebook writes into its own
+Two notebooks run at a time (``--jobs``, default 2): each has its own kernel, and while one plots, saves PDFs
+or solves in its kernel the other keeps the second core busy; each kernel then gets its share of the cores
+for BLAS and the solvers' thread pools (:data:`THREAD_VARIABLES`, unless set in the environment). A notebook
+that reads points another one solves (:data:`AFTER`, e.g. the tables of 08 from the sweeps of 01, 02, 05 and
+06) starts only when that one has finished, so the result cache serves them instead of both solving them. Each notebook writes into its own
 folder under ``build/notebooks/figures/`` (its ``LINDBLAD_FIGURES``); the runner then moves those files into
 the figures folder, so it knows exactly which files each notebook wrote. For each notebook it prints the wall
 seconds and the CPU seconds of its kernel and the kernel's worker processes.
@@ -58,6 +59,12 @@ def notebooks(only=None) -> list[Path]:
 
 
 STAMPS = "stamps.json"  # in the build folder
+
+# Thread pools of OpenBLAS, OpenMP, MKL, rayon (Clarabel) and numba (QICS). With several notebooks at a time,
+# each kernel gets its share of the cores (unless the variable is set): BLAS threads waiting for a core that
+# another notebook's kernel or sweep worker holds cost far more than they save on matrices this small.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
 
 # Notebook prefix -> the notebooks whose cached points it reads: it starts after them (when they are run too).
 AFTER = {
@@ -166,18 +173,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def execute(nb: Path, executed: Path, figures: Path, quick: bool) -> Execution:
+def execute(nb: Path, executed: Path, figures: Path, quick: bool, threads: int | None = None) -> Execution:
     """Execute ``nb`` into ``executed`` with papermill (cwd ``notebooks/``), its figures written into ``figures``.
 
-    Runs in a process of its own (one notebook at a time per process): it sets ``LINDBLAD_FIGURES``, which the
-    kernel inherits, and its child-process CPU time is the kernel's.
+    The kernel inherits this process's environment with ``LINDBLAD_FIGURES`` set to ``figures`` and, when
+    ``threads`` is given, each of :data:`THREAD_VARIABLES` that is not set already set to ``threads``; the
+    environment is restored afterwards. Its CPU time is measured as this process's children's, so run one
+    notebook at a time per process.
     """
     import papermill as pm
 
     shutil.rmtree(figures, ignore_errors=True)  # left over from an interrupted run
     figures.mkdir(parents=True)
-    previous = os.environ.get("LINDBLAD_FIGURES")
-    os.environ["LINDBLAD_FIGURES"] = str(figures)
+    changes = {"LINDBLAD_FIGURES": str(figures)}
+    if threads is not None:
+        changes.update({var: str(threads) for var in THREAD_VARIABLES if var not in os.environ})
+    previous = {var: os.environ.get(var) for var in changes}
+    os.environ.update(changes)
     t0, cpu0 = time.perf_counter(), _children_cpu()
     error = None
     try:
@@ -186,10 +198,11 @@ def execute(nb: Path, executed: Path, figures: Path, quick: bool) -> Execution:
     except Exception as err:  # reported by the caller, which goes on with the others
         error = str(err).splitlines()[-1] if str(err) else repr(err)
     finally:
-        if previous is None:
-            del os.environ["LINDBLAD_FIGURES"]
-        else:
-            os.environ["LINDBLAD_FIGURES"] = previous
+        for var, value in previous.items():
+            if value is None:
+                del os.environ[var]
+            else:
+                os.environ[var] = value
     return Execution(error, time.perf_counter() - t0, _children_cpu() - cpu0)
 
 
@@ -282,9 +295,11 @@ def main(argv=None) -> int:
         print(f"   {nb.name}: {result.seconds:.0f} s, CPU {result.cpu_seconds:.0f} s; "
               f"wrote {', '.join(written) or 'nothing'} in {figures}", flush=True)
 
+    threads = max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None
+
     def start(nb: Path) -> tuple:
         print(f"== {nb.name} ({grids} grids)", flush=True)
-        return nb, build / nb.name, staging_root / nb.stem, args.quick
+        return nb, build / nb.name, staging_root / nb.stem, args.quick, threads
 
     if args.jobs == 1 or len(pending) <= 1:
         for nb in pending:

@@ -215,8 +215,8 @@ def ready(pending: list[Path], running: set[str], seconds: dict[str, float] | No
 
     A notebook may start when none of its :data:`AFTER` notebooks is pending or running (one that is not
     part of this run does not count). Urgency is the longest chain of waiting notebooks it heads, in
-    ``seconds`` (name -> last wall seconds, from the stamps; 1 for a notebook never timed), so that a long
-    chain such as 02 -> 06 -> 10 starts first; ties in file order.
+    ``seconds`` (name -> expected wall seconds, :func:`recorded_seconds`; 1 for a notebook not in it), so that a
+    long chain such as 02 -> 06 -> 10 starts first; ties in file order.
     """
     seconds = seconds or {}
     waiting = {_prefix(nb) for nb in pending} | running
@@ -229,6 +229,14 @@ def ready(pending: list[Path], running: set[str], seconds: dict[str, float] | No
 
     startable = [nb for nb in pending if not (set(AFTER.get(_prefix(nb), ())) & (waiting - {_prefix(nb)}))]
     return sorted(startable, key=lambda nb: -chain(_prefix(nb)))
+
+
+def recorded_seconds(nb: Path) -> float | None:
+    """The wall seconds of ``nb``'s last execution, as papermill recorded them in its metadata (None if absent)."""
+    try:
+        return float(json.loads(nb.read_text())["metadata"]["papermill"]["duration"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _collect(staging: Path, figures: Path) -> list[str]:
@@ -290,7 +298,7 @@ def main(argv=None) -> int:
             after = _snapshot(figures)
             outputs = sorted((set(written) | set((stamps.get(key) or {}).get("outputs", {}))) & set(after))
             stamps[key] = {"inputs": inputs_of[nb.name], "notebook": _sha256(nb),
-                           "outputs": {n: after[n][1] for n in outputs}, "seconds": round(result.seconds, 1)}
+                           "outputs": {n: after[n][1] for n in outputs}}
             stamps_path.write_text(json.dumps(stamps, indent=1, sort_keys=True))
         print(f"   {nb.name}: {result.seconds:.0f} s, CPU {result.cpu_seconds:.0f} s; "
               f"wrote {', '.join(written) or 'nothing'} in {figures}", flush=True)
@@ -305,7 +313,7 @@ def main(argv=None) -> int:
         for nb in pending:
             finish(nb, execute(*start(nb)))
     else:
-        seconds = {nb.name: (stamps.get(f"{nb.name}@{figures}") or {}).get("seconds", 1.0) for nb in pending}
+        seconds = {nb.name: recorded_seconds(nb) or 1.0 for nb in pending}
         running = {}
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             while pending or running:

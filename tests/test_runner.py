@@ -87,3 +87,13 @@ def test_collect_moves_what_a_notebook_wrote_and_overwrites_older_outputs(tmp_pa
     assert (figures / "fig2.csv").read_text() == "new" and (figures / "other.csv").read_text() == "kept"
     assert not staging.exists()
     assert runner._collect(staging, figures) == []  # nothing written (e.g. the notebook failed at once)
+
+
+def test_recorded_seconds_are_papermills(tmp_path):
+    nb = tmp_path / "01_x.ipynb"
+    _notebook(nb, "x = 1")
+    assert runner.recorded_seconds(nb) is None  # never executed
+    parsed = nbformat.read(nb, as_version=4)
+    parsed.metadata["papermill"] = {"duration": 12.5}
+    nbformat.write(parsed, nb)
+    assert runner.recorded_seconds(nb) == 12.5

@@ -23,10 +23,10 @@ Two notebooks run at a time (``--jobs``, default 2): each has its own kernel, an
 or solves in its kernel the other keeps the second core busy; each kernel then gets its share of the cores
 for BLAS and the solvers' thread pools (:data:`THREAD_VARIABLES`, unless set in the environment). A notebook
 that reads points another one solves (:data:`AFTER`, e.g. the tables of 08 from the sweeps of 01, 02, 05 and
-06) starts only when that one has finished, so the result cache serves them instead of both solving them. Each notebook writes into its own
-folder under ``build/notebooks/figures/`` (its ``LINDBLAD_FIGURES``); the runner then moves those files into
-the figures folder, so it knows exactly which files each notebook wrote. For each notebook it prints the wall
-seconds and the CPU seconds of its kernel and the kernel's worker processes.
+06) starts only when that one has finished, so the result cache serves them instead of both solving them.
+Each notebook writes into its own folder under ``build/notebooks/figures/`` (its ``LINDBLAD_FIGURES``); the
+runner then moves those files into the figures folder, so it knows exactly which files each notebook wrote.
+For each notebook it prints the wall seconds and the CPU seconds of its kernel and its sweep workers.
 """
 
 from __future__ import annotations

@@ -46,3 +46,54 @@ def test_markdown_edits_do_not_change_inputs_but_do_change_the_notebook(tmp_path
     nbformat.write(parsed, nb)
     assert runner._input_hash(nb) == stamp["inputs"]
     assert not runner._up_to_date(stamp, nb, runner._input_hash(nb), figures)  # re-executed all the same
+
+
+def _paths(*names):
+    from pathlib import Path
+
+    return [Path(f"{name}_x.ipynb") for name in names]
+
+
+def test_a_notebook_waits_for_the_notebooks_whose_points_it_reads():
+    pending = _paths("00", "01", "02", "05", "06", "08", "10", "11", "12")
+    startable = {nb.name[:2] for nb in runner.ready(pending, running=set())}
+    assert startable == {"00", "01", "02", "12"}  # 05 after 01, 06 after 02, 08/10/11 after the figures
+    # 01 has finished (no longer pending), 02 still runs: 05 and 11 wait no more for 01, 06, 08, 10 and 11 for 02
+    startable = {nb.name[:2] for nb in runner.ready(_paths("05", "06", "08", "10", "11"), running={"02"})}
+    assert startable == {"05"}
+    # a notebook that is not part of the run is not waited for
+    assert [nb.name[:2] for nb in runner.ready(_paths("08"), running=set())] == ["08"]
+
+
+def test_the_head_of_the_longest_chain_starts_first():
+    pending = _paths("00", "01", "02", "03", "05", "06", "10")
+    # never timed: each counts 1 s, so 01 and 02 (each heading 01/02 -> 05/06 -> 10) come before 00 and 03
+    assert [nb.name[:2] for nb in runner.ready(pending, running=set())][:2] == ["01", "02"]
+    seconds = {"00_x.ipynb": 5, "01_x.ipynb": 20, "02_x.ipynb": 30, "03_x.ipynb": 80, "05_x.ipynb": 15,
+               "06_x.ipynb": 45, "10_x.ipynb": 150}
+    # 02 -> 06 -> 10 takes 225 s, 01 -> 05 -> 10 185 s, 03 alone 80 s
+    assert [nb.name[:2] for nb in runner.ready(pending, set(), seconds)] == ["02", "01", "03", "00"]
+
+
+def test_collect_moves_what_a_notebook_wrote_and_overwrites_older_outputs(tmp_path):
+    staging, figures = tmp_path / "build" / "01_x", tmp_path / "figures"
+    staging.mkdir(parents=True)
+    figures.mkdir()
+    (figures / "fig2.csv").write_text("old")
+    (figures / "other.csv").write_text("kept")
+    (staging / "fig2.csv").write_text("new")
+    (staging / "fig2.pdf").write_bytes(b"pdf")
+    assert runner._collect(staging, figures) == ["fig2.csv", "fig2.pdf"]
+    assert (figures / "fig2.csv").read_text() == "new" and (figures / "other.csv").read_text() == "kept"
+    assert not staging.exists()
+    assert runner._collect(staging, figures) == []  # nothing written (e.g. the notebook failed at once)
+
+
+def test_recorded_seconds_are_papermills(tmp_path):
+    nb = tmp_path / "01_x.ipynb"
+    _notebook(nb, "x = 1")
+    assert runner.recorded_seconds(nb) is None  # never executed
+    parsed = nbformat.read(nb, as_version=4)
+    parsed.metadata["papermill"] = {"duration": 12.5}
+    nbformat.write(parsed, nb)
+    assert runner.recorded_seconds(nb) == 12.5

@@ -75,6 +75,8 @@ References
 from __future__ import annotations
 
 
+import functools
+
 import numpy as np
 from lindblad_core.lindblad.ansatz import Ansatz, Block, coupled_site_groups, paper_blocks
 from lindblad_core.lindblad.candidate import LindbladCandidate, local_lindblad_candidate
@@ -439,6 +441,16 @@ def universal_lindblad(setup, *, lamb_shift: bool = True) -> LindbladForm:
 
 
 
+@functools.lru_cache(maxsize=2)
+def _universal_lindblad_of(red: Redfield, lamb_shift: bool) -> LindbladForm:
+    """:func:`universal_lindblad` of ``red``, kept for the ULE and the memory-dressed ULE of the same system (its
+    Lamb shift, one principal value per pair of Bohr frequencies, is most of the cost of both); read-only."""
+    form = universal_lindblad(red, lamb_shift=lamb_shift)
+    for array in (form.jumps, form.rates, form.hamiltonian):
+        array.setflags(write=False)
+    return form
+
+
 def master_equation(system, equation: str, *, lamb_shift: bool = True, width: float | None = None,
                     local_trace: float | None = None):
     """One of ``EQUATIONS`` for an OpenSystem or ChainSetup: a RedfieldGenerator, a LindbladCandidate ("local") or a
@@ -457,11 +469,11 @@ def master_equation(system, equation: str, *, lamb_shift: bool = True, width: fl
     if equation == "secular":
         return secular_lindblad(system, lamb_shift=lamb_shift)
     if equation == "ule":
-        return universal_lindblad(system, lamb_shift=lamb_shift)
+        return _universal_lindblad_of(redfield_of(system), lamb_shift)
     if equation == "partial_secular":
         return partial_secular_lindblad(system, width=width, lamb_shift=lamb_shift)
     if equation == "memory_dressed":
-        return memory_dressed(universal_lindblad(system, lamb_shift=lamb_shift))
+        return memory_dressed(_universal_lindblad_of(redfield_of(system), lamb_shift))
     if equation == "psd_redfield":
         return psd_redfield(system)
     if equation == "game":

@@ -381,9 +381,35 @@ def _write_atomic(path: Path, data: dict) -> None:
 
 # -- running -----------------------------------------------------------------------------------------------
 
+def _evaluate_group(group) -> list[tuple[int, dict]]:
+    return [_evaluate_indexed(i, point) for i, point in group]
+
+
+def _cost(point: SweepPoint) -> tuple:
+    """A rough rank of a point's solve time: larger baths (their Lindblad blocks), then larger H_S."""
+    s = point.setup
+    if isinstance(s, ChainSetup):
+        return max(s.n_left, s.n_right), s.n_left + s.n_middle + s.n_right
+    return 0, 0
+
+
+def worker_groups(points, todo) -> list[list[int]]:
+    """The indices ``todo`` grouped for the process pool: the points of one system (``setup``) together, in their
+    order, so that one worker computes its Redfield equation once (:func:`~lindblad_core.redfield_equation.redfield`
+    keeps it) for both SDPs or every master equation; the groups most expensive first (:func:`_cost`), so that no
+    long solve is left alone at the end of a sweep, in the order of ``todo`` otherwise. Grouping decides only
+    where and when a point is computed, never its record."""
+    groups: dict = {}
+    for i in todo:
+        setting = json.dumps(points[i].setup.to_dict(), sort_keys=True, default=str)
+        groups.setdefault(setting, []).append(i)
+    return sorted(groups.values(), key=lambda g: tuple(-c for c in _cost(points[g[0]])))
+
+
 def _computed(points, todo, n_jobs: int, scheduler: str | None):
     """(index, record) for each index in ``todo``, in order of completion. Records are computed in this
-    process (``n_jobs=1``), a joblib process pool or on Dask workers, and always returned to this process."""
+    process (``n_jobs=1``), a joblib process pool (:func:`worker_groups`) or on Dask workers, and always
+    returned to this process."""
     if scheduler is not None:
         yield from _computed_on_dask(points, todo, scheduler)
     elif n_jobs == 1:
@@ -393,8 +419,10 @@ def _computed(points, todo, n_jobs: int, scheduler: str | None):
         import joblib
 
         with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
-            yield from joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                joblib.delayed(_evaluate_indexed)(i, points[i]) for i in todo)
+            for done in joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                    joblib.delayed(_evaluate_group)([(i, points[i]) for i in group])
+                    for group in worker_groups(points, todo)):
+                yield from done
 
 
 def _computed_on_dask(points, todo, scheduler: str):

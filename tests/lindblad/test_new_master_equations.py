@@ -378,3 +378,15 @@ def test_examples_run(module):
     mod = importlib.import_module(f"lindblad_core.lindblad.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_ule_is_computed_once_for_the_ule_and_the_memory_dressed_ule():
+    setup = ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05, beta_left=1.0, beta_right=0.5)
+    ule = me.master_equation(setup, "ule")
+    assert me.master_equation(setup, "ule") is ule
+    assert me.master_equation(setup, "memory_dressed").ule is ule
+    assert not ule.jumps.flags.writeable and not ule.hamiltonian.flags.writeable
+    fresh = me.universal_lindblad(setup)  # the same numbers as a computation of its own
+    np.testing.assert_array_equal(fresh.jumps, ule.jumps)
+    np.testing.assert_array_equal(fresh.hamiltonian, ule.hamiltonian)
+    assert me.master_equation(setup, "ule", lamb_shift=False) is not ule

@@ -488,3 +488,20 @@ def test_bad_system_spec_is_named(tmp_path, factory, params, name):
     ref = str(tmp_path / factory) if ".py:" in factory else factory
     with pytest.raises(ValueError, match=name):
         SystemSpec(ref, params)
+
+
+def test_worker_groups_keep_a_system_together_and_start_with_the_largest():
+    from lindblad_core.studies.sweeps import master_equation_points, worker_groups
+
+    small = ChainSetup(n_left=1, n_middle=0, n_right=1, beta_left=1.0, beta_right=0.5)
+    large = ChainSetup(n_left=2, n_middle=1, n_right=2, beta_left=1.0, beta_right=0.5)
+    points = (grid(small, g=[0.01, 0.1]) + grid(large, g=[0.01])
+              + master_equation_points([small.replace(g=0.01)], equations=("ule", "memory_dressed")))
+    groups = worker_groups(points, range(len(points)))
+    assert sorted(i for g in groups for i in g) == list(range(len(points)))  # every point once
+    for g in groups:  # one system per group, in the order given
+        assert len({points[i].setup for i in g}) == 1 and g == sorted(g)
+    assert {points[i].setup for i in groups[0]} == {large.replace(g=0.01)}
+    # the two SDPs and both ULE-based equations of small at g = 0.01 share a worker
+    assert [points[i].quantity for i in groups[1]] == ["tau_pop", "tau_pop_coh", "master_equation", "master_equation"]
+    assert worker_groups(points, [3, 0]) == [[3], [0]]  # two systems of one size: in the order asked

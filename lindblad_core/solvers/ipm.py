@@ -316,6 +316,21 @@ class _ScalarRows:
             schur[term.row, term.col] += term.data
 
 
+def _with_scalar_blocks(lp, scalar_lmis: list, m: int):
+    """(h, G) of the scalar rows ``lp`` followed by one row per 1×1 LMI c + Σ_j y_j l_j ≥ 0 of ``scalar_lmis``
+    (real, :func:`_real_if_possible`): the diagonal block it is, with one ratio test and one term of
+    Gᵀ diag(z/s) G for all of them instead of a stack of 1×1 matrices."""
+    h = [np.zeros(0) if lp is None else np.asarray(lp[0], float)]
+    if not scalar_lmis:
+        return h[0], None if lp is None else lp[1]
+    rows = np.zeros((len(scalar_lmis), m))
+    for i, lmi in enumerate(scalar_lmis):
+        rows[i, lmi.cols] = lmi.lin[:, 0, 0]
+    h.append(np.array([float(lmi.const[0, 0]) for lmi in scalar_lmis]))
+    g = rows if lp is None else sp.vstack([sp.csr_matrix(lp[1], dtype=float), sp.csr_matrix(rows)], format="csr")
+    return np.concatenate(h), g
+
+
 def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
     """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
     neg = dv < 0
@@ -401,9 +416,13 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
     m, ne = len(c), len(f)
     lmis = [_real_if_possible(lmi) for lmi in lmis]
+    n_lp = 0 if lp is None else len(lp[0])
+    scalar = [k for k, lmi in enumerate(lmis) if lmi.const.shape[0] == 1]
+    lp_h, lp_rows = _with_scalar_blocks(lp, [lmis[k] for k in scalar], m)
+    matrix_blocks = [k for k in range(len(lmis)) if k not in set(scalar)]
+    all_lmis, lmis = lmis, [lmis[k] for k in matrix_blocks]
     sizes = [lmi.const.shape[0] for lmi in lmis]
-    lp_h = np.zeros(0) if lp is None else np.asarray(lp[0], float)
-    lp_g = _ScalarRows(None if lp is None else lp[1], m)
+    lp_g = _ScalarRows(lp_rows, m)
     n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
 
@@ -546,8 +565,10 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     if best is None:
         return IpmSolution("solver_error", None, None, None, None, it)
     y_best, x_groups, z_best, u_best = best
-    x_best = [None] * len(lmis)
+    x_best = [None] * len(all_lmis)
     for idx, stack in zip(groups, x_groups):
         for j, k in enumerate(idx):
-            x_best[k] = stack[j].astype(complex)
-    return IpmSolution(status, y_best, x_best, z_best, u_best, it)
+            x_best[matrix_blocks[k]] = stack[j].astype(complex)
+    for i, k in enumerate(scalar):
+        x_best[k] = np.full((1, 1), z_best[n_lp + i], dtype=complex)
+    return IpmSolution(status, y_best, x_best, z_best[:n_lp], u_best, it)

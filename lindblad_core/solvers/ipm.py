@@ -492,8 +492,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     y, u = np.zeros(m), np.zeros(ne)
     best, best_merit, since = None, np.inf, 0
     it = 0
+    sy = a_op(y)  # A(y), updated with each step of y by the A(dy) of its direction
     for it in range(1, IPM_MAX_ITER + 1):
-        sy = a_op(y)
         r_d = [cg + v - sg for cg, v, sg in zip(const, sy, s_mat)]  # S = C + A(y) exactly, residual
         r_lp = lp_h + lp_g @ y - s_lp
         r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
@@ -537,19 +537,19 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                 d_s = [r + v for r, v in zip(r_d, ady)]
                 d_x = [_herm(tk - x @ v @ si) for tk, x, v, si in zip(t, x_mat, ady, s_inv)]
                 gdy = lp_g @ dy
-                return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
+                return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy, ady
 
             def steps(d_x, d_s, dz_lp, ds_lp):
                 step_x, step_s = _max_steps(inv_low_x, d_x, inv_low_s, d_s)
                 return min(step_x, _ratio_step(z_lp, dz_lp)), min(step_s, _ratio_step(s_lp, ds_lp))
 
             pred = direction(0.0)
-            a_p, a_d = steps(*pred[2:])
+            a_p, a_d = steps(*pred[2:6])
             mu_aff = (vdot([x + a_p * dx for x, dx in zip(x_mat, pred[2])],
                            [s + a_d * ds for s, ds in zip(s_mat, pred[3])])
                       + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
             sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
-            dy, du, d_x, d_s, dz_lp, ds_lp = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
+            dy, du, d_x, d_s, dz_lp, ds_lp, ady = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
             a_p, a_d = steps(d_x, d_s, dz_lp, ds_lp)
         except (np.linalg.LinAlgError, FloatingPointError) as err:  # an iterate numerically outside the cones
             log.info("interior-point method: iteration %d failed (%s); best iterate: merit %.3g", it, err, best_merit)
@@ -559,6 +559,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         z_lp = z_lp + a_p * dz_lp
         u = u + a_p * du
         y = y + a_d * dy
+        sy = [v + a_d * w for v, w in zip(sy, ady)]
         s_mat = [_herm(s + a_d * d) for s, d in zip(s_mat, d_s)]
         s_lp = s_lp + a_d * ds_lp
     status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"

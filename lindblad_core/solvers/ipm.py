@@ -331,6 +331,31 @@ def _with_scalar_blocks(lp, scalar_lmis: list, m: int):
     return np.concatenate(h), g
 
 
+PAIR_ROWS_MAX = 0.125  # blocks are partners (_negated_partners) when at most this fraction of their variables'
+# operators are not exactly negated
+
+
+def _negated_partners(groups, lmis, flat_real) -> dict:
+    """{k: (j, rows, D)} for each block k that follows, in its group ``idx``, a block idx[j] over the same
+    variables with L_k = −L_idx[j] except on the variables ``rows`` (at most ``PAIR_ROWS_MAX`` of them), where
+    D = L_k + L_idx[j] (rows of ``flat_real``): then Σ_j v_j L_k = D·v_rows − Σ_j v_j L_idx[j], and A*(M, M_k)
+    over the pair is L_idx[j]·(M − M_k) + D·M_k, one pass over the pair's operators instead of two."""
+    out = {}
+    for idx in groups:
+        j = 0
+        while j + 1 < len(idx):
+            a, b = idx[j], idx[j + 1]
+            if np.array_equal(lmis[a].cols, lmis[b].cols) and flat_real[a].shape == flat_real[b].shape:
+                total = flat_real[a] + flat_real[b]  # exactly zero where the operators are exactly negated
+                rows = np.flatnonzero(np.any(total != 0, axis=1))
+                if len(rows) <= PAIR_ROWS_MAX * len(lmis[a].cols):
+                    out[b] = (j, rows, total[rows])
+                    j += 2
+                    continue
+            j += 1
+    return out
+
+
 def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
     """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
     neg = dv < 0
@@ -441,6 +466,10 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             flat_real[k] = (pack(lmis[k].lin) if pack else np.ascontiguousarray(flat[k]).view(np.float64)
                             if np.iscomplexobj(flat[k]) else flat[k])
 
+    # a block whose operators are another's negated except in a few variables (t I + X ⪰ 0 next to t I − X ⪰ 0)
+    # is read through its partner's: A and A* pass over the pair's operators once
+    partner = _negated_partners(groups, lmis, flat_real)
+
     def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j (mats: one stack per group)
         # for Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
         # product with M's own (Re, Im) view, or with the packed coordinates of M's Hermitian part
@@ -454,7 +483,13 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                     mat = mat.astype(complex, copy=False).view(np.float64)
                 mat = np.real(mat).reshape(len(idx), -1)
             for j, k in enumerate(idx):
-                out[lmis[k].cols] += flat_real[k] @ mat[j]
+                cols = lmis[k].cols
+                if k in partner:  # L_k = −L_first + D on the rows ``rows``
+                    first, rows, d = partner[k]
+                    out[cols] += flat_real[idx[first]] @ (mat[first] - mat[j])
+                    out[cols[rows]] += d @ mat[j]
+                elif j + 1 == len(idx) or idx[j + 1] not in partner:
+                    out[cols] += flat_real[k] @ mat[j]
         return out
 
     def a_op(v):  # per group the stack of Σ_j v_j L_kj
@@ -462,14 +497,25 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         for idx, pack in zip(groups, packing):
             lin = lmis[idx[0]].lin
             if pack:
-                out.append(pack.unpack(np.stack([v[lmis[k].cols] @ flat_real[k] for k in idx])))
+                coords = []
+                for k in idx:
+                    if k in partner:
+                        first, rows, d = partner[k]
+                        coords.append(v[lmis[k].cols[rows]] @ d - coords[first])
+                    else:
+                        coords.append(v[lmis[k].cols] @ flat_real[k])
+                out.append(pack.unpack(np.stack(coords)))
                 continue
             stack = np.empty((len(idx),) + lin.shape[1:], dtype=lin.dtype)
             flat_stack = stack.reshape(len(idx), -1)
             if np.iscomplexobj(lin):
                 flat_stack = flat_stack.view(np.float64)
             for j, k in enumerate(idx):
-                flat_stack[j] = v[lmis[k].cols] @ flat_real[k]
+                if k in partner:
+                    first, rows, d = partner[k]
+                    np.subtract(v[lmis[k].cols[rows]] @ d, flat_stack[first], out=flat_stack[j])
+                else:
+                    flat_stack[j] = v[lmis[k].cols] @ flat_real[k]
             out.append(stack)
         return out
 

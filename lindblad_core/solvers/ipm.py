@@ -56,7 +56,8 @@ def _max_steps(inv_lows_x, d_x, inv_lows_s, d_s) -> tuple[float, float]:
     alpha = [1.0, 1.0]
     for g, (inv_x, dx) in enumerate(zip(inv_lows_x, d_x)):
         inv_low, dm = np.concatenate([inv_x, inv_lows_s[g]]), np.concatenate([dx, d_s[g]])
-        w = np.linalg.eigvalsh(_herm(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
+        # eigvalsh reads the lower triangle only: the rounding of the product's two triangles need not be averaged
+        w = np.linalg.eigvalsh(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2)))[:, 0]
         for side, lowest in enumerate((w[:len(dx)], w[len(dx):])):
             lowest = float(np.min(lowest, initial=0.0))
             if lowest < 0:

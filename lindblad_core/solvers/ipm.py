@@ -332,8 +332,8 @@ def _with_scalar_blocks(lp, scalar_lmis: list, m: int):
     return np.concatenate(h), g
 
 
-PAIR_ROWS_MAX = 0.125  # blocks are partners (_negated_partners) when at most this fraction of their variables'
-# operators are not exactly negated
+PAIR_ROWS_MAX = 0.5  # blocks are partners (_negated_partners) when at most this fraction of their variables'
+# operators are not exactly negated (A and A* then pass over at most 1.5 instead of 2 blocks' operators)
 
 
 def _negated_partners(groups, lmis, flat_real) -> dict:

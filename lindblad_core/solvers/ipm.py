@@ -396,7 +396,9 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu.
 
     Blocks of one size (and real or complex) are iterated as one stack; a block whose off-diagonal data are
-    real is kept in real arithmetic; the Newton matrix is assembled as in :func:`_schur_complement`.
+    real is kept in real arithmetic; 1×1 LMIs join the scalar rows (:func:`_with_scalar_blocks`); a block whose
+    operators are those of the block before it negated, but in a few variables, is read through that block in
+    A and A* (:func:`_negated_partners`); the Newton matrix is assembled as in :func:`_schur_complement`.
 
     The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of

@@ -15,7 +15,8 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from .ipm_rows import _ratio_step, _ScalarRows, _with_scalar_blocks
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def _max_steps(inv_lows_x, d_x, inv_lows_s, d_s) -> tuple[float, float]:
     alpha = [1.0, 1.0]
     for g, (inv_x, dx) in enumerate(zip(inv_lows_x, d_x)):
         inv_low, dm = np.concatenate([inv_x, inv_lows_s[g]]), np.concatenate([dx, d_s[g]])
-        w = np.linalg.eigvalsh(_herm(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2))))[:, 0]
+        # eigvalsh reads the lower triangle only: the rounding of the product's two triangles need not be averaged
+        w = np.linalg.eigvalsh(inv_low @ dm @ np.conj(np.swapaxes(inv_low, 1, 2)))[:, 0]
         for side, lowest in enumerate((w[:len(dx)], w[len(dx):])):
             lowest = float(np.min(lowest, initial=0.0))
             if lowest < 0:
@@ -254,72 +256,29 @@ class IpmSolution:
     iterations: int
 
 
-LP_SPARSE_DENSITY = 0.1  # scalar rows G with at most this fraction of non-zeros are kept sparse …
-LP_PAIRS_MAX = 4  # … and their Newton-matrix term Gᵀ diag(w) G is summed over the pairs of non-zeros of each row
-# when there are at most this many times m such pairs (box rows: one per row), else by a sparse product
+PAIR_ROWS_MAX = 0.5  # blocks are partners (_negated_partners) when at most this fraction of their variables'
+# operators are not exactly negated (A and A* then pass over at most 1.5 instead of 2 blocks' operators)
 
 
-class _ScalarRows:
-    """The scalar rows' G (p × m), dense or sparse (``LP_SPARSE_DENSITY``), with the products the iterations
-    need: G v, Gᵀ z, max_j |G_ij| per row and the Newton-matrix term Gᵀ diag(w) G."""
-
-    def __init__(self, g, m: int):
-        g = sp.csr_matrix((0, m)) if g is None else g
-        nnz = g.nnz if sp.issparse(g) else np.count_nonzero(g)
-        self.sparse = nnz <= LP_SPARSE_DENSITY * np.prod(g.shape)
-        if not self.sparse:
-            self.g = g.toarray().astype(float) if sp.issparse(g) else np.asarray(g, float)
-            self.gt = self.g.T
-            return
-        self.g = sp.csr_matrix(g, dtype=float)
-        self.g.sum_duplicates()
-        self.gt = self.g.T.tocsr()
-        per_row = np.diff(self.g.indptr)
-        self.pairs = None
-        if np.sum(per_row**2) <= LP_PAIRS_MAX * max(m, 1):
-            # row i contributes w_i g_ia g_ib to H_ab for each pair (a, b) of its non-zeros
-            rows, a, b, prod = [], [], [], []
-            for i in np.flatnonzero(per_row):
-                lo, hi = self.g.indptr[i], self.g.indptr[i + 1]
-                cols, vals = self.g.indices[lo:hi], self.g.data[lo:hi]
-                rows.append(np.full(len(cols) ** 2, i))
-                a.append(np.repeat(cols, len(cols)))
-                b.append(np.tile(cols, len(cols)))
-                prod.append(np.outer(vals, vals).ravel())
-            cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype))
-            self.rows, prod = cat(rows, int), cat(prod, float)
-            flat_index = cat(a, int) * m + cat(b, int)
-            where, self.inverse = np.unique(flat_index, return_inverse=True)
-            self.where = np.divmod(where, m)
-            self.pairs = prod
-
-    def __matmul__(self, v):
-        return self.g @ v
-
-    def t(self, z):
-        return self.gt @ z
-
-    def row_max_abs(self) -> np.ndarray:
-        if self.sparse:
-            return abs(self.g).max(axis=1).toarray().ravel()
-        return np.max(np.abs(self.g), axis=1, initial=0.0)
-
-    def add_newton_term(self, schur: np.ndarray, w: np.ndarray) -> None:
-        """schur += Gᵀ diag(w) G (for sparse G only its non-zeros are touched)."""
-        if not self.sparse:
-            schur += self.gt @ (w[:, None] * self.g)
-        elif self.pairs is not None:
-            schur[self.where] += np.bincount(self.inverse, weights=w[self.rows] * self.pairs,
-                                             minlength=len(self.where[0]))
-        else:
-            term = (self.gt @ sp.diags(w) @ self.g).tocoo()
-            schur[term.row, term.col] += term.data
-
-
-def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
-    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
-    neg = dv < 0
-    return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))
+def _negated_partners(groups, lmis, flat_real) -> dict:
+    """{k: (j, rows, D)} for each block k that follows, in its group ``idx``, a block idx[j] over the same
+    variables with L_k = −L_idx[j] except on the variables ``rows`` (at most ``PAIR_ROWS_MAX`` of them), where
+    D = L_k + L_idx[j] (rows of ``flat_real``): then Σ_j v_j L_k = D·v_rows − Σ_j v_j L_idx[j], and A*(M, M_k)
+    over the pair is L_idx[j]·(M − M_k) + D·M_k, one pass over the pair's operators instead of two."""
+    out = {}
+    for idx in groups:
+        j = 0
+        while j + 1 < len(idx):
+            a, b = idx[j], idx[j + 1]
+            if np.array_equal(lmis[a].cols, lmis[b].cols) and flat_real[a].shape == flat_real[b].shape:
+                total = flat_real[a] + flat_real[b]  # exactly zero where the operators are exactly negated
+                rows = np.flatnonzero(np.any(total != 0, axis=1))
+                if len(rows) <= PAIR_ROWS_MAX * len(lmis[a].cols):
+                    out[b] = (j, rows, total[rows])
+                    j += 2
+                    continue
+            j += 1
+    return out
 
 
 _TOLERANCE_RANGES = {"gap_rtol": (0.0, 1.0), "gap_atol": (0.0, np.inf), "res_tol": (0.0, 1.0)}
@@ -355,7 +314,9 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     −Σ_k Re Tr(C_k X_k) − hᵀz + fᵀu.
 
     Blocks of one size (and real or complex) are iterated as one stack; a block whose off-diagonal data are
-    real is kept in real arithmetic; the Newton matrix is assembled as in :func:`_schur_complement`.
+    real is kept in real arithmetic; 1×1 LMIs join the scalar rows (:func:`_with_scalar_blocks`); a block whose
+    operators are those of the block before it negated, but in a few variables, is read through that block in
+    A and A* (:func:`_negated_partners`); the Newton matrix is assembled as in :func:`_schur_complement`.
 
     The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
@@ -401,9 +362,13 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
     m, ne = len(c), len(f)
     lmis = [_real_if_possible(lmi) for lmi in lmis]
+    n_lp = 0 if lp is None else len(lp[0])
+    scalar = [k for k, lmi in enumerate(lmis) if lmi.const.shape[0] == 1]
+    lp_h, lp_rows = _with_scalar_blocks(lp, [lmis[k] for k in scalar], m)
+    matrix_blocks = [k for k in range(len(lmis)) if k not in set(scalar)]
+    all_lmis, lmis = lmis, [lmis[k] for k in matrix_blocks]
     sizes = [lmi.const.shape[0] for lmi in lmis]
-    lp_h = np.zeros(0) if lp is None else np.asarray(lp[0], float)
-    lp_g = _ScalarRows(None if lp is None else lp[1], m)
+    lp_g = _ScalarRows(lp_rows, m)
     n_total = sum(sizes) + len(lp_h)
     flat = [lmi.lin.reshape(len(lmi.cols), -1) for lmi in lmis]  # (k, n²), row-major
 
@@ -422,6 +387,10 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             flat_real[k] = (pack(lmis[k].lin) if pack else np.ascontiguousarray(flat[k]).view(np.float64)
                             if np.iscomplexobj(flat[k]) else flat[k])
 
+    # a block whose operators are another's negated except in a few variables (t I + X ⪰ 0 next to t I − X ⪰ 0)
+    # is read through its partner's: A and A* pass over the pair's operators once
+    partner = _negated_partners(groups, lmis, flat_real)
+
     def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j (mats: one stack per group)
         # for Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
         # product with M's own (Re, Im) view, or with the packed coordinates of M's Hermitian part
@@ -435,7 +404,13 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                     mat = mat.astype(complex, copy=False).view(np.float64)
                 mat = np.real(mat).reshape(len(idx), -1)
             for j, k in enumerate(idx):
-                out[lmis[k].cols] += flat_real[k] @ mat[j]
+                cols = lmis[k].cols
+                if k in partner:  # L_k = −L_first + D on the rows ``rows``
+                    first, rows, d = partner[k]
+                    out[cols] += flat_real[idx[first]] @ (mat[first] - mat[j])
+                    out[cols[rows]] += d @ mat[j]
+                elif j + 1 == len(idx) or idx[j + 1] not in partner:
+                    out[cols] += flat_real[k] @ mat[j]
         return out
 
     def a_op(v):  # per group the stack of Σ_j v_j L_kj
@@ -443,14 +418,25 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         for idx, pack in zip(groups, packing):
             lin = lmis[idx[0]].lin
             if pack:
-                out.append(pack.unpack(np.stack([v[lmis[k].cols] @ flat_real[k] for k in idx])))
+                coords = []
+                for k in idx:
+                    if k in partner:
+                        first, rows, d = partner[k]
+                        coords.append(v[lmis[k].cols[rows]] @ d - coords[first])
+                    else:
+                        coords.append(v[lmis[k].cols] @ flat_real[k])
+                out.append(pack.unpack(np.stack(coords)))
                 continue
             stack = np.empty((len(idx),) + lin.shape[1:], dtype=lin.dtype)
             flat_stack = stack.reshape(len(idx), -1)
             if np.iscomplexobj(lin):
                 flat_stack = flat_stack.view(np.float64)
             for j, k in enumerate(idx):
-                flat_stack[j] = v[lmis[k].cols] @ flat_real[k]
+                if k in partner:
+                    first, rows, d = partner[k]
+                    np.subtract(v[lmis[k].cols[rows]] @ d, flat_stack[first], out=flat_stack[j])
+                else:
+                    flat_stack[j] = v[lmis[k].cols] @ flat_real[k]
             out.append(stack)
         return out
 
@@ -473,8 +459,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     y, u = np.zeros(m), np.zeros(ne)
     best, best_merit, since = None, np.inf, 0
     it = 0
+    sy = a_op(y)  # A(y), updated with each step of y by the A(dy) of its direction
     for it in range(1, IPM_MAX_ITER + 1):
-        sy = a_op(y)
         r_d = [cg + v - sg for cg, v, sg in zip(const, sy, s_mat)]  # S = C + A(y) exactly, residual
         r_lp = lp_h + lp_g @ y - s_lp
         r_p = c - a_star(x_mat, z_lp) - e.T @ u  # stationarity: A*(X) + Gᵀz + Eᵀu = c
@@ -518,19 +504,19 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                 d_s = [r + v for r, v in zip(r_d, ady)]
                 d_x = [_herm(tk - x @ v @ si) for tk, x, v, si in zip(t, x_mat, ady, s_inv)]
                 gdy = lp_g @ dy
-                return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy
+                return dy, du, d_x, d_s, t_lp - z_lp * gdy / s_lp, r_lp + gdy, ady
 
             def steps(d_x, d_s, dz_lp, ds_lp):
                 step_x, step_s = _max_steps(inv_low_x, d_x, inv_low_s, d_s)
                 return min(step_x, _ratio_step(z_lp, dz_lp)), min(step_s, _ratio_step(s_lp, ds_lp))
 
             pred = direction(0.0)
-            a_p, a_d = steps(*pred[2:])
+            a_p, a_d = steps(*pred[2:6])
             mu_aff = (vdot([x + a_p * dx for x, dx in zip(x_mat, pred[2])],
                            [s + a_d * ds for s, ds in zip(s_mat, pred[3])])
                       + (z_lp + a_p * pred[4]) @ (s_lp + a_d * pred[5])) / n_total
             sigma = min(1.0, max(0.0, mu_aff / mu) ** 3)
-            dy, du, d_x, d_s, dz_lp, ds_lp = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
+            dy, du, d_x, d_s, dz_lp, ds_lp, ady = direction(sigma, (pred[2], pred[3], pred[4], pred[5]))
             a_p, a_d = steps(d_x, d_s, dz_lp, ds_lp)
         except (np.linalg.LinAlgError, FloatingPointError) as err:  # an iterate numerically outside the cones
             log.info("interior-point method: iteration %d failed (%s); best iterate: merit %.3g", it, err, best_merit)
@@ -540,14 +526,17 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         z_lp = z_lp + a_p * dz_lp
         u = u + a_p * du
         y = y + a_d * dy
+        sy = [v + a_d * w for v, w in zip(sy, ady)]
         s_mat = [_herm(s + a_d * d) for s, d in zip(s_mat, d_s)]
         s_lp = s_lp + a_d * ds_lp
     status = "optimal" if best_merit < 1.0 else "optimal_inaccurate" if best_merit < IPM_INACCURATE else "solver_error"
     if best is None:
         return IpmSolution("solver_error", None, None, None, None, it)
     y_best, x_groups, z_best, u_best = best
-    x_best = [None] * len(lmis)
+    x_best = [None] * len(all_lmis)
     for idx, stack in zip(groups, x_groups):
         for j, k in enumerate(idx):
-            x_best[k] = stack[j].astype(complex)
-    return IpmSolution(status, y_best, x_best, z_best, u_best, it)
+            x_best[matrix_blocks[k]] = stack[j].astype(complex)
+    for i, k in enumerate(scalar):
+        x_best[k] = np.full((1, 1), z_best[n_lp + i], dtype=complex)
+    return IpmSolution(status, y_best, x_best, z_best[:n_lp], u_best, it)

@@ -171,3 +171,51 @@ def test_failed_cholesky_of_a_late_iterate_returns_the_best_iterate(monkeypatch,
     assert failed.value == pytest.approx(lam, abs=tol)
     # the multiplier of X ⪰ 0 comes with it: C − λ_min I
     np.testing.assert_allclose(failed.hermitian_dual("x"), c - lam * np.eye(N_EIG), atol=10 * tol)
+
+
+def _spectral_norm_problem():
+    """min t s.t. t I ∓ X(y) ⪰ 0 (X(y) = C + Σ_j y_j L_j, complex Hermitian 6×6, 4 variables y), i.e. the
+    smallest spectral norm of X(y), with −0.15 − y_j ≥ 0 (active at the optimum) written as 1×1 LMIs and
+    y_j + 1 ≥ 0 as scalar rows."""
+    rng = np.random.default_rng(11)
+    n, k = 6, 4
+
+    def hermitian():
+        a = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+        return a + a.conj().T
+
+    c_mat, lin = hermitian(), np.stack([hermitian() for _ in range(k)])
+    problem = ConicProblem(1 + k)
+    problem.q[0] = 1.0
+    flat = np.concatenate([np.zeros((1, n * n)), lin.reshape(k, n * n)]).T  # vec X(y) − vec C, per variable
+    eye = np.zeros((n * n, 1 + k), complex)
+    eye[:, 0] = np.eye(n).ravel()
+    problem.add_psd("minus", -c_mat.ravel(), eye - flat, n)  # t I − X(y)
+    problem.add_psd("plus", c_mat.ravel(), eye + flat, n)  # t I + X(y)
+    for j in range(k):
+        row = np.zeros((1, 1 + k))
+        row[0, 1 + j] = -1.0
+        problem.add_psd(("upper", j), -0.15 * np.ones(1), row, 1)
+    problem.add("lower", "nonneg", -np.hstack([np.zeros((k, 1)), np.eye(k)]), np.ones(k))
+    return problem, c_mat, lin
+
+
+def test_negated_pair_and_scalar_blocks_against_clarabel(monkeypatch):
+    """A pair t I ∓ X(y) ⪰ 0 (operators negated but in t, read through one another in A and A*) and 1×1 LMIs
+    (iterated as scalar rows) next to scalar rows: the value of Clarabel's solve, the multipliers of the
+    1×1 LMIs (active bounds, ~0.2 … 1) within 1e-3 of Clarabel's (whose own accuracy there is ~1e-4), and the
+    value is ‖X(y)‖₂ (numpy's eigenvalues)."""
+    found = []
+    real_partners = ipm._negated_partners
+    monkeypatch.setattr(ipm, "_negated_partners", lambda *a: found.append(real_partners(*a)) or found[-1])
+    problem, c_mat, lin = _spectral_norm_problem()
+    assert problem.solve_ipm() in RESULT_STATUSES
+    assert [len(p) for p in found] == [1]  # the pair was recognised
+    reference = _spectral_norm_problem()[0]
+    assert reference.solve() in RESULT_STATUSES
+    assert problem.value == pytest.approx(reference.value, abs=1e-6)
+    x_mat = c_mat + np.tensordot(problem.x[1:], lin, axes=1)
+    assert problem.value == pytest.approx(np.max(np.abs(np.linalg.eigvalsh(x_mat))), abs=1e-6)
+    for j in range(lin.shape[0]):
+        np.testing.assert_allclose(problem.hermitian_dual(("upper", j)), reference.hermitian_dual(("upper", j)),
+                                   atol=1e-3)

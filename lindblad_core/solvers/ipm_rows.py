@@ -1,0 +1,89 @@
+"""The scalar rows s = h + G y ≥ 0 of :func:`~lindblad_core.solvers.ipm.solve_hermitian_lmi` (the diagonal block
+they are, 1×1 LMIs included): G dense or sparse with the products the iterations need, and their step lengths."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+LP_SPARSE_DENSITY = 0.1  # scalar rows G with at most this fraction of non-zeros are kept sparse …
+LP_PAIRS_MAX = 4  # … and their Newton-matrix term Gᵀ diag(w) G is summed over the pairs of non-zeros of each row
+# when there are at most this many times m such pairs (box rows: one per row), else by a sparse product
+
+
+class _ScalarRows:
+    """The scalar rows' G (p × m), dense or sparse (``LP_SPARSE_DENSITY``), with the products the iterations
+    need: G v, Gᵀ z, max_j |G_ij| per row and the Newton-matrix term Gᵀ diag(w) G."""
+
+    def __init__(self, g, m: int):
+        g = sp.csr_matrix((0, m)) if g is None else g
+        nnz = g.nnz if sp.issparse(g) else np.count_nonzero(g)
+        self.sparse = nnz <= LP_SPARSE_DENSITY * np.prod(g.shape)
+        if not self.sparse:
+            self.g = g.toarray().astype(float) if sp.issparse(g) else np.asarray(g, float)
+            self.gt = self.g.T
+            return
+        self.g = sp.csr_matrix(g, dtype=float)
+        self.g.sum_duplicates()
+        self.gt = self.g.T.tocsr()
+        per_row = np.diff(self.g.indptr)
+        self.pairs = None
+        if np.sum(per_row**2) <= LP_PAIRS_MAX * max(m, 1):
+            # row i contributes w_i g_ia g_ib to H_ab for each pair (a, b) of its non-zeros
+            rows, a, b, prod = [], [], [], []
+            for i in np.flatnonzero(per_row):
+                lo, hi = self.g.indptr[i], self.g.indptr[i + 1]
+                cols, vals = self.g.indices[lo:hi], self.g.data[lo:hi]
+                rows.append(np.full(len(cols) ** 2, i))
+                a.append(np.repeat(cols, len(cols)))
+                b.append(np.tile(cols, len(cols)))
+                prod.append(np.outer(vals, vals).ravel())
+            cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype))
+            self.rows, prod = cat(rows, int), cat(prod, float)
+            flat_index = cat(a, int) * m + cat(b, int)
+            where, self.inverse = np.unique(flat_index, return_inverse=True)
+            self.where = np.divmod(where, m)
+            self.pairs = prod
+
+    def __matmul__(self, v):
+        return self.g @ v
+
+    def t(self, z):
+        return self.gt @ z
+
+    def row_max_abs(self) -> np.ndarray:
+        if self.sparse:
+            return abs(self.g).max(axis=1).toarray().ravel()
+        return np.max(np.abs(self.g), axis=1, initial=0.0)
+
+    def add_newton_term(self, schur: np.ndarray, w: np.ndarray) -> None:
+        """schur += Gᵀ diag(w) G (for sparse G only its non-zeros are touched)."""
+        if not self.sparse:
+            schur += self.gt @ (w[:, None] * self.g)
+        elif self.pairs is not None:
+            schur[self.where] += np.bincount(self.inverse, weights=w[self.rows] * self.pairs,
+                                             minlength=len(self.where[0]))
+        else:
+            term = (self.gt @ sp.diags(w) @ self.g).tocoo()
+            schur[term.row, term.col] += term.data
+
+
+def _with_scalar_blocks(lp, scalar_lmis: list, m: int):
+    """(h, G) of the scalar rows ``lp`` followed by one row per 1×1 LMI c + Σ_j y_j l_j ≥ 0 of ``scalar_lmis``
+    (real: :func:`~lindblad_core.solvers.ipm._real_if_possible`): the diagonal block it is, with one ratio test
+    and one term of Gᵀ diag(z/s) G for all of them instead of a stack of 1×1 matrices."""
+    h = [np.zeros(0) if lp is None else np.asarray(lp[0], float)]
+    if not scalar_lmis:
+        return h[0], None if lp is None else lp[1]
+    rows = np.zeros((len(scalar_lmis), m))
+    for i, lmi in enumerate(scalar_lmis):
+        rows[i, lmi.cols] = lmi.lin[:, 0, 0]
+    h.append(np.array([float(lmi.const[0, 0]) for lmi in scalar_lmis]))
+    g = rows if lp is None else sp.vstack([sp.csr_matrix(lp[1], dtype=float), sp.csr_matrix(rows)], format="csr")
+    return np.concatenate(h), g
+
+
+def _ratio_step(v: np.ndarray, dv: np.ndarray) -> float:
+    """Largest α ≤ 1 with v + α dv ≥ 0 (v > 0): the scalar rows' counterpart of :func:`_max_steps`."""
+    neg = dv < 0
+    return float(min(1.0, np.min(-v[neg] / dv[neg], initial=np.inf)))

@@ -105,12 +105,13 @@ def _complex_dual(v: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class _CohBlock:
     """One Lindblad block of Eq. (33) as the formulations see it: the Γ groups (indices into the block's
-    operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] and coordinates."""
+    operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] on the diagonal sector blocks
+    (per sector a (k, n_i, n_i) array, :func:`sector_commutators`) and coordinates."""
 
     operators: np.ndarray
     groups: list
     keep: np.ndarray
-    comm: np.ndarray
+    comm: tuple
     coords: np.ndarray
     op_blocks: object = None  # certificates.OperatorBlocks of the operators over the sectors, or None
 
@@ -118,16 +119,31 @@ class _CohBlock:
 
 def coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool) -> list[_CohBlock]:
     out = []
-    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
+    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_stacks)):
         groups = (gamma_groups(charges, by_charge=structure is not None) if symmetry
                   else [np.arange(f.shape[0])])
         hq = ansatz.hamiltonian_charges[b]
         keep = np.flatnonzero(selection[b] & (hq == 0)) if structure else np.flatnonzero(selection[b])
-        h = hb[keep]
-        comm = 1j * (p[None, :, None] * h - h * p[None, None, :])  # i[ρ0, B_h], ρ0 = diag(p)
+        comm = sector_commutators(hb, keep, p, sectors)
         out.append(_CohBlock(f, groups, keep, comm, lamb_coordinates(comm, sectors),
                              operator_blocks(f, groups, sectors) if structure is not None else None))
     return out
+
+
+
+def sector_commutators(basis, keep, p: np.ndarray, sectors) -> tuple:
+    """i[ρ0, B_h] (ρ0 = diag(p)) for h in ``keep`` on the diagonal sector blocks: per sector S_i the (k, n_i, n_i)
+    array of the commutators' entries on S_i × S_i, taken one B_h at a time from ``basis`` (an (m, d, d) array
+    or an :class:`~lindblad_core.lindblad.operator_stack.OperatorStack`), never the (k, d, d) stack."""
+    out = [np.empty((len(keep), len(sec), len(sec)), dtype=complex) for sec in sectors]
+    for r, h in enumerate(keep):
+        dense = np.asarray(basis[h])
+        for c, sec in zip(out, sectors):
+            c[r] = dense[np.ix_(sec, sec)]
+    for c, sec in zip(out, sectors):
+        ps = p[sec]
+        c[:] = 1j * (ps[None, :, None] * c - c * ps[None, None, :])
+    return tuple(out)
 
 
 
@@ -165,7 +181,7 @@ class CohCvxpy:
             rank = blk.coords.shape[1]
             theta = cp.Variable(rank)
             for i, sec in enumerate(sectors):
-                sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                sub = np.tensordot(blk.coords.T, blk.comm[i], axes=1)
                 if rank == 0 or np.max(np.abs(sub), initial=0.0) == 0.0:
                     continue
                 n = len(sec)
@@ -305,7 +321,7 @@ class CohConic:
                         continue  # exactly zero by the U(1) symmetry
                     put(i, cols, _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n))  # A(E_j)
                 if len(tcols):
-                    sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                    sub = np.tensordot(blk.coords.T, blk.comm[i], axes=1)
                     put(i, tcols, sub.reshape(len(tcols), n * n))
         cp_ = ConicProblem(nx)
         cp_.q[0] = 1.0  # minimise t

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz
+from lindblad_core.lindblad.operator_stack import dense_or_stack
 from lindblad_core.certify.arithmetic import (cascaded_sum, dot2, fro_upper, hermitian_enclosure, hermitian_part,
                                               round_down, round_up, rounding_bound, TINY, two_product, two_sum, U)
 from lindblad_core.certify.dissipator import (dissipator_matrix, dissipator_with_bound, dual_map_with_bound,
@@ -72,9 +73,12 @@ def coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: LambD
     ``sdp.lamb_shift_selection`` kept); ``op_blocks``: per block the :class:`OperatorBlocks` of its
     operators or None."""
     d = len(p)
-    ops = ansatz.operators
+    # F_α as OperatorStacks where they are kept in sector blocks (the maps below go by blocks, op_blocks), dense
+    # for the free trace (its dissipator matrix is dense)
+    ops = ansatz.operators if free_trace else tuple(dense_or_stack(s) for s in ansatz.operator_stacks)
     rho_norm = fro_upper(p)
-    lips = tuple(round_up(2.0 * f.shape[0] * rho_norm * max(fro_upper(fa) for fa in f) ** 2, 8) for f in ops)
+    lips = tuple(round_up(2.0 * f.shape[0] * rho_norm * max(fro_upper(np.asarray(fa)) for fa in f) ** 2, 8)
+                 for f in ops)
     dmat = p[:, None] - p[None, :]
     basis = lamb.basis
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)

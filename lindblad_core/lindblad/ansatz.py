@@ -272,12 +272,16 @@ class Ansatz:
     def operators(self) -> tuple[np.ndarray, ...]:
         """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d): the dense
         :attr:`operator_stacks` (built one operator at a time, so no second stack is ever alive)."""
-        return tuple(np.asarray(s) for s in self.operator_stacks)
+        return tuple(np.asarray(s) for s in self._operator_stacks())
 
-    @property
+    @cached_property
     def operator_stacks(self) -> tuple[OperatorStack, ...]:
         """F_α per block as :class:`~lindblad_core.lindblad.operator_stack.OperatorStack` (sector blocks where the
-        system's energy-basis products go by sectors); the same numbers as :attr:`operators`."""
+        system's energy-basis products go by sectors); the same numbers as :attr:`operators`, what τ^pop,coh
+        works with."""
+        return self._operator_stacks()
+
+    def _operator_stacks(self) -> tuple[OperatorStack, ...]:
         out = []
         for b in self.blocks:
             local, _ = _block_basis(b)

@@ -15,7 +15,7 @@ import numpy as np
 
 from lindblad_core.systems.open_system import embed
 
-__all__ = ["OperatorStack", "energy_stack"]
+__all__ = ["OperatorStack", "energy_stack", "dense_or_stack"]
 
 
 class OperatorStack:
@@ -120,3 +120,9 @@ def energy_stack(system, local: np.ndarray, sites: tuple[int, ...], divisor: flo
         blocks.append(system.to_energy_sector_blocks(f))
     dtype = np.result_type(local, system.eigenvectors)
     return OperatorStack(blocks=tuple(blocks), sectors=system.energy_sectors, d=system.dim, dtype=dtype)
+
+
+
+def dense_or_stack(stack: OperatorStack):
+    """The (m, d, d) array of a dense stack (no copy), the stack itself when it is kept in sector blocks."""
+    return np.asarray(stack) if stack.is_dense else stack

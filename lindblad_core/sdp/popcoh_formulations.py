@@ -16,6 +16,7 @@ import functools
 import numpy as np
 from lindblad_core.certify.dissipator import operator_blocks
 from lindblad_core.lindblad.ansatz import Ansatz, local_hermitian_basis
+from lindblad_core.lindblad.operator_stack import dense_or_stack
 from lindblad_core.sdp.lamb_shift import lamb_coordinates
 from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
@@ -49,7 +50,7 @@ def dissipator_sector_groups(blk: "_CohBlock", p: np.ndarray, i: int, sec: np.nd
     """
     ob = blk.op_blocks
     if ob is None:
-        msec = _dissipator_sector(blk.operators, p, sec)
+        msec = _dissipator_sector(np.asarray(blk.operators), p, sec)
         subs = [msec[np.ix_(idx, idx)] for idx in blk.groups]
         big = np.max(np.abs(msec), initial=0.0)
     else:
@@ -108,7 +109,7 @@ class _CohBlock:
     operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] on the diagonal sector blocks
     (per sector a (k, n_i, n_i) array, :func:`sector_commutators`) and coordinates."""
 
-    operators: np.ndarray
+    operators: object  # (m, d, d) array or OperatorStack
     groups: list
     keep: np.ndarray
     comm: tuple
@@ -119,7 +120,8 @@ class _CohBlock:
 
 def coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool) -> list[_CohBlock]:
     out = []
-    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_stacks)):
+    for b, (stack, charges, hb) in enumerate(zip(ansatz.operator_stacks, ansatz.charges, ansatz.hamiltonian_stacks)):
+        f = dense_or_stack(stack)  # an OperatorStack where the operators are kept in sector blocks
         groups = (gamma_groups(charges, by_charge=structure is not None) if symmetry
                   else [np.arange(f.shape[0])])
         hq = ansatz.hamiltonian_charges[b]

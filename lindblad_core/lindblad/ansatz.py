@@ -270,8 +270,8 @@ class Ansatz:
 
     @cached_property
     def operators(self) -> tuple[np.ndarray, ...]:
-        """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d): the dense
-        :attr:`operator_stacks` (built one operator at a time, so no second stack is ever alive)."""
+        """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d): the dense form of
+        :attr:`operator_stacks` (where those are sector blocks, assembled from them without a second stack)."""
         return tuple(np.asarray(s) for s in self._operator_stacks())
 
     @cached_property

@@ -19,7 +19,7 @@ from lindblad_core.systems.chain import ChainSetup
 #   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
 #   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
 #   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.56 / 3.91 GiB;
-#   N=11 (2,7,2): 7.38 (5-s RSS samples) / 9.80 GiB; N=12 (2,8,2) does not fit: peak 11.90 GiB before the conic sector maps
+#   N=11 (2,7,2): 7.50 / 9.80 GiB; N=12 (2,8,2) does not fit: peak 11.90 GiB before the conic sector maps
 #   (2 × 5.2 GiB) pass a 16 GiB address-space cap; estimated 37.4 GiB.
 # With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
 # (at N = 12 the sector maps L_i and −L_i of the spectral norm's two LMIs, complex (129, n²) per sector, take

@@ -56,8 +56,10 @@ class OperatorBlocks:
 
 
 def operator_blocks(f: np.ndarray, groups, sectors) -> OperatorBlocks | None:
-    """The :class:`OperatorBlocks` of the stack ``f`` (m, d, d) for the given operator groups and sectors, or
-    None when the data do not have that structure (or there is only one sector: nothing to gain)."""
+    """The :class:`OperatorBlocks` of the stack ``f`` (an (m, d, d) array or an
+    :class:`~lindblad_core.lindblad.operator_stack.OperatorStack`, read one operator at a time) for the given
+    operator groups and sectors, or None when the data do not have that structure (or there is only one sector:
+    nothing to gain)."""
     m, d = f.shape[0], f.shape[1]
     sectors = tuple(np.asarray(sec) for sec in sectors)
     if len(sectors) < 2 or sum(len(sec) for sec in sectors) != d:
@@ -65,10 +67,17 @@ def operator_blocks(f: np.ndarray, groups, sectors) -> OperatorBlocks | None:
     label = np.empty(d, dtype=int)
     for i, sec in enumerate(sectors):
         label[sec] = i
-    nonzero = f != 0
+    dense = isinstance(f, np.ndarray)  # else an OperatorStack: one dense F_α at a time
+    nonzero = f != 0 if dense else None
     used, maps, blocks = set(), [], []
     for idx in groups:
-        rows, cols = np.nonzero(np.any(nonzero[idx], axis=0))
+        if dense:
+            rows, cols = np.nonzero(np.any(nonzero[idx], axis=0))
+        else:
+            touched = np.zeros((d, d), dtype=bool)
+            for a in idx:
+                touched |= f[a] != 0
+            rows, cols = np.nonzero(touched)
         pattern = np.zeros((len(sectors), len(sectors)), dtype=bool)
         pattern[label[rows], label[cols]] = True
         if np.any(pattern.sum(axis=0) > 1) or np.any(pattern.sum(axis=1) > 1):
@@ -78,7 +87,15 @@ def operator_blocks(f: np.ndarray, groups, sectors) -> OperatorBlocks | None:
             return None  # two groups share a block: A^*(Z) would couple them
         used |= set(pairs)
         maps.append(pairs)
-        blocks.append(tuple(f[np.ix_(idx, sectors[i], sectors[j])] for i, j in pairs))
+        if dense:
+            blocks.append(tuple(f[np.ix_(idx, sectors[i], sectors[j])] for i, j in pairs))
+        else:
+            parts = [[] for _ in pairs]
+            for a in idx:
+                fa = f[a]
+                for part, (i, j) in zip(parts, pairs):
+                    part.append(fa[np.ix_(sectors[i], sectors[j])])
+            blocks.append(tuple(np.stack(part) for part in parts))
     return OperatorBlocks(sectors, tuple(np.asarray(idx) for idx in groups), tuple(maps), tuple(blocks), m, d)
 
 
@@ -92,6 +109,7 @@ def dissipator_with_bound(f: np.ndarray, gamma: np.ndarray, p: np.ndarray, block
     m, d = f.shape[0], f.shape[1]
     if blocks is not None and blocks.group_diagonal(gamma):
         return _dissipator_blocks_with_bound(blocks, gamma, p, 2 * m + 2 * d + 16)
+    f = np.asarray(f)  # an OperatorStack becomes the dense stack here
     fd = np.conj(np.swapaxes(f, 1, 2))
     g_ops = np.tensordot(gamma, f, axes=(1, 0))  # G_a = Σ_b Γ_ab F_b
     sandwich = np.sum((g_ops * p[None, None, :]) @ fd, axis=0)
@@ -143,6 +161,7 @@ def dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: Ope
     m, d = f.shape[0], f.shape[1]
     if blocks is not None and blocks.block_diagonal(z):
         return _dual_map_blocks_with_bound(blocks, z, p, d * d + 2 * d + 16)
+    f = np.asarray(f)  # an OperatorStack becomes the dense stack here
     fc = f.conj().reshape(m, d * d)
     zd = z.conj().T
     q1 = fc @ ((zd @ f) * p[None, None, :]).reshape(m, d * d).T

@@ -25,7 +25,7 @@ class LambDirections:
     more than the non-zero entries (exact zeros elsewhere: the same exact Gram matrix).
     """
 
-    basis: np.ndarray  # every block's traceless basis B_h (energy basis), stacked
+    basis: object  # every block's traceless basis B_h (energy basis), stacked: (n, d, d) array or OperatorStack
     index: np.ndarray  # h of each direction (ascending)
     scale: np.ndarray  # s_h
     pattern: object  # scipy CSR (n, d²): the complex entries where D_jk B_h,jk ≠ 0, per direction
@@ -105,8 +105,10 @@ def lamb_directions(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> L
 
     index = np.asarray(index)
     n, dd = len(index), dmat.size
-    flat = basis.reshape(len(basis), -1)
-    nonzero = (flat != 0)[index] & (dmat.ravel() != 0)[None, :]
+    live = dmat.ravel() != 0
+    nonzero = np.zeros((n, dd), dtype=bool)
+    for r, h in enumerate(index):  # one B_h at a time (basis may be an OperatorStack)
+        np.logical_and(np.asarray(basis[h]).ravel() != 0, live, out=nonzero[r])
     pattern = csr_matrix(nonzero)
     if n == 0:
         return LambDirections(basis, index, np.zeros(0), pattern, (), (), ())
@@ -120,7 +122,8 @@ def lamb_directions(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> L
     for v in np.unique(labels):
         c = np.flatnonzero(labels == v)
         entries = np.flatnonzero(np.any(nonzero[c], axis=0))
-        dirs = i_dmat[entries][None, :] * flat[index[c][:, None], entries[None, :]]  # i D∘B_h on the support
+        values = np.stack([np.asarray(basis[h]).ravel()[entries] for h in index[c]])
+        dirs = i_dmat[entries][None, :] * values  # i D∘B_h on the support
         r = np.concatenate([dirs.real, dirs.imag], axis=1)
         scale[c] = np.sqrt(np.sum(r**2, axis=1))
         r /= scale[c][:, None]
@@ -134,7 +137,10 @@ def lamb_directions(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> L
 def dense_lamb_rows(basis: np.ndarray, dmat: np.ndarray, index: np.ndarray) -> np.ndarray:
     """(n, 2d²): the K_h of :class:`LambDirections` as dense rows, normalised over all 2d² coordinates (the
     pivoted QR of ``sdp.lamb_shift_selection`` sees exactly these)."""
-    dirs = 1j * dmat[None] * basis[index]
-    rows = np.concatenate([dirs.real.reshape(len(index), -1), dirs.imag.reshape(len(index), -1)], axis=1)
+    dd = dmat.size
+    rows = np.empty((len(index), 2 * dd))
+    for r, h in enumerate(index):  # one B_h at a time (basis may be an OperatorStack)
+        direction = (1j * dmat * basis[h]).ravel()
+        rows[r, :dd], rows[r, dd:] = direction.real, direction.imag
     rows /= np.sqrt(np.sum(rows**2, axis=1))[:, None]
     return rows

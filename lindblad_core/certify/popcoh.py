@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lindblad_core.lindblad.ansatz import Ansatz
+from lindblad_core.lindblad.operator_stack import dense_or_stack
 from lindblad_core.certify.arithmetic import (cascaded_sum, dot2, fro_upper, hermitian_enclosure, hermitian_part,
                                               round_down, round_up, rounding_bound, TINY, two_product, two_sum, U)
 from lindblad_core.certify.dissipator import (dissipator_matrix, dissipator_with_bound, dual_map_with_bound,
@@ -38,9 +39,9 @@ class CohData:
     free_trace: bool
     lips: tuple  # ‖A_b‖ (Frobenius → Frobenius) upper bounds, also for A_b^*
     dmat: np.ndarray  # D_jk = p_j − p_k (float; within u of the exact difference)
-    lamb_basis: np.ndarray  # all blocks' Lamb-shift basis B_i (energy basis), stacked
+    lamb_basis: object  # all blocks' Lamb-shift basis B_i (energy basis), stacked: array or OperatorStack
     lamb: LambDirections | None  # normalised directions K_i ≈ i D∘B_i / ‖·‖ as real vectors (None: none)
-    dir_basis: np.ndarray  # the B_h of those directions (complex, d×d each)
+    dir_basis: object  # the B_h of those directions (complex, d×d each; array or OperatorStack)
     dir_scale: np.ndarray  # their scales s_i (K_i = fl(i D∘B_i / s_i))
     d_hi: np.ndarray  # p_j − p_k = d_hi + d_lo exactly (TwoSum)
     d_lo: np.ndarray
@@ -72,9 +73,12 @@ def coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: LambD
     ``sdp.lamb_shift_selection`` kept); ``op_blocks``: per block the :class:`OperatorBlocks` of its
     operators or None."""
     d = len(p)
-    ops = ansatz.operators
+    # F_α as OperatorStacks where they are kept in sector blocks (the maps below go by blocks, op_blocks), dense
+    # for the free trace (its dissipator matrix is dense)
+    ops = ansatz.operators if free_trace else tuple(dense_or_stack(s) for s in ansatz.operator_stacks)
     rho_norm = fro_upper(p)
-    lips = tuple(round_up(2.0 * f.shape[0] * rho_norm * max(fro_upper(fa) for fa in f) ** 2, 8) for f in ops)
+    lips = tuple(round_up(2.0 * f.shape[0] * rho_norm * max(fro_upper(np.asarray(fa)) for fa in f) ** 2, 8)
+                 for f in ops)
     dmat = p[:, None] - p[None, :]
     basis = lamb.basis
     # directions i[ρ0, B_i] = i D∘B_i of the problem: the resolved ones (see LAMB_NOISE_RTOL)
@@ -177,8 +181,7 @@ def exact_residuals(data: CohData, parts):
     width = support.shape[1] + support_lo.shape[1]
     # directions whose B is real (or imaginary) in the energy basis have the other half of the terms exactly zero:
     # they are processed apart, without it
-    flat = data.dir_basis.reshape(n, -1)
-    kinds = [(bool(np.any(flat[i].real != 0)), bool(np.any(flat[i].imag != 0))) for i in active]
+    kinds = [_nonzero_parts(data.dir_basis, i) for i in active]
     for kind in sorted(set(kinds)):
         members = np.flatnonzero([k == kind for k in kinds])
         n_terms = 4 * len(parts) * sum(kind)
@@ -188,6 +191,38 @@ def exact_residuals(data: CohData, parts):
             values[active[rows]], bounds[active[rows]] = _exact_residuals_rows(
                 data, parts, active[rows], ((data.d_hi, support[rows]), (data.d_lo, support_lo[rows])), *kind)
     return values, bounds
+
+
+
+def _nonzero_parts(basis, i: int) -> tuple[bool, bool]:
+    """Whether B_i of ``basis`` (an (n, d, d) array or an OperatorStack) has a non-zero real / imaginary entry."""
+    if isinstance(basis, np.ndarray):
+        return bool(np.any(basis[i].real != 0)), bool(np.any(basis[i].imag != 0))
+    return basis.nonzero_parts(i)
+
+
+
+def _basis_entries(basis, idx: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """The entries ``support[r]`` (flat indices into d×d) of B_idx[r], one row per r; for an OperatorStack one
+    dense B at a time."""
+    if isinstance(basis, np.ndarray):
+        return basis.reshape(len(basis), -1)[idx[:, None], support]
+    out = np.empty(support.shape, dtype=basis.dtype)
+    for r, i in enumerate(idx):
+        out[r] = np.asarray(basis[i]).ravel()[support[r]]
+    return out
+
+
+
+def _basis_part(basis, rows: np.ndarray, part) -> np.ndarray:
+    """``part`` (np.real or np.imag) of the stack B_rows as an (n, d, d) float array, filled one B at a time."""
+    if isinstance(basis, np.ndarray):
+        return part(basis[rows])
+    d = basis.shape[1]
+    out = np.empty((len(rows), d, d))
+    for r, i in enumerate(rows):
+        out[r] = part(basis[i])
+    return out
 
 
 
@@ -205,10 +240,9 @@ def _exact_residuals_rows(data: CohData, parts, idx: np.ndarray, pieces_of_d, re
     """:func:`exact_residuals` for the directions ``idx``: ``pieces_of_d`` holds (d, support), a part of
     p_j − p_k and the entries (one row per direction) where it is taken; ``real``/``imag``: whether Re B/Im B of
     these directions has a non-zero entry (else its terms are left out)."""
-    flat = data.dir_basis.reshape(len(data.dir_basis), -1)
     pieces = []
     for dmat, support in pieces_of_d:
-        b = flat[idx[:, None], support]
+        b = _basis_entries(data.dir_basis, idx, support)
         dd = dmat.ravel()[support]
         for z in parts:
             products = []
@@ -362,8 +396,8 @@ def coh_upper_bound(gammas, thetas, data: CohData):
     if not np.all(np.isfinite(theta)) or np.max(np.abs(theta), initial=0.0) > 1e150:
         return np.inf, None, np.inf
     live = np.flatnonzero(theta)  # zero coordinates contribute exact zeros to Dot2
-    yr, er = dot2(theta[live], data.lamb_basis[live].real)
-    yi, ei = dot2(theta[live], data.lamb_basis[live].imag)
+    yr, er = dot2(theta[live], _basis_part(data.lamb_basis, live, np.real))
+    yi, ei = dot2(theta[live], _basis_part(data.lamb_basis, live, np.imag))
     y = yr + 1j * yi
     ad = np.abs(data.dmat)
     lamb = 1j * (data.dmat * y)

@@ -7,6 +7,7 @@ import math
 from lindblad_core.cli.errors import _invalid
 from lindblad_core.lindblad.ansatz import paper_blocks
 from lindblad_core.systems.baths import PV_BLOCK_BYTES
+from lindblad_core.systems import open_system
 from lindblad_core.systems.chain import ChainSetup
 
 # -- size guard ---------------------------------------------------------------------------------------------
@@ -17,11 +18,12 @@ from lindblad_core.systems.chain import ChainSetup
 # threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
 #   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
 #   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
-#   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.66 / 3.91 GiB;
-#   N=11 (2,7,2): 12.10 / 14.93 GiB.
+#   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.56 / 3.91 GiB;
+#   N=11 (2,7,2): 7.50 / 9.80 GiB; N=12 (2,8,2) does not fit: peak 11.90 GiB before the conic sector maps
+#   (2 × 5.2 GiB) pass a 16 GiB address-space cap; estimated 37.4 GiB.
 # With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
-# (N = 12 keeps the dense F_α and Lamb-shift stacks, 15 real and 16 complex d × d matrices per block: 11.7 GiB for
-# them alone).
+# (at N = 12 the sector maps L_i and −L_i of the spectral norm's two LMIs, complex (129, n²) per sector, take
+# 2 × 16 × 129 × C(24, 12) bytes alone).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -57,6 +59,14 @@ _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabe
 
 
 _COH_OP_COPIES = 2  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift basis (complex) in τ^pop,coh (calibrated)
+
+
+
+# From open_system.SECTOR_PRODUCT_MIN_DIM on, τ^pop,coh keeps F_α (real) and the Lamb-shift basis B_h (complex,
+# charges ±q) as their sector blocks, at most C(2N, N) entries per charge: per operator 8 + 2·16 bytes per entry,
+# this many times over (the stacks, the charge groups' copies, the Lamb-shift directions on their supports and
+# their orthonormal bases; calibrated above)
+_COH_BLOCK_COPIES = 3
 
 
 
@@ -126,10 +136,14 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
             total += _F_BYTES * m * d * d + 5 * 16 * d * m * m  # F_α (kept for every block), G_k
             total += sum(_CONE_COPIES * 8 * _svec(c) ** 2 + _NNZ_BYTES * d * c * c for c in groups)
         else:
-            total += _COH_OP_COPIES * (_F_BYTES * m + 16 * 4**k) * d * d
+            if d >= open_system.SECTOR_PRODUCT_MIN_DIM:  # F_α and B_h by sector blocks (lindblad.operator_stack)
+                total += _COH_BLOCK_COPIES * (_F_BYTES + 32) * m * math.comb(2 * n, n)
+                total += 8 * math.comb(2 * k, k) * d * d  # the Lamb-shift term of the upper bound (charge 0)
+            else:
+                total += _COH_OP_COPIES * (_F_BYTES * m + 16 * 4**k) * d * d
+                total += _CERT_COPIES * 16 * 4**k * d * d
             columns = sum(c * c for c in groups) + math.comb(2 * k, k)
             total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
-            total += _CERT_COPIES * 16 * 4**k * d * d
     if kind == "pop":  # the coefficients' and their error bounds' copies of one block's F_α, one block at a time
         total += _POP_F_COPIES * _F_BYTES * (4 ** max(sizes) - 1) * d * d
     return total

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
+from lindblad_core.lindblad.operator_stack import energy_stack, OperatorStack
 from lindblad_core.systems.open_system import embed, OpenSystem, site_charges
 from lindblad_core.systems.operators import SIGMA_MINUS, SIGMA_PLUS, SIGMA_Z
 
@@ -269,22 +270,37 @@ class Ansatz:
 
     @cached_property
     def operators(self) -> tuple[np.ndarray, ...]:
-        """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d)."""
+        """F_α = f_α ⊗ I_rest / √d_rest per block, energy basis, shape (4^n − 1, d, d): the dense form of
+        :attr:`operator_stacks` (where those are sector blocks, assembled from them without a second stack)."""
+        return tuple(np.asarray(s) for s in self._operator_stacks())
+
+    @cached_property
+    def operator_stacks(self) -> tuple[OperatorStack, ...]:
+        """F_α per block as :class:`~lindblad_core.lindblad.operator_stack.OperatorStack` (sector blocks where the
+        system's energy-basis products go by sectors); the same numbers as :attr:`operators`, what τ^pop,coh
+        works with."""
+        return self._operator_stacks()
+
+    def _operator_stacks(self) -> tuple[OperatorStack, ...]:
         out = []
-        dims = self.system.dims
         for b in self.blocks:
             local, _ = _block_basis(b)
-            f = _embed(local, b.sites, dims) / np.sqrt(self.system.dim // b.dim)
-            out.append(self.system.to_energy_basis(f))
+            out.append(energy_stack(self.system, local, b.sites, np.sqrt(self.system.dim // b.dim)))
         return tuple(out)
 
     @cached_property
     def hamiltonian_basis(self) -> tuple[np.ndarray, ...]:
         """Orthonormal basis of the traceless H_LS per block (embedded as H ⊗ I, energy basis): (4^n − 1, d, d),
-        in the order of :func:`traceless_hermitian_basis` (the identity part of H_LS drops out of Eq. (23))."""
-        dims = self.system.dims
-        return tuple(self.system.to_energy_basis(_embed(traceless_hermitian_basis(b.dim), b.sites, dims))
-                     for b in self.blocks)
+        in the order of :func:`traceless_hermitian_basis` (the identity part of H_LS drops out of Eq. (23)).
+        The dense form of :attr:`hamiltonian_stacks`."""
+        return tuple(np.asarray(s) for s in self.hamiltonian_stacks)
+
+    @cached_property
+    def hamiltonian_stacks(self) -> tuple[OperatorStack, ...]:
+        """:attr:`hamiltonian_basis` per block as :class:`~lindblad_core.lindblad.operator_stack.OperatorStack`:
+        the non-zero sector blocks of each B_h where the system's products go by sectors (the dense stack
+        otherwise), the same numbers; what τ^pop,coh works with."""
+        return tuple(energy_stack(self.system, traceless_hermitian_basis(b.dim), b.sites) for b in self.blocks)
 
     @cached_property
     def hamiltonian_charges(self) -> tuple[np.ndarray, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from lindblad_core.certify.lamb import dense_lamb_rows, lamb_directions
 from lindblad_core.lindblad.ansatz import Ansatz
+from lindblad_core.lindblad.operator_stack import OperatorStack
 from lindblad_core.systems.symmetry import STRUCTURE_RTOL
 
 
@@ -59,7 +60,7 @@ def lamb_shift_selection(ansatz: Ansatz, p: np.ndarray):
     from scipy.linalg import qr
 
     dmat = p[:, None] - p[None, :]
-    basis = np.concatenate(ansatz.hamiltonian_basis, axis=0)
+    basis = OperatorStack.concatenate(ansatz.hamiltonian_stacks)  # one dense B_h at a time
     keep = _resolved_lamb_shift(basis, dmat)
     idx = np.flatnonzero(keep)
     dirs = lamb_directions(basis, dmat, idx)
@@ -72,7 +73,7 @@ def lamb_shift_selection(ansatz: Ansatz, p: np.ndarray):
         keep = np.zeros(len(basis), dtype=bool)
         keep[idx[strong]] = True
         dirs = dirs.subset(strong)
-    bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_basis])
+    bounds = np.cumsum([0] + [len(hb) for hb in ansatz.hamiltonian_stacks])
     return tuple(keep[a:b] for a, b in zip(bounds[:-1], bounds[1:])), dirs
 
 
@@ -87,7 +88,10 @@ def lamb_coordinates(comm: np.ndarray, sectors) -> np.ndarray:
     commutators' sizes, span tens of orders of magnitude, and a direction must not be lost (or ill-resolved)
     for being small.
     """
-    stacked = np.concatenate([comm[:, sec][:, :, sec].reshape(len(comm), len(sec) ** 2) for sec in sectors], axis=1)
+    if isinstance(comm, np.ndarray):
+        comm = [comm[:, sec][:, :, sec] for sec in sectors]
+    k = comm[0].shape[0]
+    stacked = np.concatenate([c.reshape(k, len(sec) ** 2) for c, sec in zip(comm, sectors)], axis=1)
     stacked = np.concatenate([stacked.real, stacked.imag], axis=1)
     size = np.sqrt(np.sum(stacked**2, axis=1))
     live = size > 0
@@ -95,7 +99,7 @@ def lamb_coordinates(comm: np.ndarray, sectors) -> np.ndarray:
     if np.any(live):
         u, sv, _ = np.linalg.svd(stacked[live] / size[live, None], full_matrices=False)
         rank = int(np.sum(sv > STRUCTURE_RTOL * max(sv.max(initial=0.0), 1e-300)))
-    coords = np.zeros((len(comm), rank))
+    coords = np.zeros((k, rank))
     if rank:
         coords[live] = u[:, :rank] / sv[:rank] / size[live, None]
     return coords

@@ -16,6 +16,7 @@ import functools
 import numpy as np
 from lindblad_core.certify.dissipator import operator_blocks
 from lindblad_core.lindblad.ansatz import Ansatz, local_hermitian_basis
+from lindblad_core.lindblad.operator_stack import dense_or_stack
 from lindblad_core.sdp.lamb_shift import lamb_coordinates
 from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
@@ -49,7 +50,7 @@ def dissipator_sector_groups(blk: "_CohBlock", p: np.ndarray, i: int, sec: np.nd
     """
     ob = blk.op_blocks
     if ob is None:
-        msec = _dissipator_sector(blk.operators, p, sec)
+        msec = _dissipator_sector(np.asarray(blk.operators), p, sec)
         subs = [msec[np.ix_(idx, idx)] for idx in blk.groups]
         big = np.max(np.abs(msec), initial=0.0)
     else:
@@ -105,12 +106,13 @@ def _complex_dual(v: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class _CohBlock:
     """One Lindblad block of Eq. (33) as the formulations see it: the Γ groups (indices into the block's
-    operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] and coordinates."""
+    operators), the kept Lamb-shift basis elements, their commutators i[ρ0, B_h] on the diagonal sector blocks
+    (per sector a (k, n_i, n_i) array, :func:`sector_commutators`) and coordinates."""
 
-    operators: np.ndarray
+    operators: object  # (m, d, d) array or OperatorStack
     groups: list
     keep: np.ndarray
-    comm: np.ndarray
+    comm: tuple
     coords: np.ndarray
     op_blocks: object = None  # certificates.OperatorBlocks of the operators over the sectors, or None
 
@@ -118,16 +120,32 @@ class _CohBlock:
 
 def coh_blocks(ansatz: Ansatz, p, sectors, structure, selection, symmetry: bool) -> list[_CohBlock]:
     out = []
-    for b, (f, charges, hb) in enumerate(zip(ansatz.operators, ansatz.charges, ansatz.hamiltonian_basis)):
+    for b, (stack, charges, hb) in enumerate(zip(ansatz.operator_stacks, ansatz.charges, ansatz.hamiltonian_stacks)):
+        f = dense_or_stack(stack)  # an OperatorStack where the operators are kept in sector blocks
         groups = (gamma_groups(charges, by_charge=structure is not None) if symmetry
                   else [np.arange(f.shape[0])])
         hq = ansatz.hamiltonian_charges[b]
         keep = np.flatnonzero(selection[b] & (hq == 0)) if structure else np.flatnonzero(selection[b])
-        h = hb[keep]
-        comm = 1j * (p[None, :, None] * h - h * p[None, None, :])  # i[ρ0, B_h], ρ0 = diag(p)
+        comm = sector_commutators(hb, keep, p, sectors)
         out.append(_CohBlock(f, groups, keep, comm, lamb_coordinates(comm, sectors),
                              operator_blocks(f, groups, sectors) if structure is not None else None))
     return out
+
+
+
+def sector_commutators(basis, keep, p: np.ndarray, sectors) -> tuple:
+    """i[ρ0, B_h] (ρ0 = diag(p)) for h in ``keep`` on the diagonal sector blocks: per sector S_i the (k, n_i, n_i)
+    array of the commutators' entries on S_i × S_i, taken one B_h at a time from ``basis`` (an (m, d, d) array
+    or an :class:`~lindblad_core.lindblad.operator_stack.OperatorStack`), never the (k, d, d) stack."""
+    out = [np.empty((len(keep), len(sec), len(sec)), dtype=complex) for sec in sectors]
+    for r, h in enumerate(keep):
+        dense = np.asarray(basis[h])
+        for c, sec in zip(out, sectors):
+            c[r] = dense[np.ix_(sec, sec)]
+    for c, sec in zip(out, sectors):
+        ps = p[sec]
+        c[:] = 1j * (ps[None, :, None] * c - c * ps[None, None, :])
+    return tuple(out)
 
 
 
@@ -165,7 +183,7 @@ class CohCvxpy:
             rank = blk.coords.shape[1]
             theta = cp.Variable(rank)
             for i, sec in enumerate(sectors):
-                sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                sub = np.tensordot(blk.coords.T, blk.comm[i], axes=1)
                 if rank == 0 or np.max(np.abs(sub), initial=0.0) == 0.0:
                     continue
                 n = len(sec)
@@ -309,7 +327,7 @@ class CohConic:
                         continue  # exactly zero by the U(1) symmetry
                     put(i, cols, _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n))  # A(E_j)
                 if len(tcols):
-                    sub = np.tensordot(blk.coords.T, blk.comm[:, sec][:, :, sec], axes=1)
+                    sub = np.tensordot(blk.coords.T, blk.comm[i], axes=1)
                     put(i, tcols, sub.reshape(len(tcols), n * n))
         cp_ = ConicProblem(nx)
         cp_.q[0] = 1.0  # minimise t

@@ -172,22 +172,36 @@ def _sector_sandwich(op: np.ndarray, pieces, to_energy: bool) -> np.ndarray:
     product V[s, s]†·op[s, t]·V[t, t] is formed per pair of sectors where it has a non-zero element, and the result
     is scattered back; exact zeros elsewhere."""
     comp, energy, offsets, blocks = pieces
-    src, dst = (comp, energy) if to_energy else (energy, comp)
+    dst = energy if to_energy else comp
     op = np.asarray(op)
     stack = op[None] if op.ndim == 2 else op
     out = np.zeros(stack.shape, dtype=np.result_type(stack, blocks[0]))
     spans = list(zip(offsets[:-1], offsets[1:]))
     for single, result in zip(stack, out):
-        sorted_op = single[np.ix_(src, src)]
-        sorted_out = np.zeros(sorted_op.shape, dtype=out.dtype)
-        for (a, b), v_s in zip(spans, blocks):
-            left = v_s.conj().T if to_energy else v_s
-            for (c, e), v_t in zip(spans, blocks):
-                piece = sorted_op[a:b, c:e]
-                if piece.any():
-                    sorted_out[a:b, c:e] = left @ piece @ (v_t if to_energy else v_t.conj().T)
+        sorted_out = np.zeros(single.shape, dtype=out.dtype)
+        for (s, t), piece in _sector_products(single, pieces, to_energy).items():
+            (a, b), (c, e) = spans[s], spans[t]
+            sorted_out[a:b, c:e] = piece
         result[np.ix_(dst, dst)] = sorted_out
     return out[0] if op.ndim == 2 else out
+
+
+def _sector_products(op: np.ndarray, pieces, to_energy: bool) -> dict:
+    """The non-zero sector blocks of V†·op·V (``to_energy``) or V·op·V† for one d×d operator: {(s, t): the
+    (n_s, n_t) block between sectors s and t, in the sorted order of ``pieces``}; the blocks
+    :func:`_sector_sandwich` scatters (the same products, so the same numbers)."""
+    comp, energy, offsets, blocks = pieces
+    src = comp if to_energy else energy
+    sorted_op = op[np.ix_(src, src)]
+    spans = list(zip(offsets[:-1], offsets[1:]))
+    out = {}
+    for s, ((a, b), v_s) in enumerate(zip(spans, blocks)):
+        left = v_s.conj().T if to_energy else v_s
+        for t, ((c, e), v_t) in enumerate(zip(spans, blocks)):
+            piece = sorted_op[a:b, c:e]
+            if piece.any():
+                out[s, t] = left @ piece @ (v_t if to_energy else v_t.conj().T)
+    return out
 
 
 class EnergyBasis:
@@ -250,6 +264,25 @@ class EnergyBasis:
         if self._sector_pieces is None:
             return v.conj().T @ op @ v
         return _sector_sandwich(op, self._sector_pieces, to_energy=True)
+
+    def to_energy_sector_blocks(self, op: np.ndarray):
+        """``<E_α| op |E_β>`` for one d×d operator as its non-zero sector blocks: ``{(I, J): block}`` with the
+        block on the energy indices ``energy_sectors[I]`` × ``energy_sectors[J]``; None where the products are
+        dense (below ``SECTOR_PRODUCT_MIN_DIM`` or without exact sectors). Scattered into a d×d matrix the
+        blocks are ``to_energy_basis(op)``, bit for bit."""
+        if self._sector_pieces is None:
+            return None
+        return _sector_products(np.asarray(op), self._sector_pieces, to_energy=True)
+
+    @property
+    def energy_sectors(self) -> tuple | None:
+        """Energy-basis indices of each charge sector, in the order of :meth:`to_energy_sector_blocks`
+        (None where the products are dense)."""
+        pieces = self._sector_pieces
+        if pieces is None:
+            return None
+        _, energy, offsets, _ = pieces
+        return tuple(energy[a:b] for a, b in zip(offsets[:-1], offsets[1:]))
 
     def to_computational_basis(self, op: np.ndarray) -> np.ndarray:
         v = self.eigenvectors

@@ -670,13 +670,14 @@ def test_keyboard_interrupt_in_process(capsys, monkeypatch):
 
 
 def test_sigint_during_a_solve_exits_130_without_traceback():
-    """SIGINT once the progress note says the solve (d = 256, ~10 s) has run a second."""
+    """SIGINT once the progress note says the solve has run a second (d = 512: tens of seconds, so that the signal
+    arrives well before its end on any machine)."""
     proc = subprocess.Popen([sys.executable, "-m", "lindblad_core", "tau", "popcoh", "--n-left", "2", "--n-middle",
-                             "4", "--n-right", "2", "--g", "0.01", "--beta-left", "1", "--beta-right", "0.5"],
+                             "5", "--n-right", "2", "--g", "0.01", "--beta-left", "1", "--beta-right", "0.5"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         first = proc.stderr.readline()
-        assert first.startswith("solving tau_pop_coh (d = 256)"), first
+        assert first.startswith("solving tau_pop_coh (d = 512)"), first
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=300)
     finally:

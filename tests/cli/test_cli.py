@@ -669,12 +669,19 @@ def test_keyboard_interrupt_in_process(capsys, monkeypatch):
     assert err == "lindblad-sdp: interrupted\n" and out == ""
 
 
+def _default_sigint():
+    """In the child, SIGINT as a terminal delivers it: a suite started in the background (``pytest … &``) runs with
+    SIGINT ignored, which its children inherit, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_during_a_solve_exits_130_without_traceback():
     """SIGINT once the progress note says the solve has run a second (d = 512: tens of seconds, so that the signal
     arrives well before its end on any machine)."""
     proc = subprocess.Popen([sys.executable, "-m", "lindblad_core", "tau", "popcoh", "--n-left", "2", "--n-middle",
                              "5", "--n-right", "2", "--g", "0.01", "--beta-left", "1", "--beta-right", "0.5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=_default_sigint)
     try:
         first = proc.stderr.readline()
         assert first.startswith("solving tau_pop_coh (d = 512)"), first

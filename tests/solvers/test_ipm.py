@@ -219,3 +219,28 @@ def test_negated_pair_and_scalar_blocks_against_clarabel(monkeypatch):
     for j in range(lin.shape[0]):
         np.testing.assert_allclose(problem.hermitian_dual(("upper", j)), reference.hermitian_dual(("upper", j)),
                                    atol=1e-3)
+
+
+@pytest.mark.parametrize("pairs_max", [1.0, 0.0])
+def test_scalar_rows_newton_term_against_dense_product(monkeypatch, pairs_max):
+    """Gᵀ diag(w) G of sparse scalar rows (box rows of one non-zero, a few rows of two or three, two full rows
+    taken as a dense rank-2 update) equals numpy's dense product, summed over pairs of non-zeros
+    (``LP_PAIRS_MAX`` = 1) and through scipy's sparse product (``LP_PAIRS_MAX`` = 0)."""
+    import scipy.sparse as sp
+
+    from lindblad_core.solvers import ipm_rows
+
+    monkeypatch.setattr(ipm_rows, "LP_PAIRS_MAX", pairs_max)
+    rng = np.random.default_rng(11)
+    m = 40
+    box = sp.eye(m, format="csr") * 2.0
+    few = sp.random(12, m, density=0.06, random_state=2, format="csr")
+    full = sp.csr_matrix(rng.normal(size=(2, m)))
+    g = sp.vstack([box, -box, few, full, sp.csr_matrix((1, m))], format="csr")
+    rows = ipm_rows._ScalarRows(g, m)
+    assert rows.sparse and len(rows.heavy_rows) == 2 and (rows.pairs is not None) == (pairs_max > 0)
+    w = rng.uniform(0.1, 10.0, size=g.shape[0])
+    schur = np.eye(m)
+    rows.add_newton_term(schur, w)
+    dense = g.toarray()
+    np.testing.assert_allclose(schur, np.eye(m) + dense.T @ (w[:, None] * dense), rtol=1e-13, atol=1e-13)

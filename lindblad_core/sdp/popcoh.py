@@ -27,6 +27,7 @@ from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy
 from lindblad_core.sdp.problem import as_traces, resolve
 from lindblad_core.sdp.result import DELTA_TOL, TauResult
 from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
+from lindblad_core.solvers.ipm import IPM_STEP_CAUTIOUS
 from lindblad_core.systems.symmetry import u1_structure
 
 
@@ -48,6 +49,9 @@ FREE_TRACE_GAP_FRACTION = 0.1
 # t bounded by the upper bound itself that set can be too thin for the interior-point method (Fig. 3(d),
 # β_R = β_L, g = 3.5e-3: its optimum lies 3e-4 below), and the 1 % leaves room while the bound stays within 1 %.
 MIN_TRACE_SLACK = 1e-2
+# … and the interior-point method takes the cautious step rule there (ipm.IPM_STEP_CAUTIOUS, SDPT3's): iterates
+# further inside the cones reach the tolerances on the near-singular Newton matrices of the free trace
+FREE_TRACE_STEP = IPM_STEP_CAUTIOUS
 
 
 def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, trace=1.0,
@@ -76,7 +80,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         much less than λ_min(A_Γ^*(W))/‖W‖ (one qubit per bath), looser where nearly-null dissipators exist
         (two qubits per bath, where λ_min(A_Γ^*(W))/‖W‖ ~ 1e-11). The interior-point method is asked for an
         absolute gap of ``FREE_TRACE_GAP_FRACTION``·SOLVER_ATOL["IPM"]·max(1, ‖T‖) there (the optimal Γ_b can be
-        ~1e3 times larger than T and the gap stalls near 2e-10).
+        ~1e3 times larger than T and the gap stalls near 2e-10), with the cautious step rule ``FREE_TRACE_STEP``.
     solver, symmetry : as for :func:`tau_pop`
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
@@ -122,9 +126,9 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     if formulation == "cvxpy":
         problem = CohCvxpy(*args)
     else:
-        ipm_tolerances = ({"gap_atol": FREE_TRACE_GAP_FRACTION * SOLVER_ATOL[NATIVE_SOLVER] * max(1.0, data_scale)}
-                          if free_trace else None)
-        problem = CohConic(*args, fallback=lambda: CohCvxpy(*args), ipm_tolerances=ipm_tolerances)
+        ipm_options = ({"gap_atol": FREE_TRACE_GAP_FRACTION * SOLVER_ATOL[NATIVE_SOLVER] * max(1.0, data_scale),
+                        "step": FREE_TRACE_STEP} if free_trace else None)
+        problem = CohConic(*args, fallback=lambda: CohCvxpy(*args), ipm_options=ipm_options)
     setup_s = time.perf_counter() - t_start
 
     data = coh_data(ansatz, p, tmat, traces, norm, free_trace, data_rtol(red), lamb,

@@ -284,15 +284,15 @@ class CohConic:
     residual X_i = L_i x − T_i, L_i a precomputed complex (n_i², n_x) array. The cones are those of the
     cvxpy formulation (:class:`CohCvxpy`), written out by :class:`~lindblad_core.solvers.conic.ConicProblem`; so are
     the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
-    ``ipm_tolerances``: keyword arguments (gap_rtol, gap_atol, res_tol) of
+    ``ipm_options``: keyword arguments (gap_rtol, gap_atol, res_tol, step) of
     :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
     """
 
     def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback,
-                 ipm_tolerances: dict | None = None):
+                 ipm_options: dict | None = None):
         self.ansatz, self.sectors, self.norm, self.dim, self.blocks = ansatz, sectors, norm, len(p), blocks
         self._fallback, self._cvxpy, self.active = fallback, None, None
-        self.ipm_tolerances = dict(ipm_tolerances or {})
+        self.ipm_options = dict(ipm_options or {})
         nx = 1
         p_cols = []
         if norm == "nuclear":
@@ -375,7 +375,7 @@ class CohConic:
             return
         if solver == NATIVE_SOLVER:
             self.active = None
-            self.conic.solve_ipm(**self.ipm_tolerances)
+            self.conic.solve_ipm(**self.ipm_options)
             return
         if solver == "CLARABEL":
             self.active = None
@@ -412,7 +412,7 @@ class CohConic:
             for idx, cols in zip(blk.groups, gcols):
                 conic.q[cols] = np.real(np.trace(local_hermitian_basis(len(idx)), axis1=1, axis2=2))
         conic.add("t_max", "nonneg", np.eye(1, conic.n_variables), [t_max])  # t_max − t ≥ 0
-        conic.solve_ipm(**self.ipm_tolerances)
+        conic.solve_ipm(**self.ipm_options)
         return None if conic.x is None else self._primal(conic.x)
 
     def extract(self):

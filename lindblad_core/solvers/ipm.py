@@ -20,7 +20,7 @@ from .ipm_rows import _ratio_step, _ScalarRows, _with_scalar_blocks
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IpmSolution", "checked_tolerances", "solve_hermitian_lmi"]
+__all__ = ["IpmSolution", "checked_step", "checked_tolerances", "solve_hermitian_lmi"]
 
 IPM_TOL = 1e-7  # "optimal": complementarity gap Σ Re Tr(X_k S_k) at most IPM_TOL_ABS +
 IPM_TOL_ABS = 1e-10  # IPM_TOL·|objective| (a tenth of the width of a tight certified interval,
@@ -41,7 +41,11 @@ IPM_MAX_ITER = 60
 IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
 IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
 IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton solve (_newton_solver)
-IPM_STEP = 0.98  # fraction of the step to the boundary of the cone
+IPM_STEP = (0.98, 0.0)  # fraction of the step to the boundary of the cones: step[0] + step[1]·min(α_p, α_d)
+IPM_STEP_CAUTIOUS = (0.9, 0.09)  # SDPT3's rule (Toh, Todd, Tütüncü): after a short step the next iterates stay
+# further inside the cones, full steps go 0.99 of the way. Slower to the end on well-posed problems (its last
+# iterates stop with larger residuals); the ill-conditioned free-trace τ^pop,coh takes it (popcoh.FREE_TRACE_STEP;
+# benchmarks/results/free_trace.md: Fig. 3(d) 43 of 44 points decided by the IPM with it, 41 with the fixed 0.98)
 IPM_PACK_BYTES = (2**17, 2**25)  # a complex group's operators are packed (_HermitianPacking) when its largest
 # block's copy lies between these sizes: below, the packing's own calls cost more than the memory traffic saved
 
@@ -299,9 +303,23 @@ def checked_tolerances(gap_rtol=None, gap_atol=None, res_tol=None) -> dict:
     return out
 
 
+def checked_step(step=None) -> tuple[float, float]:
+    """The step rule (a, b) of :func:`solve_hermitian_lmi` as floats (None: ``IPM_STEP``): each step goes the
+    fraction a + b·min(α_p, α_d) of the way to the boundary of the cones; a ValueError naming ``step`` unless
+    a > 0, b ≥ 0 and a + b < 1."""
+    step = IPM_STEP if step is None else step
+    try:
+        a, b = (float(v) for v in step)
+    except (TypeError, ValueError):
+        raise ValueError(f"step must be a pair (a, b) of numbers with a > 0, b >= 0, a + b < 1, got {step!r}")
+    if not (a > 0 and b >= 0 and a + b < 1):
+        raise ValueError(f"step must be a pair (a, b) of numbers with a > 0, b >= 0, a + b < 1, got {step!r}")
+    return a, b
+
+
 def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,
                         gap_rtol: float = IPM_TOL, gap_atol: float = IPM_TOL_ABS,
-                        res_tol: float = IPM_RES_TOL) -> IpmSolution:
+                        res_tol: float = IPM_RES_TOL, step=IPM_STEP) -> IpmSolution:
     r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), s = h + G y ≥ 0, E y = f.
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
@@ -343,6 +361,9 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         Absolute tolerance of the complementarity gap (default ``IPM_TOL_ABS``).
     res_tol : float in (0, 1)
         Tolerance of the relative residuals (default ``IPM_RES_TOL``).
+    step : pair (a, b)
+        Each step goes the fraction a + b·min(α_p, α_d) of the way to the boundary of the cones (default
+        ``IPM_STEP``, a fixed 0.98; ``IPM_STEP_CAUTIOUS`` for ill-conditioned problems; :func:`checked_step`).
 
     Returns
     -------
@@ -360,6 +381,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     """
     tol = checked_tolerances(gap_rtol, gap_atol, res_tol)
     gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
+    step = checked_step(step)
     m, ne = len(c), len(f)
     lmis = [_real_if_possible(lmi) for lmi in lmis]
     n_lp = 0 if lp is None else len(lp[0])
@@ -521,7 +543,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         except (np.linalg.LinAlgError, FloatingPointError) as err:  # an iterate numerically outside the cones
             log.info("interior-point method: iteration %d failed (%s); best iterate: merit %.3g", it, err, best_merit)
             break
-        a_p, a_d = min(1.0, IPM_STEP * a_p), min(1.0, IPM_STEP * a_d)
+        gamma = step[0] + step[1] * min(a_p, a_d, 1.0)
+        a_p, a_d = min(1.0, gamma * a_p), min(1.0, gamma * a_d)
         x_mat = [_herm(x + a_p * d) for x, d in zip(x_mat, d_x)]
         z_lp = z_lp + a_p * dz_lp
         u = u + a_p * du

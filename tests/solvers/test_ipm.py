@@ -95,10 +95,22 @@ def test_tolerances_are_keywords_of_solve_ipm():
     assert out["loose"][1] <= 1e-3 * abs(ref.fun) and out["tight"][1] <= 1e-11 and out["tight"][2] <= 1e-10
 
 
+@pytest.mark.parametrize("step", [ipm.IPM_STEP, ipm.IPM_STEP_CAUTIOUS, (0.5, 0.0)])
+def test_step_rule_is_a_keyword_and_each_reaches_the_lp_optimum(step):
+    """The fixed 0.98, SDPT3's 0.9 + 0.09·min(α_p, α_d) and a timid fixed 0.5 all end "optimal" at HiGHS's
+    optimum (to the gap tolerance); the timid rule takes more iterations than the default."""
+    data, ref = _lp()
+    status, problem = _solve_lp(*data, step=step)
+    assert status == "optimal" and abs(problem.value - ref.fun) <= 1e-6 * abs(ref.fun)
+    if step == (0.5, 0.0):
+        assert problem.iterations > _solve_lp(*data)[1].iterations
+
+
 @pytest.mark.parametrize("name, value", [("gap_rtol", 0.0), ("gap_rtol", -1e-7), ("gap_rtol", 1.0),
                                          ("gap_rtol", float("nan")), ("gap_rtol", "1e-7"), ("gap_rtol", True),
                                          ("gap_atol", 0.0), ("gap_atol", float("inf")), ("res_tol", 0.0),
-                                         ("res_tol", 2.0)])
+                                         ("res_tol", 2.0), ("step", 0.98), ("step", (0.0, 0.5)),
+                                         ("step", (0.9, 0.1)), ("step", (0.9, -0.1)), ("step", ("a", 0.0))])
 def test_bad_tolerance_is_named(name, value):
     data, _ = _lp()
     problem = ConicProblem(6)

@@ -401,3 +401,17 @@ def test_tau_pop_coh_scale_is_the_norm_of_the_target(norm, order):
     res = tau_pop_coh(setup, norm=norm)
     np.testing.assert_allclose(res.scale, np.linalg.norm(target, order), rtol=1e-10)
     assert res.to_dict()["relative_upper"] == res.upper / res.scale
+
+
+def test_explain_is_a_sentence_for_every_verdict():
+    """One bath on every site at one temperature: the Gibbs state is reachable (τ^pop = 0, "possible"); a bath at
+    each end at different temperatures: "impossible" (Fig. 2); the latter asked at a tolerance inside its own
+    interval: "inconclusive". Each sentence names its verdict and the bound that decided it."""
+    possible = tau_pop(ChainSetup(n_left=2, n_middle=0, n_right=0, beta_left=1.0, g=0.05))
+    impossible = tau_pop_coh(ChainSetup(n_left=1, n_middle=1, n_right=1, beta_left=1.0, beta_right=0.3, g=0.05))
+    assert possible.verdict() == "possible" and impossible.verdict() == "impossible"
+    assert possible.explain().startswith(f"possible: the certified upper bound {possible.upper:.3g}")
+    assert impossible.explain().startswith(f"impossible: the certified lower bound {impossible.lower:.3g}")
+    inside = 0.5 * (impossible.lower + impossible.upper)
+    assert impossible.verdict(inside) == "inconclusive"
+    assert impossible.explain(inside).startswith("inconclusive: the certified interval")

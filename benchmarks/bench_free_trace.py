@@ -2,8 +2,8 @@
 (N_L = N_R = 2), as notebook 10 sweeps them (:func:`lindblad_core.studies.paper.free_trace_points`: N_M = 2,
 ε0 = 0, β_L = 1, β_R ∈ {10, 5, 1, 0.5}, 12 values of g from 1e-3 to 1, the published target, spectral norm).
 
-Every point is solved with the default chain (the library's interior-point method first, then Clarabel,
-CVXOPT, Clarabel's other settings; :func:`lindblad_core.sdp.solve.solve_with_certificates`). Per point the CSV
+Every point is solved with the default chain (the library's interior-point method first, then QICS,
+Clarabel, CVXOPT, Clarabel's other settings; :func:`lindblad_core.sdp.solve.solve_with_certificates`). Per point the CSV
 records the certified interval, the verdict, whether the point is decided (``TauResult.is_result``), the
 number of attempts and the solver that ended the chain, and for the interior-point attempt its status, its
 best merit (the largest ratio of gap and residuals to their tolerances; < 1 is "optimal") and its iterations,

@@ -110,7 +110,7 @@ def _tau_parser(quantities, name: str, summary: str, description: str) -> argpar
                    help=_with_default(f"{NATIVE_SOLVER}: the library's interior-point method; {QICS_SOLVER} (the "
                                       "Quantum Information Conic Solver, on the same conic data); CLARABEL; MOSEK (needs a "
                                       "licence); SCS; CVXOPT. Every attempt is certified",
-                                      f"the chain {NATIVE_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT"))
+                                      f"the chain {NATIVE_SOLVER}, then {QICS_SOLVER}, then CLARABEL (MOSEK when licensed), then CVXOPT"))
     p.set_defaults(command="tau", subparser=p)
     return p
 

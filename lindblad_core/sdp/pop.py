@@ -50,8 +50,8 @@ def tau_pop(system, blocks=None, *, trace=1.0, basis=None, solver: str | None = 
         another :class:`~lindblad_core.systems.open_system.OpenSystem`. The Lamb shift then enters
         (:func:`lindblad_core.sdp.pop_basis.tau_pop_in_basis`).
     solver : None or str
-        None: the default chain ("IPM", then Clarabel or MOSEK when licensed, then CVXOPT); or one of "IPM",
-        "CLARABEL", "MOSEK", "SCS", "CVXOPT".
+        None: the default chain ("IPM", then "QICS", then Clarabel or MOSEK when licensed, then CVXOPT); or one
+        of "IPM", "QICS", "CLARABEL", "MOSEK", "SCS", "CVXOPT".
     symmetry : bool
         Split Γ into the blocks on which the problem decouples under the U(1) structure (exact).
 

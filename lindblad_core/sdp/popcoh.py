@@ -85,8 +85,8 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
     formulation : "conic" (default) or "cvxpy"
         How the problem reaches the solver: "conic" assembles it directly from numpy arrays
         (:class:`CohConic`) and the default chain starts with the library's interior-point method
-        (``solver="IPM"``, :func:`lindblad_core.solvers.ipm.solve_hermitian_lmi`), then Clarabel on the same data
-        and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.sdp.solve.solve_with_certificates`);
+        (``solver="IPM"``, :func:`lindblad_core.solvers.ipm.solve_hermitian_lmi`), then QICS and Clarabel on the
+        same data and CVXOPT through cvxpy (in the order of :func:`~lindblad_core.sdp.solve.solve_with_certificates`);
         "cvxpy" builds it with cvxpy (:class:`CohCvxpy`, the original
         formulation, an independent cross-check; Clarabel first). The two are the same problem: same
         variables, cones and multipliers; the certificates are the same code. On the Fig. 3 grid the

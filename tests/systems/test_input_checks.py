@@ -202,6 +202,21 @@ def test_a_solver_exception_is_a_failed_attempt_and_earlier_bounds_are_kept(erro
     assert problem.calls == ["IPM", "CLARABEL", "CVXOPT"] + ["CLARABEL"] * (len(solvers.CLARABEL_ATTEMPTS) - 1)
 
 
+def test_conic_problems_go_to_qics_after_the_ipm():
+    """With conic data the default chain tries QICS right after the library's IPM, before Clarabel and CVXOPT;
+    a QICS "optimal" inside the certified interval ends it. Without conic data QICS is not tried."""
+    script = {"IPM": "optimal_inaccurate", "QICS": "optimal", "CLARABEL": "optimal", "CVXOPT": "optimal"}
+    problem = _RaisingProblem(script)
+    out = solvers.solve_with_certificates(problem, None, lambda: (0.2, 0.4, "x"), native=True, conic=True)
+    assert problem.calls == ["IPM", "QICS"] and out.solver == "QICS" and out.status == "optimal"
+    problem = _RaisingProblem(dict(script, QICS=ValueError("QICS failed")))
+    out = solvers.solve_with_certificates(problem, None, lambda: (0.2, 0.4, "x"), native=True, conic=True)
+    assert problem.calls == ["IPM", "QICS", "CLARABEL"] and out.solver == "CLARABEL"
+    problem = _RaisingProblem(script)
+    solvers.solve_with_certificates(problem, None, lambda: (0.2, 0.4, "x"), native=True)
+    assert problem.calls == ["IPM", "CLARABEL"]
+
+
 def test_other_exceptions_still_escape():
     """A TypeError is a bug, not a solver failure."""
     problem = _RaisingProblem({"CLARABEL": TypeError("bug")})

@@ -13,6 +13,7 @@ LP_PAIRS_MAX = 1.0  # … summed over the pairs of non-zeros of each row (one bi
 # many times m² such pairs (the Newton matrix's own size), else by a sparse product. τ^pop's box rows (one
 # non-zero each) next to its four sum rows take ~30 µs a term this way at d = 64, ~0.3 ms through scipy's sparse
 # product
+LP_DENSE_PRODUCTS = 2**16  # sparse G of at most this many entries also kept dense, for G v and Gᵀ z
 
 
 class _ScalarRows:
@@ -20,6 +21,7 @@ class _ScalarRows:
     need: G v, Gᵀ z, max_j |G_ij| per row and the Newton-matrix term Gᵀ diag(w) G."""
 
     def __init__(self, g, m: int):
+        self.dense = None
         g = sp.csr_matrix((0, m)) if g is None else g
         nnz = g.nnz if sp.issparse(g) else np.count_nonzero(g)
         self.sparse = nnz <= LP_SPARSE_DENSITY * np.prod(g.shape)
@@ -30,6 +32,8 @@ class _ScalarRows:
         self.g = sp.csr_matrix(g, dtype=float)
         self.g.sum_duplicates()
         self.gt = self.g.T.tocsr()
+        if np.prod(self.g.shape) <= LP_DENSE_PRODUCTS:  # G v and Gᵀ z on a dense copy: scipy's sparse product
+            self.dense = self.g.toarray()  # costs ~10 µs a call in checks alone
         per_row = np.diff(self.g.indptr)
         heavy = per_row > LP_HEAVY_ROW * m
         self.heavy_rows = np.flatnonzero(heavy)
@@ -53,10 +57,10 @@ class _ScalarRows:
             self.light_t = light.T.tocsr()
 
     def __matmul__(self, v):
-        return self.g @ v
+        return self.dense @ v if self.dense is not None else self.g @ v
 
     def t(self, z):
-        return self.gt @ z
+        return self.dense.T @ z if self.dense is not None else self.gt @ z
 
     def row_max_abs(self) -> np.ndarray:
         if self.sparse:

@@ -317,9 +317,10 @@ def checked_step(step=None) -> tuple[float, float]:
     step = IPM_STEP if step is None else step
     try:
         a, b = (float(v) for v in step)
+        valid = a > 0 and b >= 0 and a + b < 1
     except (TypeError, ValueError):
-        raise ValueError(f"step must be a pair (a, b) of numbers with a > 0, b >= 0, a + b < 1, got {step!r}")
-    if not (a > 0 and b >= 0 and a + b < 1):
+        valid = False
+    if not valid:
         raise ValueError(f"step must be a pair (a, b) of numbers with a > 0, b >= 0, a + b < 1, got {step!r}")
     return a, b
 

@@ -8,7 +8,8 @@ Eq. (23) reproduces the Redfield NESS where the SDP says "impossible". :func:`be
 
 - takes the physical scale: for the coherences (τ^pop,coh) the trace is left free (``free_trace=True``), so Γ_b
   matches L2(ρ0) in size; for the populations (τ^pop, homogeneous in Γ) the optimum is rescaled by the factor s
-  that minimises ‖s D(ρ0) − L2(ρ0)‖_F, D the candidate's dissipator;
+  that minimises ‖s D(ρ0) − L2(ρ0)‖_F, D the candidate's dissipator, when that s is positive, else by
+  ‖L2(ρ0)‖_F/‖D(ρ0)‖_F (:func:`physical_scale`);
 - builds L0 + ε² L2' as a QuTiP super-operator (:meth:`~lindblad_core.lindblad.candidate.LindbladCandidate.to_qutip`);
 - checks that its steady state is unique, that it relaxes no slower than ``max_relaxation_factor`` times the
   Redfield equation's slowest population relaxation, and that its NESS lies within ``max_distance`` (trace
@@ -88,12 +89,20 @@ def _trace_distance(a: np.ndarray, b: np.ndarray) -> float:
     return 0.5 * float(np.sum(np.abs(np.linalg.eigvalsh(0.5 * ((a - b) + (a - b).conj().T)))))
 
 
+def physical_scale(d: np.ndarray, t: np.ndarray) -> float:
+    """The factor s > 0 that brings a candidate's L2'(ρ0) = ``d`` to the size of L2(ρ0) = ``t``: the least-squares
+    s = Re<D, T>/‖D‖_F² minimising ‖s D − T‖_F when it is positive, else ‖T‖_F/‖D‖_F (a Lindbladian's rates
+    cannot be scaled by s ≤ 0: it would stop being completely positive); 1 when D = 0."""
+    d_norm2 = float(np.real(np.vdot(d, d)))
+    if not d_norm2 > 0:
+        return 1.0
+    s = float(np.real(np.vdot(d, t))) / d_norm2
+    return s if s > 0 else float(np.sqrt(float(np.real(np.vdot(t, t))) / d_norm2)) or 1.0
+
+
 def _least_squares_scale(candidate: LindbladCandidate, red) -> float:
     rho0_e = np.diag(populations(red)).astype(complex)
-    d = l2_prime(candidate, rho0_e)
-    t = l2(red, rho0_e, basis="energy")
-    denominator = float(np.real(np.vdot(d, d)))
-    return float(np.real(np.vdot(d, t))) / denominator if denominator > 0 else 1.0
+    return physical_scale(l2_prime(candidate, rho0_e), l2(red, rho0_e, basis="energy"))
 
 
 def best_lindbladian(system, epsilon: float, *, objective: str = "coherences", blocks=None,

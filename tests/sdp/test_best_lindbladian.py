@@ -63,3 +63,19 @@ def test_rescaling_leaves_the_populations_objective_optimal():
 def test_bad_input_is_named(kwargs, name):
     with pytest.raises(ValueError, match=name):
         best_lindbladian(two_qubits(), **kwargs)
+
+
+def test_physical_scale_is_positive():
+    """The least-squares factor Re<D, T>/‖D‖² where it is positive; where D points away from T (a candidate whose
+    image anti-correlates with L2(ρ0), met when the solver stops at another optimum of the homogeneous τ^pop) the
+    size ratio ‖T‖/‖D‖ instead of a negative factor, which would make the rates negative (not completely positive)."""
+    from lindblad_core.sdp.best_lindbladian import physical_scale
+
+    rng = np.random.default_rng(4)
+    t = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    assert physical_scale(2.0 * t, t) == pytest.approx(0.5, rel=1e-14)
+    assert physical_scale(-2.0 * t, t) == pytest.approx(0.5, rel=1e-14)
+    assert physical_scale(np.zeros_like(t), t) == 1.0
+    other = rng.normal(size=(4, 4))
+    d = other - np.real(np.vdot(t, other)) / np.real(np.vdot(t, t)) * t - 0.1 * t  # Re<D, T> < 0
+    assert np.real(np.vdot(d, t)) < 0 and physical_scale(d, t) == pytest.approx(np.linalg.norm(t) / np.linalg.norm(d))

@@ -92,12 +92,15 @@ def _trace_distance(a: np.ndarray, b: np.ndarray) -> float:
 def physical_scale(d: np.ndarray, t: np.ndarray) -> float:
     """The factor s > 0 that brings a candidate's L2'(ρ0) = ``d`` to the size of L2(ρ0) = ``t``: the least-squares
     s = Re<D, T>/‖D‖_F² minimising ‖s D − T‖_F when it is positive, else ‖T‖_F/‖D‖_F (a Lindbladian's rates
-    cannot be scaled by s ≤ 0: it would stop being completely positive); 1 when D = 0."""
+    cannot be scaled by s ≤ 0: it would stop being completely positive); 1 when D or T is 0."""
     d_norm2 = float(np.real(np.vdot(d, d)))
     if not d_norm2 > 0:
         return 1.0
     s = float(np.real(np.vdot(d, t))) / d_norm2
-    return s if s > 0 else float(np.sqrt(float(np.real(np.vdot(t, t))) / d_norm2)) or 1.0
+    if s > 0:
+        return s
+    ratio = float(np.sqrt(float(np.real(np.vdot(t, t))) / d_norm2))
+    return ratio if ratio > 0 else 1.0
 
 
 def _least_squares_scale(candidate: LindbladCandidate, red) -> float:

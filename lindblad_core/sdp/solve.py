@@ -136,26 +136,25 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
                             native: bool = False, conic: bool = False, scale: float = 1.0) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
-    The default chain is the library's interior-point method (``native``), QICS on the same conic data
-    (``conic``: Hermitian cones as they are, where Clarabel sees their real embedding; on the free-trace point of
-    Fig. 3(d) that falls through the IPM QICS decides in 3.7 s with a 1.5× higher certified lower bound than
-    Clarabel's in 5.9 s), then MOSEK when licensed, else Clarabel at its first setting, then CVXOPT, then
-    Clarabel's other settings (``CLARABEL_ATTEMPTS``): interior-point methods meet degenerate optimal faces exactly where
-    τ ≈ 0 (a Lindbladian is possible), and CVXOPT's Schur-complement method copes with those (and, with a free
-    trace, where Clarabel stops "optimal" at a value above the certified upper bound it already has; trying
-    CVXOPT before Clarabel's other settings halves the time of such points). After each attempt ``certify()`` turns the
-    current primal/dual values into ``(lower, upper, candidate[, data_error])``; bounds from different
-    attempts are all rigorous, so the best of each is kept. An attempt whose solver raises on the data (cvxpy's
-    SolverError, CVXOPT's ArithmeticError, numpy's LinAlgError or another ValueError) counts as "solver_error"
-    and the chain goes on. The chain stops at the first "optimal" status
-    whose value lies in the certified interval, or at a tight interval.
+    The default chain is the library's interior-point method (``native``), QICS on the same conic data (``conic``:
+    Hermitian cones as they are, where Clarabel sees their real embedding; faster and with tighter certified bounds
+    than Clarabel where a free-trace point falls through the IPM, benchmarks/results/free_trace.md), then MOSEK when
+    licensed, else Clarabel at its first setting, then CVXOPT, then Clarabel's other settings
+    (``CLARABEL_ATTEMPTS``): interior-point methods meet degenerate optimal faces exactly where τ ≈ 0 (a Lindbladian
+    is possible), and CVXOPT's Schur-complement method copes with those (and, with a free trace, where Clarabel
+    stops "optimal" at a value above the certified upper bound it already has; trying CVXOPT before Clarabel's other
+    settings halves the time of such points). After each attempt ``certify()`` turns the current primal/dual values
+    into ``(lower, upper, candidate[, data_error])``; bounds from different attempts are all rigorous, so the best
+    of each is kept. An attempt whose solver raises on the data (cvxpy's SolverError, CVXOPT's ArithmeticError,
+    numpy's LinAlgError or another ValueError) counts as "solver_error" and the chain goes on. The chain stops at
+    the first "optimal" status whose value lies in the certified interval, or at a tight interval.
 
-    Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper
-    one, or the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``·max(1, ``scale``),
-    ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal", the status is ``INCONSISTENT``
-    with a ``reason``. ``clarabel``: settings added to every Clarabel attempt. ``native``: the problem also
-    solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may be named. ``conic``: the
-    problem also solves with ``QICS_SOLVER``, which may be named.
+    Nothing is hidden: the bounds are reported as they are. If the best lower bound exceeds the best upper one, or
+    the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``·max(1, ``scale``),
+    ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal",
+    the status is ``INCONSISTENT`` with a ``reason``. ``clarabel``: settings added to every Clarabel attempt.
+    ``native``: the problem also solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may
+    be named. ``conic``: the problem also solves with ``QICS_SOLVER``, which may be named.
     """
     import cvxpy as cp
 

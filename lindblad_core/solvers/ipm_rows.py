@@ -11,8 +11,8 @@ LP_HEAVY_ROW = 0.25  # … the rows over more than this fraction of the variable
 # Newton-matrix term Gᵀ diag(w) G as one dense rank-k update, and the others …
 LP_PAIRS_MAX = 1.0  # … summed over the pairs of non-zeros of each row (one bincount) when there are at most this
 # many times m² such pairs (the Newton matrix's own size), else by a sparse product. τ^pop's box rows (one
-# non-zero each) next to its four sum rows take ~30 µs a term this way at d = 64, ~0.3 ms through scipy's sparse
-# product
+# non-zero each) next to its four sum rows take 10 … 50 µs a term this way at d = 64 … 256, 0.3 … 1.3 ms through
+# scipy's sparse product
 LP_DENSE_PRODUCTS = 2**16  # sparse G of at most this many entries also kept dense, for G v and Gᵀ z
 
 

@@ -166,3 +166,15 @@ class Reference:
         x = self.l2_prime(self.rho0, gammas, hams) - self.target
         s = np.linalg.svd(x, compute_uv=False)
         return float({"spectral": s[0], "nuclear": np.sum(s), "frobenius": np.sqrt(np.sum(s**2))}[norm])
+
+
+def newton_matrix_by_traces(lmis, xs, ss, m: int) -> np.ndarray:
+    """The HKM Newton matrix H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹) of the LMIs ``lmis`` (objects with ``cols`` and
+    ``lin``) at the multipliers ``xs`` and slacks ``ss``, term by term with explicit inverses."""
+    expected = np.zeros((m, m))
+    for lmi, x, s in zip(lmis, xs, ss):
+        inv = np.linalg.inv(s)
+        for a, i in enumerate(lmi.cols):
+            for b, j in enumerate(lmi.cols):
+                expected[i, j] += np.real(np.trace(lmi.lin[a] @ x @ lmi.lin[b] @ inv))
+    return expected

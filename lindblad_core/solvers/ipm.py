@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ipm_kron import _HermitianPacking, plan_units, unit_terms
 from .ipm_rows import _ratio_step, _ScalarRows, _with_scalar_blocks
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both toleran
 IPM_MAX_ITER = 60
 IPM_STALL = 2  # iterations without improving the best iterate before stopping (near the optimum: merit below
 IPM_STALL_FAR = 6  # IPM_INACCURATE; far from it the merit's gap tolerance shrinks with the objective and may rise)
+IPM_STALL_GAIN = (2.0, 0.9)  # once the best merit is below the first number (the tolerances met within a factor
+# 2), an iteration improves the best iterate only when it multiplies the best merit by the second or less: at an
+# optimum τ = 0 the gap can creep down by a few per cent an iteration for ten iterations just above its absolute
+# tolerance, every iteration with a rank-deficient Newton matrix
 IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton solve (_newton_solver)
 IPM_STEP = (0.98, 0.0)  # fraction of the step to the boundary of the cones: step[0] + step[1]·min(α_p, α_d)
 IPM_STEP_CAUTIOUS = (0.9, 0.09)  # SDPT3's rule (Toh, Todd, Tütüncü): after a short step the next iterates stay
@@ -77,36 +82,6 @@ def _padded(stacked: np.ndarray, cols: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
-class _HermitianPacking:
-    """The n² real coordinates of the Hermitian part H = (M + Mᴴ)/2 of complex n×n matrices (stacked on the
-    first axis): Re H_aa, √2 Re H_ab and √2 Im H_ab (a < b), so that ⟨pack(A), pack(B)⟩ = Re Tr(A B) for
-    Hermitian A and Re Tr(A M) = ⟨pack(A), pack(M)⟩ for any M; ``unpack`` is the Hermitian matrix of given
-    coordinates."""
-
-    def __init__(self, n: int):
-        self.n = n
-        self.diag = np.arange(n)
-        self.upper = np.triu_indices(n, 1)
-
-    def __call__(self, mats: np.ndarray) -> np.ndarray:
-        a, b = self.upper
-        d = self.diag
-        upper, lower = mats[:, a, b], mats[:, b, a]
-        half = np.sqrt(0.5)
-        return np.concatenate([np.real(mats[:, d, d]), half * (upper.real + lower.real),
-                               half * (upper.imag - lower.imag)], axis=1)
-
-    def unpack(self, coords: np.ndarray) -> np.ndarray:
-        n, (a, b) = self.n, self.upper
-        t = len(a)
-        out = np.zeros((len(coords), n, n), dtype=complex)
-        out[:, self.diag, self.diag] = coords[:, :n]
-        off = np.sqrt(0.5) * (coords[:, n:n + t] + 1j * coords[:, n + t:])
-        out[:, a, b] = off
-        out[:, b, a] = np.conj(off)
-        return out
-
-
 def _real_if_possible(lmi: _Lmi) -> _Lmi:
     """The LMI with real symmetric C and L_j when their off-diagonal entries are real (the diagonal of a
     Hermitian matrix is real: its imaginary parts are not part of it), else as it is. A real block keeps real
@@ -132,7 +107,7 @@ def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
     return w.reshape(k, -1).view(np.float64) if np.iscomplexobj(w) else w.reshape(k, -1)
 
 
-def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
+def _schur_complement(lmis, x_mat, s_mat, groups, m: int, kron: dict | None = None):
     r"""S_k⁻¹, the Newton (Schur-complement) matrix of the HKM direction, H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹),
     and the inverse Cholesky factors of X_k and S_k (for the step lengths, :func:`_max_steps`). ``x_mat``,
     ``s_mat`` and the matrices returned hold one (len(idx), n, n) stack per group ``idx`` of ``groups`` (the
@@ -141,22 +116,44 @@ def _schur_complement(lmis, x_mat, s_mat, groups, m: int):
     With X = Q Qᴴ and S⁻¹ = R Rᴴ (Cholesky factors), H_ij = Re ⟨W_i, W_j⟩ for W_j = Qᴴ L_j R: one real rank-k
     update (BLAS syrk) of the stacked (Re W, Im W), accumulated over the blocks that share their variables,
     instead of a complex product of the (k, n²) operator matrix with X L_j S⁻¹: a quarter of the
-    floating-point operations of the dominant term, and one scatter into H per set of variables.
+    floating-point operations of the dominant term, and one scatter into H per set of variables. The blocks
+    and pairs of ``kron`` (group index -> list of :class:`~lindblad_core.solvers.ipm_kron.KronUnit`) enter
+    through their n²×n² scaling matrix instead (:func:`~lindblad_core.solvers.ipm_kron.unit_terms`), unless its
+    factorisation fails.
     """
-    s_inv, inv_low_x, inv_low_s, acc = [], [], [], {}
-    for idx, x, s in zip(groups, x_mat, s_mat):
+    s_inv, inv_low_x, inv_low_s, acc, corrections = [], [], [], {}, []
+    for g, (idx, x, s) in enumerate(zip(groups, x_mat, s_mat)):
         inv_low = np.linalg.inv(np.linalg.cholesky(s))  # S = L Lᴴ, R = L⁻ᴴ
         q = np.linalg.cholesky(x)
         root = np.conj(np.swapaxes(inv_low, 1, 2))
         s_inv.append(_herm(root @ inv_low))
         inv_low_x.append(np.linalg.inv(q))
         inv_low_s.append(inv_low)
+        done = set()
+        units = (kron or {}).get(g, ())
+        pack = _HermitianPacking(x.shape[1]) if units else None
+        for unit in units:
+            try:
+                term, correction = unit_terms(unit, pack, x, s_inv[-1])
+            except np.linalg.LinAlgError:
+                continue  # these blocks take the general path below
+            first = lmis[idx[unit.first]]
+            _accumulate(acc, first, term, m)
+            if correction is not None:
+                corrections.append((first.cols, correction))
+            done.update((unit.first, unit.second))
         for j, b in enumerate(idx):
-            _accumulate(acc, lmis[b], _congruences(lmis[b].lin, q[j], root[j]), m)
+            if j not in done:
+                _accumulate(acc, lmis[b], _congruences(lmis[b].lin, q[j], root[j]), m)
     everything = acc.pop(b"all", None)
     schur = np.zeros((m, m)) if everything is None else _symmetrised(everything[1])
     for cols, upper in acc.values():
         schur[np.ix_(cols, cols)] += _symmetrised(upper)
+    for cols, (rows, cross, diag) in corrections:
+        var = cols[rows]
+        schur[np.ix_(cols, var)] -= cross
+        schur[np.ix_(var, cols)] -= cross.T
+        schur[np.ix_(var, var)] += diag
     return s_inv, schur, inv_low_x, inv_low_s
 
 
@@ -210,10 +207,14 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
         if not np.all(np.isfinite(h_inv_et)):
             raise np.linalg.LinAlgError("non-finite Cholesky solve")
     except np.linalg.LinAlgError:
-        kkt = np.block([[schur, e.T], [e, np.zeros((ne, ne))]])
+        from scipy.linalg.lapack import dgetrf, dgetrs
+
+        lu, piv, info = dgetrf(np.block([[schur, e.T], [e, np.zeros((ne, ne))]]))  # factorised once, used by
+        if info < 0:  # every solve of the iteration
+            raise np.linalg.LinAlgError(f"LU factorisation of the Newton system failed (info {info})")
 
         def solve_once(r, r_e):
-            sol = np.linalg.solve(kkt, np.concatenate([r, r_e]))
+            sol = dgetrs(lu, piv, np.concatenate([r, r_e]))[0]
             return sol[:m], -sol[m:]
     else:
         def solve_once(r, r_e):
@@ -348,7 +349,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
     stationarity and of S = C + A(y), s = h + G y, E y = f (tolerance ``res_tol``). The iterations stop when the
     merit is below ``IPM_MARGIN`` (the tolerances met with room to spare), when ``IPM_STALL`` iterations in a row
-    do not improve the best iterate (``IPM_STALL_FAR`` while its merit is above ``IPM_INACCURATE``), after
+    do not improve the best iterate (``IPM_STALL_FAR`` while its merit is above ``IPM_INACCURATE``; by the factor
+    of ``IPM_STALL_GAIN`` once its merit is within a factor 2 of the tolerances), after
     ``IPM_MAX_ITER`` iterations, or when a factorisation fails (an iterate numerically outside the cones). The
     best iterate is returned: "optimal" when its merit is below 1, "optimal_inaccurate" below
     ``IPM_INACCURATE``, else "solver_error". Nothing here is trusted: the callers certify.
@@ -420,6 +422,17 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     # a block whose operators are another's negated except in a few variables (t I + X ⪰ 0 next to t I − X ⪰ 0)
     # is read through its partner's: A and A* pass over the pair's operators once
     partner = _negated_partners(groups, lmis, flat_real)
+    # small blocks over many variables (and pairs of them) assemble their Newton term through an n²×n² matrix
+    kron = {}
+    for g, (idx, pack) in enumerate(zip(groups, packing)):
+        if not np.iscomplexobj(lmis[idx[0]].lin) or sizes[idx[0]] < 2:
+            continue
+        partner_of = {idx.index(b): (first, rows, d if pack else None) for b, (first, rows, d) in partner.items()
+                      if b in idx}
+        units = plan_units([lmis[k].lin for k in idx], [lmis[k].cols for k in idx], partner_of,
+                           [flat_real[k] if pack else None for k in idx])
+        if units:
+            kron[g] = units
 
     def a_star(mats, z_lp):  # Σ_k Re Tr(L_kj M_k) + (Gᵀz)_j per variable j (mats: one stack per group)
         # for Hermitian L, Re Tr(L M) = Re Σ_ab L_ab conj(M_ab) = Σ (Re L Re M + Im L Im M)_ab for any M: a real
@@ -507,9 +520,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
                   res_p, res_d, merit)
         previous = best_merit
         if merit < best_merit:
-            best, best_merit, since = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit, 0
-        else:
-            since += 1
+            best, best_merit = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit
+        since = 0 if merit < (IPM_STALL_GAIN[1] if previous < IPM_STALL_GAIN[0] else 1.0) * previous else since + 1
         if not np.isfinite(merit) or merit < IPM_MARGIN:
             break
         if previous < 1.0 and not merit <= IPM_PROGRESS * previous:  # met without room and no longer improving
@@ -517,7 +529,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         if since >= (IPM_STALL if best_merit < IPM_INACCURATE else IPM_STALL_FAR):
             break
         try:
-            s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m)
+            s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, x_mat, s_mat, groups, m, kron)
             lp_g.add_newton_term(schur, z_lp / s_lp)
             newton = _newton_solver(schur, e)
 

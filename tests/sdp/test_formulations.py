@@ -121,6 +121,7 @@ def test_schur_complement_equals_trace_formula():
     with an explicit inverse (six blocks: two over all variables, one over most of them (padded into the update
     over all), one over two, one 1×1, one real symmetric)."""
     from lindblad_core.solvers.ipm import _Lmi, _schur_complement
+    from tests._lindblad_reference import newton_matrix_by_traces
 
     m = 6
     specs = [(4, np.arange(m)), (3, np.arange(m)), (2, np.array([1, 4])), (1, np.array([0, 5])),
@@ -136,12 +137,7 @@ def test_schur_complement_equals_trace_formula():
     s_inv, schur, inv_low_x, inv_low_s = _schur_complement(lmis, [x[None] for x in xs], [s[None] for s in ss],
                                                            groups, m)
     s_inv, inv_low_x, inv_low_s = ([a[0] for a in stacks] for stacks in (s_inv, inv_low_x, inv_low_s))
-    expected = np.zeros((m, m))
-    for lmi, x, s in zip(lmis, xs, ss):
-        inv = np.linalg.inv(s)
-        for a, i in enumerate(lmi.cols):
-            for b, j in enumerate(lmi.cols):
-                expected[i, j] += np.real(np.trace(lmi.lin[a] @ x @ lmi.lin[b] @ inv))
+    expected = newton_matrix_by_traces(lmis, xs, ss, m)
     assert np.allclose(schur, expected, rtol=1e-10, atol=1e-10)
     for got, s in zip(s_inv, ss):
         assert np.allclose(got, np.linalg.inv(s), rtol=1e-10, atol=1e-12)

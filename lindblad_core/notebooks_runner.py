@@ -23,7 +23,8 @@ Two notebooks run at a time (``--jobs``, default 2): each has its own kernel, an
 or solves in its kernel the other keeps the second core busy; each kernel then gets its share of the cores
 for BLAS and the solvers' thread pools (:data:`THREAD_VARIABLES`, unless set in the environment). A notebook
 that reads points another one solves (:data:`AFTER`, e.g. the tables of 08 from the sweeps of 01, 02, 05 and
-06) starts only when that one has finished, so the result cache serves them instead of both solving them.
+06) starts only when that one has finished, so the result cache serves them instead of both solving them. The
+paper's notebooks (00–08) start before the others, each kind by its longest chain of waiting notebooks.
 Each notebook writes into its own folder under ``build/notebooks/figures/`` (its ``LINDBLAD_FIGURES``); the
 runner then moves those files into the figures folder, so it knows exactly which files each notebook wrote.
 For each notebook it prints the wall seconds and the CPU seconds of its kernel and its sweep workers.
@@ -65,6 +66,9 @@ STAMPS = "stamps.json"  # in the build folder
 # another notebook's kernel or sweep worker holds cost far more than they save on matrices this small.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
+
+# The notebooks that reproduce the paper's figures and tables (the others go beyond it).
+PAPER = ("00", "01", "02", "03", "04", "05", "06", "07", "08")
 
 # Notebook prefix -> the notebooks whose cached points it reads: it starts after them (when they are run too).
 AFTER = {
@@ -214,9 +218,10 @@ def ready(pending: list[Path], running: set[str], seconds: dict[str, float] | No
     """The notebooks of ``pending`` that may start now, the most urgent first.
 
     A notebook may start when none of its :data:`AFTER` notebooks is pending or running (one that is not
-    part of this run does not count). Urgency is the longest chain of waiting notebooks it heads, in
-    ``seconds`` (name -> expected wall seconds, :func:`recorded_seconds`; 1 for a notebook not in it), so that a
-    long chain such as 02 -> 06 -> 10 starts first; ties in file order.
+    part of this run does not count). The paper's notebooks (:data:`PAPER`) come before the others, so that
+    every figure and table of the paper is written first; among each, urgency is the longest chain of waiting
+    notebooks it heads, in ``seconds`` (name -> expected wall seconds, :func:`recorded_seconds`; 1 for a
+    notebook not in it), so that a long chain such as 02 -> 06 -> 10 starts first; ties in file order.
     """
     seconds = seconds or {}
     waiting = {_prefix(nb) for nb in pending} | running
@@ -228,7 +233,7 @@ def ready(pending: list[Path], running: set[str], seconds: dict[str, float] | No
         return seconds.get(by_prefix[prefix].name, 1.0) + max((chain(p) for p in after), default=0.0)
 
     startable = [nb for nb in pending if not (set(AFTER.get(_prefix(nb), ())) & (waiting - {_prefix(nb)}))]
-    return sorted(startable, key=lambda nb: -chain(_prefix(nb)))
+    return sorted(startable, key=lambda nb: (_prefix(nb) not in PAPER, -chain(_prefix(nb))))
 
 
 def recorded_seconds(nb: Path) -> float | None:

@@ -75,6 +75,15 @@ def test_the_head_of_the_longest_chain_starts_first():
     assert [nb.name[:2] for nb in runner.ready(pending, set(), seconds)] == ["02", "01", "03", "00"]
 
 
+def test_the_papers_notebooks_start_before_the_others():
+    """Notebook 11 (beyond the paper) heads the longest waiting time here, yet the paper's 03 and 04 start first;
+    once they run, 11 comes before the shorter 12."""
+    seconds = {"03_x.ipynb": 80, "04_x.ipynb": 15, "11_x.ipynb": 120, "12_x.ipynb": 10}
+    pending = _paths("03", "04", "11", "12")
+    assert [nb.name[:2] for nb in runner.ready(pending, set(), seconds)] == ["03", "04", "11", "12"]
+    assert [nb.name[:2] for nb in runner.ready(_paths("11", "12"), {"03", "04"}, seconds)] == ["11", "12"]
+
+
 def test_collect_moves_what_a_notebook_wrote_and_overwrites_older_outputs(tmp_path):
     staging, figures = tmp_path / "build" / "01_x", tmp_path / "figures"
     staging.mkdir(parents=True)

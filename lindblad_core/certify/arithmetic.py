@@ -70,13 +70,19 @@ def hermitian_enclosure(a: np.ndarray, err_f: float = 0.0) -> tuple[float, float
         return -np.inf, np.inf, np.inf
     blocks = diagonal_blocks(a)
     if len(blocks) > 1:
-        parts = np.array([hermitian_enclosure(a[np.ix_(idx, idx)]) for idx in blocks])
+        parts = np.array([_connected_enclosure(a[np.ix_(idx, idx)], 0.0) for idx in blocks])
         lam, spectral = float(np.min(parts[:, 0])), float(np.max(parts[:, 1]))
         nuclear = round_up(float(np.sum(parts[:, 2])), len(blocks) + 2)
         if err_f:
             lam, spectral = round_down(lam - err_f), round_up(spectral + err_f)
             nuclear = round_up(nuclear + round_up(np.sqrt(n) * err_f))
         return lam, spectral, nuclear
+    return _connected_enclosure(a, err_f)
+
+
+def _connected_enclosure(a: np.ndarray, err_f: float) -> tuple[float, float, float]:
+    """:func:`hermitian_enclosure` of a finite ``a`` taken as one block (from its eigen-decomposition)."""
+    n = a.shape[0]
     w, x = np.linalg.eigh(a)
     cplx = 3 if (np.iscomplexobj(a) or np.iscomplexobj(x)) else 1
     ax = np.abs(x)
@@ -98,12 +104,28 @@ def hermitian_enclosure(a: np.ndarray, err_f: float = 0.0) -> tuple[float, float
 
 
 
+BLOCKS_BY_LABELS = 64  # diagonal_blocks of matrices up to this size by label propagation in numpy (scipy's
+# connected_components costs ~0.2 ms a call in building its sparse matrix; these are called by the thousand)
+
+
 def diagonal_blocks(a: np.ndarray) -> list[np.ndarray]:
     """The index sets of the connected components of the non-zero pattern of the square matrix a (a is block
     diagonal on them up to a permutation, with exact zeros between blocks)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
+    n = a.shape[0]
+    if n <= BLOCKS_BY_LABELS:  # each index takes the least label among its neighbours until none changes: at
+        linked = (a != 0) | (a != 0).T  # most n sweeps of n² operations, and no sparse-matrix construction
+        np.fill_diagonal(linked, True)
+        labels = np.arange(n)
+        while True:
+            lowest = np.where(linked, labels[None, :], n).min(axis=1)
+            if np.array_equal(lowest, labels):
+                break
+            labels = lowest
+        roots = np.unique(labels)
+        return [np.arange(n)] if len(roots) == 1 else [np.flatnonzero(labels == r) for r in roots]
     n_comp, labels = connected_components(csr_matrix(a != 0), directed=False)
     if n_comp == 1:
         return [np.arange(a.shape[0])]

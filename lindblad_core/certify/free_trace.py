@@ -22,7 +22,7 @@ FACE_THRESHOLDS = (0.0, 1e2)
 
 
 
-def free_trace_lower_bound(z: np.ndarray, data: CohData) -> float:
+def free_trace_lower_bound(z: np.ndarray, data: CohData, enough: float = np.inf) -> float:
     r"""Certified lower bound of Eq. (33) without Tr Γ_b = t_b, from a dual candidate Z.
 
     The dual feasible set is {A_Γb^*(Z) ⪰ 0 (each block), A_H^*(Z) = 0, ‖Z‖_* ≤ 1}, value −Re<Z, T>
@@ -44,31 +44,34 @@ def free_trace_lower_bound(z: np.ndarray, data: CohData) -> float:
        :func:`coh_lower_bound`).
 
     Both orientations of the multiplier (z, zᵀ) and every face threshold are tried; the best bound is returned
-    (each is rigorous). 0 when no combination gives a positive bound.
+    (each is rigorous). 0 when no combination gives a positive bound. The shift direction W (a least-squares solve
+    of the size of ``data.a_perp``) is made only when no candidate that is dual feasible without it certifies
+    ``enough`` (e.g. the upper bound less a tight interval's width).
     """
-    w_parts = None if data.w_dir is None else coh_dual_parts(data.w_dir, data)
-    w_lams = None if w_parts is None else w_parts.lam_min(data.lips)
-    if w_lams is not None and not min(w_lams) > 0:
-        w_parts = None
-    best = 0.0
+    candidates = []
     for zz in (z, z.T):
         for threshold in FACE_THRESHOLDS:
             candidate = _face_projection(zz, data, threshold)
             parts = None if candidate is None else coh_dual_parts(candidate, data)
-            if parts is None:
-                continue
-            obj = parts.objective(data.t_norm)
-            lams = parts.lam_min(data.lips)
-            if min(lams) >= 0:
-                bound = round_down(obj / parts.sigma) if obj > 0 else 0.0
-            elif w_parts is not None:
-                shift = max(round_up(-lam / m) for lam, m in zip(lams, w_lams) if lam < 0)
-                num = round_down(obj + round_down(shift * w_parts.objective(data.t_norm)))
-                den = round_up(parts.sigma + round_up(shift * w_parts.sigma))
-                bound = round_down(num / den) if num > 0 else 0.0
-            else:
-                bound = 0.0
-            best = max(best, bound)
+            if parts is not None:
+                candidates.append((parts, parts.objective(data.t_norm), parts.lam_min(data.lips)))
+    best = 0.0
+    for parts, obj, lams in candidates:
+        if min(lams) >= 0 and obj > 0:
+            best = max(best, round_down(obj / parts.sigma))
+    if best >= enough or all(min(lams) >= 0 for _, _, lams in candidates):
+        return best
+    w_parts = None if data.w_dir is None else coh_dual_parts(data.w_dir, data)
+    w_lams = None if w_parts is None else w_parts.lam_min(data.lips)
+    if w_lams is None or not min(w_lams) > 0:
+        return best
+    for parts, obj, lams in candidates:
+        if min(lams) < 0:
+            shift = max(round_up(-lam / m) for lam, m in zip(lams, w_lams) if lam < 0)
+            num = round_down(obj + round_down(shift * w_parts.objective(data.t_norm)))
+            den = round_up(parts.sigma + round_up(shift * w_parts.sigma))
+            if num > 0:
+                best = max(best, round_down(num / den))
     return best
 
 

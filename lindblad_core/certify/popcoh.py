@@ -14,6 +14,8 @@ whose coordinates can reach 1e9–1e35 at low temperature, by the compensated do
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,16 +56,21 @@ class CohData:
     eta_p: float
     eta_v: float
     # free trace only (else None): the real matrix of Γ ↦ P⊥ A(Γ) on (Re vec Γ_b, Im vec Γ_b) of every block,
-    # P⊥ the float projection orthogonal to the Lamb-shift directions, its column offsets per block, and the
-    # direction W of :func:`psd_direction` (A_Γb^*(W) ≈ I, A_H^*(W) ≈ 0)
+    # P⊥ the float projection orthogonal to the Lamb-shift directions, and its column offsets per block
     a_perp: np.ndarray | None = None
     a_offsets: tuple = ()
-    w_dir: np.ndarray | None = None
     # per block the :class:`OperatorBlocks` of its operators over the U(1) sectors (None: dense evaluation)
     op_blocks: tuple = ()
 
     def blocks(self, b: int) -> OperatorBlocks | None:
         return self.op_blocks[b] if self.op_blocks else None
+
+    @functools.cached_property
+    def w_dir(self) -> np.ndarray | None:
+        """Free trace: the direction W of :func:`psd_direction` (A_Γb^*(W) ≈ I, A_H^*(W) ≈ 0), computed when first
+        asked for (a least-squares solve of the size of ``a_perp``, needed only by a dual candidate that leaves
+        the cone); None without the free trace or without such a W."""
+        return None if self.a_perp is None else psd_direction(self.a_perp, self.a_offsets, len(self.p))
 
 
 
@@ -111,13 +118,10 @@ def coh_data(ansatz: Ansatz, p, tmat, traces, norm, free_trace, eta, lamb: LambD
     support = np.zeros((n, max(width, 1)), dtype=int)
     support[np.arange(width)[None, :] < counts[:, None]] = lamb.pattern.indices
     lamb = lamb if n else None
-    a_perp, offsets, w_dir = None, (), None
-    if free_trace:
-        a_perp, offsets = dissipator_matrix(ops, p, lamb)
-        w_dir = psd_direction(a_perp, offsets, d)
+    a_perp, offsets = dissipator_matrix(ops, p, lamb) if free_trace else (None, ())
     return CohData(ops, p, tmat, traces, norm, free_trace, lips, dmat, basis, lamb, dir_basis, scale,
                     d_hi, d_lo, e_gram, support, minv, k_norm, dmat == 0, fro_upper(tmat), eta_p, eta_v,
-                    a_perp, offsets, w_dir, tuple(op_blocks))
+                    a_perp, offsets, tuple(op_blocks))
 
 
 
@@ -141,10 +145,26 @@ def psd_direction(a_perp: np.ndarray, offsets: tuple, d: int) -> np.ndarray | No
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         m = int(round(np.sqrt((hi - lo) // 2)))
         rhs[lo: lo + m * m] = np.eye(m).ravel()
-    w, *_ = np.linalg.lstsq(a_perp.T, rhs, rcond=None)
+    rows, cols = _coupled(a_perp != 0, rhs != 0)
+    w = np.zeros(a_perp.shape[0])
+    w[rows], *_ = np.linalg.lstsq(a_perp[np.ix_(rows, cols)].T, rhs[cols], rcond=None)
     if not np.all(np.isfinite(w)) or np.linalg.norm(a_perp.T @ w - rhs) > 0.5:
         return None
     return as_matrix(w, d)
+
+
+def _coupled(pattern: np.ndarray, cols: np.ndarray):
+    """The rows and columns of the non-zero ``pattern`` (boolean, rows × columns) connected to the columns
+    ``cols`` through non-zeros. The least-norm solution of Aᵀw = r with r supported on ``cols`` is zero outside
+    these rows and solves the system restricted to them: A is block diagonal in the connected parts (for the
+    free-trace dissipator matrix, by the U(1) charge its entries change; the part of the identity is a quarter
+    of its columns and rows), and the equations of the other parts have a zero right-hand side."""
+    while True:
+        rows = pattern[:, cols].any(axis=1)
+        grown = pattern[rows].any(axis=0) | cols
+        if np.array_equal(grown, cols):
+            return np.flatnonzero(rows), np.flatnonzero(cols)
+        cols = grown
 
 
 

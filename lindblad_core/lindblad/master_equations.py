@@ -86,7 +86,8 @@ from lindblad_core.lindblad.memory_dressed import memory_dressed
 from lindblad_core.lindblad.psd_redfield import psd_redfield
 from lindblad_core.redfield_equation import Redfield, coupling_support, rate_matrix
 from lindblad_core.systems import fermionic
-from lindblad_core.systems.baths import BosonicBath, occupation, principal_value, PV_CUTOFF_MULT, spectral_density
+from lindblad_core.systems.baths import (BosonicBath, occupation, principal_value_family,
+                                         PV_CUTOFF_MULT, spectral_density)
 from lindblad_core.systems.fermionic import bath_coefficients
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.systems.operators import SIGMA_MINUS
@@ -335,11 +336,10 @@ def two_frequency_lamb_shift(amplitude, w1, w2, *, omega_c: float) -> np.ndarray
     # many pairs share (min ω, |Δω|) (degenerate Bohr frequencies): one integral each
     keys, first, back = np.unique(np.stack([delta_key, lo_key]), axis=1, return_index=True, return_inverse=True)
     cutoff = max(PV_CUTOFF_MULT * omega_c, 2.0 * float(np.max(np.abs(lo))) + 1.0)
-    values = np.empty(keys.shape[1])
     uniq, inverse = np.unique(keys[0], return_inverse=True)
-    for i, dlt in enumerate(uniq):
-        sel = np.flatnonzero(inverse == i)
-        values[sel] = principal_value(lambda y, dlt=dlt: amplitude(y) * amplitude(y + dlt), lo[first[sel]], cutoff)
+    # one integrand a(y) a(y + Δω) per distinct Δω, all evaluated on the rule's nodes at once
+    values = principal_value_family(lambda y, dlt: amplitude(y) * amplitude(y + dlt), uniq, lo[first],
+                                    np.ravel(inverse), cutoff)
     out = values[np.ravel(back)]
     return (-out / (2.0 * np.pi)).reshape(w1.shape)
 

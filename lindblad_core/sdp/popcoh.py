@@ -25,7 +25,7 @@ from lindblad_core.redfield_equation import l2, populations
 from lindblad_core.sdp.lamb_shift import lamb_shift_selection
 from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy, FORMULATIONS
 from lindblad_core.sdp.problem import as_traces, resolve
-from lindblad_core.sdp.result import DELTA_TOL, TauResult
+from lindblad_core.sdp.result import CERT_ATOL, CERT_RTOL, DELTA_TOL, TauResult
 from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
 from lindblad_core.solvers.ipm import IPM_STEP_CAUTIOUS
 from lindblad_core.systems.symmetry import u1_structure
@@ -161,8 +161,11 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
             return 0.0, upper, candidate, data_error
         # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): the
         # better one by a plain estimate is certified
-        lower_bound = free_trace_lower_bound if free_trace else coh_lower_bound
-        lower = lower_bound(max((z, z.T), key=lambda v: coh_dual_estimate(v, data)), data)
+        z = max((z, z.T), key=lambda v: coh_dual_estimate(v, data))
+        if free_trace:  # enough: a tight interval (its shift direction is made only when needed for one)
+            lower = free_trace_lower_bound(z, data, enough=upper - (CERT_ATOL + CERT_RTOL * abs(upper)))
+        else:
+            lower = coh_lower_bound(z, data)
         return lower, upper, candidate, data_error
 
     out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 KRON_GAIN = 0.8  # a block (or pair) is assembled through its scaling matrix when the operation count of that
-# path is below this fraction of the general one's (kron_cost against general_cost)
+# path is below this fraction of the general one's (kron_cost against general_cost) …
+KRON_MIN_WORK = 1e6  # … and the general one's is at least this many multiply-adds: below, the calls' own cost
+# decides (at d = 16 both paths take the same time)
 
 
 class _HermitianPacking:
@@ -101,7 +103,8 @@ def plan_units(lins, cols, partner_of, flat_packed) -> list[KronUnit]:
     """The KronUnits of one group of complex blocks (operators ``lins[j]`` of shape (k_j, n, n) over
     ``cols[j]``): each block or pair (``partner_of[j] = (first, rows, diff)`` for the second block of a pair,
     ``diff`` in packed coordinates) whose scaling-matrix assembly costs less than ``KRON_GAIN`` times the
-    general one. ``flat_packed[j]`` is the block's packed coordinates when already at hand, else None."""
+    general one (and the general one at least ``KRON_MIN_WORK``). ``flat_packed[j]`` is the block's packed
+    coordinates when already at hand, else None."""
     n = lins[0].shape[1]
     pack = _HermitianPacking(n)
     units, taken = [], set()
@@ -112,10 +115,13 @@ def plan_units(lins, cols, partner_of, flat_packed) -> list[KronUnit]:
         second = next((b for b, (first, _, _) in partner_of.items() if first == j), None)
         if second is not None:
             rows, diff = partner_of[second][1], partner_of[second][2]
-            worth = kron_cost(k, n, len(rows)) < KRON_GAIN * general_cost(k, n, 2)
+            general = general_cost(k, n, 2)
+            worth = kron_cost(k, n, len(rows)) < KRON_GAIN * general
         else:
             rows = diff = None
-            worth = kron_cost(k, n) < KRON_GAIN * general_cost(k, n, 1)
+            general = general_cost(k, n, 1)
+            worth = kron_cost(k, n) < KRON_GAIN * general
+        worth = worth and general >= KRON_MIN_WORK
         if not worth:
             continue
         coords = flat_packed[j] if flat_packed[j] is not None else pack(lins[j])

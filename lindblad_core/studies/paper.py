@@ -21,6 +21,7 @@ from lindblad_core.studies.sweeps import SweepPoint, four_panel_points, grid, ru
 
 __all__ = [
     "PAPER_TABLES", "unresolved", "failed", "fig2cd_points", "compare_with_published", "FIG2AB_PUBLISHED_G",
+    "CAPTION_G_GRID", "on_caption_grid",
     "table_columns", "paper_tables", "lemma1_table", "FIG4B_PUBLISHED_G", "fig4b_published_points",
     "FREE_TRACE_COLUMN", "FIGURE_ROWS", "free_trace_points", "free_trace_column",
     "PANELS", "panel", "PANEL_CD_VARIANTS", "panel_cd_points", "compare_panel_cd",
@@ -68,6 +69,17 @@ def failed(table):
 
 # -- Fig. 2(c,d) against the published points ---------------------------------------------------------------
 
+CAPTION_G_GRID = tuple(float(g) for g in np.logspace(-3, 0, 12))  # the g axis of the figures' panels (c, d)
+
+
+def on_caption_grid(g: float) -> float:
+    """``g`` replaced by the value of ``CAPTION_G_GRID`` it rounds (the published data store g to six significant
+    digits, 0.00187382 for 0.001873817…), so that a published point and the same point of a figure's sweep are
+    one point of the result cache; any other g as it is."""
+    nearest = min(CAPTION_G_GRID, key=lambda v: abs(v - g))
+    return nearest if abs(nearest - g) <= 1e-5 * abs(g) else float(g)
+
+
 def fig2cd_points(beta_right=None, g_index=None):
     """Sweep points of every published Fig. 2(c,d) value, in the published formulation (both blocks with
     Tr Γ = 1; τ^pop,coh with the spectral norm and the target L2_eq40(ρ0)).
@@ -87,7 +99,7 @@ def fig2cd_points(beta_right=None, g_index=None):
         for i, (g, value) in enumerate(zip(rec["grid"], rec["values"])):
             if g_index is not None and i not in g_index:
                 continue
-            setup = ChainSetup(**rec["fixed"], g=g)
+            setup = ChainSetup(**rec["fixed"], g=on_caption_grid(g))
             points.append(SweepPoint(setup, rec["quantity"], options, tag="published"))
             published.append(value)
     return points, published

@@ -349,20 +349,49 @@ def _principal_value_rows(fs, omega, cutoff: float) -> list[np.ndarray]:
     r"""P∫_0^X f(x)/(x − ω) dx for each f in ``fs`` and every ω (the rule of :func:`principal_value`).
 
     The nodes x_j, weights w_j and values f(x_j) are computed once and shared by all frequencies and, with
-    x_j − ω, by all integrands. The (frequencies × nodes) work runs in blocks of ``_pv_block_rows`` frequencies
-    (at most ``PV_BLOCK_BYTES`` of temporaries); each frequency's sum Σ_j (f(x_j) − f(ω))/(x_j − ω) · w_j is
-    formed from its own row alone, so the values do not depend on the block size.
+    x_j − ω, by all integrands (:func:`_pv_sums`).
     """
+    omega, inside, x, w = _pv_setup(omega, cutoff)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        f_om = [np.where(inside, f(np.where(inside, omega, 1.0)), 0.0) for f in fs]
+        fx = [f(x)[None, :] for f in fs]
+    which = np.zeros(len(omega), dtype=int)
+    return _pv_sums(x, w, omega, inside, cutoff,
+                    [(fx_k, f_om_k, which, lambda i, xi, f=f: f(xi)) for f, fx_k, f_om_k in zip(fs, fx, f_om)])
+
+
+def principal_value_family(f, params, omega, which, cutoff: float) -> np.ndarray:
+    r"""P∫_0^X f(x, p_k)/(x − ω_k) dx for each k, p_k = ``params[which[k]]``: one member of a family of integrands
+    per frequency, on the rule of :func:`principal_value`. ``f(x, p)`` is vectorised and broadcasts x against p;
+    each member is evaluated once on the nodes, f(x_j, params) as one (members × nodes) array."""
+    omega, inside, x, w = _pv_setup(omega, cutoff)
+    params, which = np.asarray(params, dtype=float), np.asarray(which, dtype=int)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        f_om = np.where(inside, f(np.where(inside, omega, 1.0), params[which]), 0.0)
+        fx = f(x[None, :], params[:, None])
+    return _pv_sums(x, w, omega, inside, cutoff, [(fx, f_om, which, lambda i, xi: f(xi, params[which[i]]))])[0]
+
+
+def _pv_setup(omega, cutoff: float):
+    """The frequencies as a 1-d array (checked below ``cutoff``), which of them are positive, and the rule's
+    nodes and weights on [0, cutoff]."""
     omega = np.atleast_1d(np.asarray(omega, dtype=float))
     if np.any(omega >= cutoff):
         raise ValueError(f"Bohr frequencies must lie below the integration cut-off {cutoff:g}")
-    inside = omega > 0
-    x, w = _composite_rule(_panels(cutoff))
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        f_om = [np.where(inside, f(np.where(inside, omega, 1.0)), 0.0) for f in fs]
-        fx = [f(x) for f in fs]
+    return (omega, omega > 0) + _composite_rule(_panels(cutoff))
+
+
+def _pv_sums(x, w, omega, inside, cutoff: float, integrands) -> list[np.ndarray]:
+    r"""The principal values of :func:`principal_value` for each of ``integrands`` = [(fx, f_om, which, f_at)]:
+    frequency k takes the row fx[which[k]] of the integrand's values on the nodes x (weights w), f_om[k] its
+    value at ω_k (0 where ω_k ≤ 0) and f_at(k, x') its values on other nodes. The (frequencies × nodes) work runs
+    in blocks of ``_pv_block_rows`` frequencies (at most ``PV_BLOCK_BYTES`` of temporaries, x_j − ω shared by
+    the integrands); each frequency's sum Σ_j (f(x_j) − f(ω))/(x_j − ω) · w_j is formed from its own row alone,
+    so the values do not depend on the block size. The subtracted integrand loses about ε_mach |f| / |x − ω|
+    to cancellation, so the few ω within ``_NEAR_NODE`` of a node are redone on a rule that has ω itself as a
+    breakpoint."""
     near = _nearest_node_gap(x, omega) < _NEAR_NODE * max(1.0, cutoff)
-    results = [np.empty(omega.shape) for _ in fs]
+    results = [np.empty(omega.shape) for _ in integrands]
     rows = _pv_block_rows(len(x))
     dx = np.empty((min(rows, len(omega)), len(x)))
     term = np.empty_like(dx)
@@ -371,19 +400,20 @@ def _principal_value_rows(fs, omega, cutoff: float) -> list[np.ndarray]:
             block = slice(start, min(start + rows, len(omega)))
             n = block.stop - block.start
             np.subtract(x[None, :], omega[block, None], out=dx[:n])
-            for fx_k, f_om_k, out in zip(fx, f_om, results):
-                np.subtract(fx_k[None, :], f_om_k[block, None], out=term[:n])  # f(ω) = 0 where ω ≤ 0
+            for (fx, f_om, which, _), out in zip(integrands, results):
+                rows_fx = fx[0][None, :] if fx.shape[0] == 1 else fx[which[block]]
+                np.subtract(rows_fx, f_om[block, None], out=term[:n])  # f(ω) = 0 where ω ≤ 0
                 np.divide(term[:n], dx[:n], out=term[:n])
                 np.multiply(term[:n], w, out=term[:n])
                 out[block] = term[:n].sum(axis=1)
     for i in np.flatnonzero(near):
         xi, wi = _composite_rule(np.union1d(_panels(cutoff), [omega[i]]))
-        for f, f_om_k, out in zip(fs, f_om, results):
+        for (_, f_om, _, f_at), out in zip(integrands, results):
             with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                num = f(xi) - f_om_k[i] if inside[i] else f(xi)
+                num = f_at(i, xi) - f_om[i] if inside[i] else f_at(i, xi)
             out[i] = np.sum(num / (xi - omega[i]) * wi)
     log_term = np.log(np.where(inside, (cutoff - omega) / np.where(inside, omega, 1.0), 1.0))
-    return [out + f_om_k * log_term for out, f_om_k in zip(results, f_om)]
+    return [out + integrand[1] * log_term for out, integrand in zip(results, integrands)]
 
 
 def _nearest_node_gap(x: np.ndarray, omega: np.ndarray) -> np.ndarray:

@@ -415,3 +415,56 @@ def test_explain_is_a_sentence_for_every_verdict():
     inside = 0.5 * (impossible.lower + impossible.upper)
     assert impossible.verdict(inside) == "inconclusive"
     assert impossible.explain(inside).startswith("inconclusive: the certified interval")
+
+
+def _captured(monkeypatch, module, name, setup, **options):
+    """(arguments, result) of every call of ``module.name`` during tau_pop_coh(setup, **options)."""
+    calls, real = [], getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append((args, real(*args, **kwargs)))
+        return calls[-1][1]
+    monkeypatch.setattr(module, name, spy)
+    tau_pop_coh(setup, **options)
+    monkeypatch.setattr(module, name, real)
+    return calls
+
+
+def test_shift_direction_from_the_coupled_part_equals_the_full_least_norm_solution(monkeypatch):
+    """psd_direction solves A_Γ^*(W) = I only on the rows and columns of the free-trace dissipator matrix coupled
+    to the identity's columns (a quarter of them at d = 64); numpy's least-norm solution of the whole system is
+    the same W (1e-7 relative: the system's condition number is ~1e7) at d = 16 and d = 64."""
+    from lindblad_core.certify import popcoh
+
+    for setup in (ChainSetup(**FREE_POINT), ChainSetup(n_left=2, n_middle=2, n_right=2, g=0.01, beta_left=1.0,
+                                                        beta_right=5.0)):
+        a_perp, offsets = _captured(monkeypatch, popcoh, "dissipator_matrix", setup, free_trace=True)[0][1]
+        d = setup.dim
+        rhs = np.zeros(a_perp.shape[1])
+        bounds = list(offsets) + [a_perp.shape[1]]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            m = int(round(np.sqrt((hi - lo) // 2)))
+            rhs[lo: lo + m * m] = np.eye(m).ravel()
+        full = popcoh.as_matrix(np.linalg.lstsq(a_perp.T, rhs, rcond=None)[0], d)
+        got = popcoh.psd_direction(a_perp, offsets, d)
+        assert np.linalg.norm(got - full) <= 1e-7 * np.linalg.norm(full)
+
+
+def test_free_trace_lower_bound_stops_before_the_shift_once_enough_is_certified(monkeypatch):
+    """free_trace_lower_bound with ``enough`` at or below what the unshifted candidates certify never makes the
+    shift direction W (the least-squares solve); at a Fig. 3(d) point where the solver's dual candidates all
+    leave the cone, without ``enough`` it makes W, and its bound is the solve's certified lower bound."""
+    from lindblad_core.certify import free_trace, popcoh
+    from lindblad_core.sdp import popcoh as sdp_popcoh
+
+    setup = ChainSetup(n_left=2, n_middle=2, n_right=2, g=0.01, beta_left=1.0, beta_right=0.5)
+    calls = _captured(monkeypatch, sdp_popcoh, "free_trace_lower_bound", setup, free_trace=True,
+                      target="published")
+    (z, data), lower = calls[0]
+    fresh = dict((f, getattr(data, f)) for f in data.__dataclass_fields__)  # CohData without its cached W
+    made = []
+    real_direction = popcoh.psd_direction
+    monkeypatch.setattr(popcoh, "psd_direction", lambda *a: made.append(1) or real_direction(*a))
+    assert free_trace.free_trace_lower_bound(z, popcoh.CohData(**fresh), enough=0.0) == 0.0 and not made
+    full = free_trace.free_trace_lower_bound(z, popcoh.CohData(**fresh))
+    assert made and full == lower > 0

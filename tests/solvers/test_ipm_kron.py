@@ -34,12 +34,14 @@ def test_scaling_matrix_is_the_trace_form_on_the_packed_basis():
     assert np.all(np.linalg.eigvalsh(got) > 0)  # positive definite for X, Y ≻ 0
 
 
-def test_plan_units_takes_small_blocks_over_many_variables_only():
+def test_plan_units_takes_small_blocks_over_many_variables_only(monkeypatch):
     """The cost model: a 3×3 block over 60 variables (n² = 9 ≪ k) is assembled through its scaling matrix, a 12×12
-    block over 5 variables (n² = 144 ≫ k) by the general congruences."""
+    block over 5 variables (n² = 144 ≫ k) by the general congruences; below KRON_MIN_WORK neither."""
     rng = np.random.default_rng(1)
     small = np.array([_hermitian(3, rng) for _ in range(60)])
     large = np.array([_hermitian(12, rng) for _ in range(5)])
+    assert plan_units([small], [np.arange(60)], {}, [None]) == []  # 60²·9 multiply-adds: too little work
+    monkeypatch.setattr(ipm_kron, "KRON_MIN_WORK", 0.0)
     assert [u.first for u in plan_units([small], [np.arange(60)], {}, [None])] == [0]
     assert plan_units([large], [np.arange(5)], {}, [None]) == []
 
@@ -50,6 +52,7 @@ def test_schur_complement_through_scaling_matrices(fail, monkeypatch):
     block over most variables and a larger one assembled by congruences: the Newton matrix equals the trace
     formula (1e-10 relative). With ``fail`` every scaling matrix's factorisation is made to fail: the blocks
     take the general path, same matrix."""
+    monkeypatch.setattr(ipm_kron, "KRON_MIN_WORK", 0.0)  # blocks this small would take the general path
     rng = np.random.default_rng(3)
     m, n = 40, 3
     first = np.array([_hermitian(n, rng) for _ in range(m)])

@@ -142,3 +142,19 @@ def test_free_trace_column_on_a_solved_point(tmp_path):
     table = run_sweep(paper.free_trace_points(base, beta_right=[10.0], g_grid=[0.001]), cache_dir=tmp_path, n_jobs=1)
     assert bool(table["certified"].iloc[0]) and table["lower"].iloc[0] > 0
     assert paper.free_trace_column(table) == "Impossible"
+
+
+def test_published_fig2cd_points_are_the_sweep_points_of_the_figure():
+    """The published Fig. 2(c, d) data store g to six significant digits; their points take the g of the
+    figure's own axis, logspace(-3, 0, 12), so that each is the cache entry of the figure's sweep point (not a
+    second solve at a g 1e-7 away); a g off that axis is kept as it is."""
+    from lindblad_core.studies.sweeps import SweepPoint
+
+    points, _ = paper.fig2cd_points()
+    axis = np.logspace(-3, 0, 12)
+    assert {p.setup.g for p in points} == set(axis.tolist())
+    for p in points[:24]:
+        exact = SweepPoint(p.setup.replace(g=float(axis[np.argmin(abs(axis - p.setup.g))])), p.quantity,
+                           dict(p.options), tag="caption")
+        assert exact.key() == p.key()
+    assert paper.on_caption_grid(0.00187382) == axis[1] and paper.on_caption_grid(0.0018) == 0.0018

@@ -221,3 +221,29 @@ def test_principal_value_memory_does_not_grow_with_the_number_of_frequencies():
     finally:
         tracemalloc.stop()
     assert peak < 4 * PV_BLOCK_BYTES + 64 * omega.nbytes
+
+
+def test_principal_value_family_is_each_members_principal_value():
+    """principal_value_family (one integrand f(x, p_k) per frequency, all members evaluated at once) gives each
+    member's P∫_0^X f(x, p)/(x − ω) dx: QUADPACK's Cauchy-weight quadrature to 1e-9 relative, and the value of
+    principal_value on the member alone to rounding, including a frequency on a node of the rule and ω ≤ 0."""
+    from lindblad_core.systems.baths import _composite_rule, _panels, principal_value, principal_value_family
+
+    def f(x, p):
+        return x * np.exp(-x / 5.0) * (1.0 + p * np.sin(x))
+
+    cutoff = 80.0
+    params = np.array([0.0, 0.3, -0.7])
+    node = float(_composite_rule(_panels(cutoff))[0][300])
+    omega = np.array([0.37, 2.5, node, 11.0, -0.4, 2.5])
+    which = np.array([0, 1, 2, 1, 2, 2])
+    got = principal_value_family(f, params, omega, which, cutoff)
+    for k, (om, i) in enumerate(zip(omega, which)):
+        alone = principal_value(lambda x: f(x, params[i]), [om], cutoff)[0]
+        assert abs(got[k] - alone) <= 1e-13 * max(1.0, abs(alone))
+        if om > 0:
+            ref = quad(lambda x: f(x, params[i]), 0.0, cutoff, weight="cauchy", wvar=om, limit=400,
+                       epsabs=1e-13, epsrel=1e-12)[0]
+        else:
+            ref = quad(lambda x: f(x, params[i]) / (x - om), 0.0, cutoff, limit=400, epsabs=1e-13, epsrel=1e-12)[0]
+        assert abs(got[k] - ref) <= 1e-9 * max(1.0, abs(ref))

@@ -1,7 +1,8 @@
 """Benchmark: the library's interior-point method (IPM), QICS and the cvxpy formulation on the same SDPs, one run.
 
 Rows: tau_pop,coh (spectral norm, physical target) and tau_pop on the chains 1+2+1, 1+3+1, 2+2+2, 2+3+2, 2+4+2
-(d = 16 ... 256; g = 0.05, beta_L = 1, beta_R = 5); with ``--large`` also tau_pop,coh on 3+2+3 (d = 256, m = 1809
+(d = 16 ... 256; g = 0.05, beta_L = 1, beta_R = 5), tau_pop,coh on Fig. 4's 3+3+0 (one bath of three qubits,
+d = 64, m = 905 variables: small coherence blocks over many variables); with ``--large`` also tau_pop,coh on 3+2+3 (d = 256, m = 1809
 variables) and tau_pop on 2+6+2 (d = 1024). Each (row, solver) runs in a fresh child process (one BLAS thread,
 numba's threads likewise; address space capped at ``--memory-cap-gb``; wall time at ``--timeout``), warmed up on a
 1+1+1 chain with the same solver (imports; QICS's numba kernels) and with the row's Redfield tensor computed
@@ -48,6 +49,7 @@ SETTING = dict(g=0.05, beta_left=1.0, beta_right=5.0)
 RESULTS = Path(__file__).resolve().parent / "results"
 LADDER = [(1, 2, 1), (1, 3, 1), (2, 2, 2), (2, 3, 2), (2, 4, 2)]  # d = 16 ... 256
 LARGE = [("tau_pop_coh", (3, 2, 3)), ("tau_pop", (2, 6, 2))]
+FIG4 = [("tau_pop_coh", (3, 3, 0))]  # one bath (no beta_R); not in the fitted ladder, no cvxpy (m = 905)
 SOLVERS = ("IPM", "QICS", "QICS-1e-8", "cvxpy")
 QICS_DEFAULT_TOL = {"tol_gap": 1e-8, "tol_feas": 1e-8}  # qics.Solver's own defaults
 
@@ -81,6 +83,8 @@ def timed(fn):
 conic.ConicProblem.solve_ipm = timed(conic.ConicProblem.solve_ipm)
 qics_backend.solve_qics = timed(qics_backend.solve_qics)
 solve(ChainSetup(n_left=1, n_middle=1, n_right=1, **setting), **kw)  # warm-up: imports, QICS's numba kernels
+if not chain[2]:
+    setting.pop("beta_right")  # one bath
 setup = ChainSetup(n_left=chain[0], n_middle=chain[1], n_right=chain[2], **setting)
 redfield(setup)  # cached per system: not part of any solve
 baseline_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
@@ -285,14 +289,14 @@ def main() -> int:
         return 0
     threads = int(THREADS) if str(THREADS).isdigit() else THREADS
     print(f"bench_speed: BLAS and numba threads {threads}; shared machine, timings are noisy", flush=True)
-    rows_to_run = [] if args.only_large else [(q, c) for q in ("tau_pop_coh", "tau_pop") for c in LADDER]
+    rows_to_run = [] if args.only_large else [(q, c) for q in ("tau_pop_coh", "tau_pop") for c in LADDER] + FIG4
     if args.large or args.only_large:
         rows_to_run += LARGE
     rows = []
     for quantity, chain in rows_to_run:
         large = (quantity, chain) in LARGE
         for solver in SOLVERS:
-            if solver == "cvxpy" and (2 ** sum(chain) > args.cvxpy_max_d or large):
+            if solver == "cvxpy" and (2 ** sum(chain) > args.cvxpy_max_d or large or (quantity, chain) in FIG4):
                 continue
             row = measure(chain, quantity, solver, args, (args.target_threads or threads) if large else threads)
             rows.append(row)

@@ -22,8 +22,8 @@ import numpy as np
 
 KRON_GAIN = 0.8  # a block (or pair) is assembled through its scaling matrix when the operation count of that
 # path is below this fraction of the general one's (kron_cost against general_cost) …
-KRON_MIN_WORK = 1e6  # … and the general one's is at least this many multiply-adds: below, the calls' own cost
-# decides (at d = 16 both paths take the same time)
+KRON_MIN_WORK = 1e7  # … and the general one's is at least this many multiply-adds: below, the calls' own cost
+# decides (at d = 16 and 64 both paths take the same time)
 
 
 class _HermitianPacking:

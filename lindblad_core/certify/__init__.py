@@ -40,13 +40,14 @@ every rounding bound still holds (its sums only get shorter).
 
 It does not guarantee the optimum of the problem with *exact* inputs. The computed data are themselves
 rounded: populations to a relative O(d³u) (GTH, :func:`~lindblad_core.redfield_equation.populations`; measured
-~3e-16 against extended precision), the eigenbasis to ~d u ‖H‖ / gap (1e-12 … 3e-10 on the paper's
-grids, ``OpenSystem.eigenvector_error``), the principal values of Eq. (41) to ~1e-10 relative
+~3e-16 against extended precision), the eigenbasis to a first-order error estimated from each vector's residual,
+near-degenerate levels refined in extended precision (3e-15 … 5e-11 on the paper's grids,
+``OpenSystem.eigenvector_error``), the principal values of Eq. (41) to ~1e-10 relative
 (``feasible.PRINCIPAL_VALUE_RTOL``). τ^pop moves by at most α ‖δp‖₁ under a change δp of the populations (the
 argument of Lemma 1) and τ^pop,coh by at most ‖δT‖ under a change of the target; the Lamb-shift term
 magnifies eigenbasis errors by the size of the optimal Lamb shift. ``TauResult.data_error`` is this
-first-order estimate at the solution found (≤ 3e-10 on Fig. 2's grid, ≤ 1.5e-7 on the Fig. 3 points
-checked, where α = 240 and the eigenbasis error is 3e-10 at g = 0.001); when it could flip the verdict,
+first-order estimate at the solution found (≤ 1.5e-10 on Fig. 2's panel (c, d) points, ≤ 2.5e-8 on
+Fig. 3's, where α = 240); when it could flip the verdict,
 the verdict is "inconclusive".
 
 Free trace

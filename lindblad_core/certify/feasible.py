@@ -42,7 +42,9 @@ def psd_project(gamma: np.ndarray, trace: float | None) -> np.ndarray:
 def data_rtol(red: Redfield) -> tuple[float, float]:
     """First-order relative errors of the computed data: (populations η_p, eigenbasis η_V).
 
-    η_V = d u ‖H‖/gap (``OpenSystem.eigenvector_error``). η_p = the measured error of the GTH solve (against
+    η_V = the eigenvectors' first-order error from their measured residuals and level spacings, near-degenerate
+    levels refined in extended precision (``OpenSystem.eigenvector_error``,
+    :func:`~lindblad_core.systems.spectrum.refined_eigh`). η_p = the measured error of the GTH solve (against
     extended precision, ``redfield.population_rounding_error``) + 2(d − 1) · 8u, O'Cinneide's entrywise
     perturbation bound for rates known to ~8u relative (J, n, |S|²); the eigenbasis part of the rates is
     counted with η_V by the callers.

@@ -223,7 +223,7 @@ def dissipator_matrix(operators, p: np.ndarray, lamb: LambDirections | None):
         cols += [np.concatenate([mr.real, mr.imag], axis=1), np.concatenate([-mr.imag, mr.real], axis=1)]
         offsets.append(pos)
         pos += 2 * m * m
-    a = np.concatenate(cols, axis=0).T
+    a = np.ascontiguousarray(np.concatenate(cols, axis=0).T)  # rows are gathered by the projection below
     if lamb is not None:
         a = lamb.project_out(a, copy=False)
     return a, tuple(offsets)

@@ -80,9 +80,20 @@ class LambDirections:
         """v − Q Qᵀ v (float) for v of shape (2d²,) or (2d², k), Q an orthonormal basis of the directions'
         span; in place for a float array v with ``copy=False``."""
         v = np.array(v, dtype=float) if copy or v.dtype != float else v
+        if v.ndim == 1:
+            for sup, q in zip(self.supports, self._bases):
+                part = v[sup]
+                v[sup] = part - q @ (q.T @ part)
+            return v
+        # a column with no non-zero entry on a component's support is left exactly as it is by that component
+        # (the supports are disjoint, so the pattern read once holds for every component)
+        nonzero = v != 0
         for sup, q in zip(self.supports, self._bases):
-            part = v[sup]
-            v[sup] = part - q @ (q.T @ part)
+            cols = np.flatnonzero(nonzero[sup].any(axis=0))
+            if len(cols):
+                block = np.ix_(sup, cols)
+                part = v[block]
+                v[block] = part - q @ (q.T @ part)
         return v
 
     def combine(self, c: np.ndarray) -> np.ndarray:

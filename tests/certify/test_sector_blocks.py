@@ -125,6 +125,13 @@ def test_lamb_directions_per_component_match_the_dense_directions(case):
     v, c = rng.normal(size=rows.shape[1]), rng.normal(size=len(rows))
     q = np.linalg.qr(rows.T)[0]
     np.testing.assert_allclose(lamb.project_out(v), v - q @ (q.T @ v), rtol=0, atol=1e-13)
+    # a matrix of columns: dense, zero, or supported on one component's support only (left alone by the others)
+    cols = [v, np.zeros_like(v)] + [np.where(np.isin(np.arange(len(v)), sup), v, 0.0) for sup in lamb.supports]
+    mat = np.stack(cols, axis=1)
+    got = lamb.project_out(mat)
+    np.testing.assert_allclose(got, mat - q @ (q.T @ mat), rtol=0, atol=1e-13)
+    assert not got[:, 1].any()
+    np.testing.assert_allclose(lamb.project_out(mat[:, :1])[:, 0], lamb.project_out(v), rtol=0, atol=1e-14)
     np.testing.assert_allclose(lamb.combine(c), rows.T @ c, rtol=0, atol=1e-14)
     support = np.zeros(rows.shape[1], dtype=int)
     for sup in lamb.supports:

@@ -127,6 +127,10 @@ def _rotate(v, hv):
     shifted = (shifted + shifted.conj().T) / 2
     gram64 = gram.astype(v.dtype)
     nu, x = scipy.linalg.eigh(shifted, (gram64 + gram64.conj().T) / 2)
+    # keep LAPACK's phase convention: each refined vector has a real positive overlap with the one it replaces
+    diag = np.diag(x).copy()
+    diag[diag == 0] = 1.0
+    x = x * (np.abs(diag) / diag)[None, :]
     return (mean + nu.astype(np.longdouble)).astype(np.float64), v @ x
 
 

@@ -54,6 +54,9 @@ def test_near_degenerate_cluster_refined_and_bounded(complex_, split):
         assert np.max(actual[5:9]) < 1e-3 * 1e-16 * 3.0 / split
         assert np.max(errors) < 3e-17 / split
     np.testing.assert_allclose(vectors.conj().T @ vectors, np.eye(14), atol=1e-14)
+    # LAPACK's phase convention kept: each vector overlaps the one it refines by a real positive number
+    overlaps = np.sum(np.linalg.eigh(h)[1].conj() * vectors, axis=0)
+    assert np.all(overlaps.real > 0.99) and np.all(np.abs(overlaps.imag) < 1e-6)
     np.testing.assert_allclose(np.sort(energies), energies)
     np.testing.assert_allclose(energies, np.linalg.eigvalsh(h), rtol=0, atol=1e-14)
 

@@ -561,6 +561,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
             log.info("interior-point method: iteration %d failed (%s); best iterate: merit %.3g", it, err, best_merit)
             break
         gamma = step[0] + step[1] * min(a_p, a_d, 1.0)
+        log.debug("ipm %2d: sigma %.2e, steps to the boundary %.3g (primal) %.3g (dual)", it, sigma, a_p, a_d)
         a_p, a_d = min(1.0, gamma * a_p), min(1.0, gamma * a_d)
         x_mat = [_herm(x + a_p * d) for x, d in zip(x_mat, d_x)]
         z_lp = z_lp + a_p * dz_lp

@@ -41,7 +41,7 @@ TARGET_HERMITICITY_RTOL = 1e-10
 # has Tr Γ_b ~ 100 against ‖T‖ ~ 0.1 (Fig. 3(d), two qubits per bath, g = 1e-3), its dissipator terms of size
 # ~0.3 cancel to a residual of ~1e-5 (1e3 … 1e5 times smaller; ~30 at g ≳ 0.1), the Newton matrix is
 # near-singular along them, and the gap stalls at 2e-10 … 3e-10 (~3e-6 of τ): above 1e-10, below 1e-9. Where
-# the gap does get smaller (one qubit per bath) the iterations still run to a tenth of the tolerance
+# the gap does get smaller (one qubit per bath) the iterations still run to half the tolerance
 # (ipm.IPM_MARGIN). The certified interval is what decides the verdict either way.
 FREE_TRACE_GAP_FRACTION = 0.1
 # With Tr Γ_b free, where the rounding of the data could cross δ_tol at the solver's candidate, the candidate of

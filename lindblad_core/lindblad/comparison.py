@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from lindblad_core.lindblad.candidate import l2_prime, LindbladCandidate, population_rates
-from lindblad_core.lindblad.generators import as_lindblad_form, redfield_of
+from lindblad_core.lindblad.generators import as_lindblad_form, LindbladForm, redfield_of
 from lindblad_core.lindblad.master_equations import EQUATIONS, master_equation
 from lindblad_core.lindblad.psd_redfield import orthonormal_kossakowski
 from lindblad_core.solvers.markov import stationary_populations
@@ -130,6 +130,10 @@ def kossakowski_min_eigenvalue(generator) -> float:
     and returns min(rates)/max(rates) ≥ 0 instead of the eigenvalue.
     """
     gen = as_generator(generator)
+    if isinstance(gen, LindbladForm):  # K = diag(rates)
+        rates = gen.rates
+        if rates.size and rates.min() >= 0:
+            return float(rates.min() / rates.max()) if rates.max() > 0 else 0.0
     ops, k = gen.kossakowski()
     diag = np.real(np.diag(k))
     if np.count_nonzero(k - np.diag(np.diag(k))) == 0 and diag.min(initial=0.0) >= 0:

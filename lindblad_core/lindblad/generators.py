@@ -23,6 +23,18 @@ SPARSE_JUMP_FACTOR = 8.0
 
 
 
+def sum_of_products(rows, cols, values, weights, n_rows: int, d: int) -> np.ndarray:
+    r"""Σ_r w_r conj(J[r, b]) J[r, b'] (a d×d matrix, J†WJ) for the sparse n_rows × d matrix J with the elements
+    ``values`` at (``rows``, ``cols``) and the row weights w given per element (``weights``, equal within a row):
+    e.g. Σ_j r_j L_j†L_j with the rows (j, a) of the stacked jumps."""
+    from scipy.sparse import csr_matrix
+
+    j = csr_matrix((values, (rows, cols)), shape=(n_rows, d))
+    jw = csr_matrix((weights * values, (rows, cols)), shape=(n_rows, d))
+    return np.asarray((j.conj().T @ jw).toarray())
+
+
+
 @dataclass(frozen=True, eq=False)
 class LindbladForm:
     r"""A generator in Lindblad form, in the energy eigenbasis of H_S (Eq. (1)):
@@ -74,10 +86,27 @@ class LindbladForm:
         return self.system.dim
 
     @cached_property
+    def _entries(self):
+        """The non-zero elements of the jumps, (j, a, b, L_j[a, b]) in row-major order, and per jump whether it
+        is applied through its element pairs: n non-zero elements with ``SPARSE_JUMP_FACTOR`` n² < d³."""
+        j_e, a_e, b_e = np.nonzero(self.jumps)
+        nnz = np.bincount(j_e, minlength=len(self.rates))
+        sparse = SPARSE_JUMP_FACTOR * nnz.astype(float) ** 2 < float(self.dim) ** 3
+        return j_e, a_e, b_e, self.jumps[j_e, a_e, b_e], sparse
+
+    @cached_property
     def _decay(self) -> np.ndarray:
-        """G = Σ_j r_j L_j† L_j (the anticommutator term)."""
-        lj = self.jumps
-        return np.tensordot(self.rates[:, None, None] * lj.conj(), lj, axes=([0, 1], [0, 1]))
+        """G = Σ_j r_j L_j† L_j (the anticommutator term): the sparse jumps through their non-zero elements
+        (G[b, b'] = Σ r_j conj(L_j[a, b]) L_j[a, b'] over the pairs in one row a), the others dense."""
+        j_e, a_e, b_e, v_e, sparse = self._entries
+        dense = np.flatnonzero(~sparse)
+        lj = self.jumps[dense]
+        out = np.tensordot(self.rates[dense, None, None] * lj.conj(), lj, axes=([0, 1], [0, 1]))
+        keep = sparse[j_e]
+        if np.any(keep):
+            out = out + sum_of_products(j_e[keep] * self.dim + a_e[keep], b_e[keep], v_e[keep],
+                                        self.rates[j_e[keep]], len(self.rates) * self.dim, self.dim)
+        return out
 
     @cached_property
     def _split(self):
@@ -87,11 +116,10 @@ class LindbladForm:
         non-zero elements: n² products instead of two d×d matrix products (``SPARSE_JUMP_FACTOR``).
         """
         d = self.dim
-        nnz = np.count_nonzero(self.jumps.reshape(len(self.rates), -1), axis=1)
-        sparse = SPARSE_JUMP_FACTOR * nnz.astype(float) ** 2 < float(d) ** 3
+        j_all, a_all, b_all, v_all, sparse = self._entries
         dense = np.flatnonzero(~sparse)
-        j_e, a_e, b_e = np.nonzero(self.jumps * sparse[:, None, None])
-        v_e = self.jumps[j_e, a_e, b_e]
+        keep = sparse[j_all]
+        j_e, a_e, b_e, v_e = j_all[keep], a_all[keep], b_all[keep], v_all[keep]
         starts = np.searchsorted(j_e, np.arange(len(self.rates) + 1))
         first, second = [], []
         for lo, hi in zip(starts[:-1], starts[1:]):
@@ -145,7 +173,9 @@ class LindbladForm:
 
     def rate_matrix(self) -> np.ndarray:
         """W'[k, m] = <E_k|L2'(|E_m><E_m|)|E_k> (Eq. (B5)); H_LS drops out."""
-        w = np.tensordot(self.rates, np.abs(self.jumps) ** 2, axes=1)
+        d = self.dim
+        j_e, a_e, b_e, v_e, _ = self._entries
+        w = np.bincount(a_e * d + b_e, weights=self.rates[j_e] * np.abs(v_e) ** 2, minlength=d * d).reshape(d, d)
         return w - np.diag(w.sum(axis=0))
 
     def kossakowski(self):

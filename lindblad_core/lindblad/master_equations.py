@@ -81,7 +81,7 @@ import numpy as np
 from lindblad_core.lindblad.ansatz import Ansatz, Block, coupled_site_groups, paper_blocks
 from lindblad_core.lindblad.candidate import LindbladCandidate, local_lindblad_candidate
 from lindblad_core.lindblad.game import geometric_arithmetic
-from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, redfield_of
+from lindblad_core.lindblad.generators import LindbladForm, redfield_generator, redfield_of, sum_of_products
 from lindblad_core.lindblad.memory_dressed import memory_dressed
 from lindblad_core.lindblad.psd_redfield import psd_redfield
 from lindblad_core.redfield_equation import Redfield, coupling_support, rate_matrix
@@ -201,16 +201,19 @@ def _clustered_lindblad(red: Redfield, width: float, lamb_shift: bool, name: str
         rows, cols, om = _channel_elements(red, ell)
         labels = bohr_clusters(om, width)
         n_c = labels.max(initial=-1) + 1
-        bar = np.array([np.mean(np.unique(om[labels == c])) for c in range(n_c)])
+        distinct = np.unique(np.column_stack([labels, om]), axis=0)  # (label, frequency), each pair once
+        bar = (np.bincount(distinct[:, 0].astype(int), weights=distinct[:, 1], minlength=n_c)
+               / np.bincount(distinct[:, 0].astype(int), minlength=n_c))
         c_bar, d_bar = bath_coefficients(bar, bath)
+        values = s_e[ell, rows, cols]
         ops = np.zeros((n_c, d, d), dtype=s_e.dtype)
-        ops[labels, rows, cols] = s_e[ell, rows, cols]
+        ops[labels, rows, cols] = values
         ops_d = np.conj(np.swapaxes(ops, 1, 2))
         jumps += [ops, ops_d]
         rates += [2.0 * d_bar.real, 2.0 * c_bar.real]
-        if lamb_shift:
-            h += np.tensordot(d_bar.imag[:, None, None] * ops.conj(), ops, axes=([0, 1], [0, 1]))  # Σ Im D S_c†S_c
-            h -= np.tensordot(c_bar.imag[:, None, None] * ops, ops.conj(), axes=([0, 2], [0, 2]))  # Σ Im C S_c S_c†
+        if lamb_shift:  # through the elements: S_c†S_c over the rows (c, a) of S_c, S_c S_c† over its columns (c, b)
+            h += sum_of_products(labels * d + rows, cols, values, d_bar.imag[labels], n_c * d, d)
+            h -= sum_of_products(labels * d + cols, rows, np.conj(values), c_bar.imag[labels], n_c * d, d)
     return LindbladForm(name, red.system, np.concatenate(jumps), np.concatenate(rates), h, notes)
 
 

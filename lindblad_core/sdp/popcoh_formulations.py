@@ -284,7 +284,7 @@ class CohConic:
     residual X_i = L_i x − T_i, L_i a precomputed complex (n_i², n_x) array. The cones are those of the
     cvxpy formulation (:class:`CohCvxpy`), written out by :class:`~lindblad_core.solvers.conic.ConicProblem`; so are
     the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
-    ``ipm_options``: keyword arguments (gap_rtol, gap_atol, res_tol, step) of
+    ``ipm_options``: keyword arguments (gap_rtol, gap_atol, res_tol, step, margin) of
     :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
     """
 

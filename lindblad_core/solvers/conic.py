@@ -154,7 +154,7 @@ class ConicProblem:
         return cones
 
     def solve_ipm(self, *, gap_rtol: float | None = None, gap_atol: float | None = None,
-                  res_tol: float | None = None, step=None) -> str:
+                  res_tol: float | None = None, step=None, margin: float | None = None) -> str:
         """Solve with :func:`~lindblad_core.solvers.ipm.solve_hermitian_lmi` (zero, non-negative and Hermitian PSD
         constraints only; the non-negative rows as its block of scalar rows); sets ``status``, ``value``, ``x``
         and the multipliers read by :meth:`hermitian_dual` and :meth:`dual`.
@@ -166,13 +166,15 @@ class ConicProblem:
             ``ipm.IPM_RES_TOL``); gap_rtol and res_tol in (0, 1), gap_atol in (0, inf).
         step : pair (a, b), optional
             The step rule of the interior-point method (default ``ipm.IPM_STEP``; ``ipm.checked_step``).
+        margin : float, optional
+            Its stopping margin, in (0, 1) (default ``ipm.IPM_MARGIN``).
 
         Returns
         -------
         str
             The status: "optimal", "optimal_inaccurate" (x, value and multipliers set) or "solver_error".
         """
-        tolerances = dict(checked_tolerances(gap_rtol, gap_atol, res_tol), step=checked_step(step))
+        tolerances = dict(checked_tolerances(gap_rtol, gap_atol, res_tol, margin), step=checked_step(step))
         lmis, e_rows, f_rows, g_rows, h_rows, ranges = [], [], [], [], [], {}
         n_eq = n_lp = 0
         for (name, kind, start, stop, size), a, b in zip(self.blocks, self._a, self._b):

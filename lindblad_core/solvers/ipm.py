@@ -291,14 +291,15 @@ def _negated_partners(groups, lmis, flat_real) -> dict:
     return out
 
 
-_TOLERANCE_RANGES = {"gap_rtol": (0.0, 1.0), "gap_atol": (0.0, np.inf), "res_tol": (0.0, 1.0)}
+_TOLERANCE_RANGES = {"gap_rtol": (0.0, 1.0), "gap_atol": (0.0, np.inf), "res_tol": (0.0, 1.0), "margin": (0.0, 1.0)}
 
 
-def checked_tolerances(gap_rtol=None, gap_atol=None, res_tol=None) -> dict:
-    """The tolerances of :func:`solve_hermitian_lmi` as floats (None: the default ``IPM_TOL``, ``IPM_TOL_ABS``,
-    ``IPM_RES_TOL``); a ValueError naming the parameter and its range for anything else than a number in
-    (0, 1) (gap_atol: (0, inf))."""
-    given = {"gap_rtol": (gap_rtol, IPM_TOL), "gap_atol": (gap_atol, IPM_TOL_ABS), "res_tol": (res_tol, IPM_RES_TOL)}
+def checked_tolerances(gap_rtol=None, gap_atol=None, res_tol=None, margin=None) -> dict:
+    """The tolerances of :func:`solve_hermitian_lmi` and its stopping margin as floats (None: the default
+    ``IPM_TOL``, ``IPM_TOL_ABS``, ``IPM_RES_TOL``, ``IPM_MARGIN``); a ValueError naming the parameter and its
+    range for anything else than a number in (0, 1) (gap_atol: (0, inf))."""
+    given = {"gap_rtol": (gap_rtol, IPM_TOL), "gap_atol": (gap_atol, IPM_TOL_ABS), "res_tol": (res_tol, IPM_RES_TOL),
+             "margin": (margin, IPM_MARGIN)}
     out = {}
     for name, (value, default) in given.items():
         value = default if value is None else value
@@ -326,7 +327,7 @@ def checked_step(step=None) -> tuple[float, float]:
 
 def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.ndarray, *, lp=None,
                         gap_rtol: float = IPM_TOL, gap_atol: float = IPM_TOL_ABS,
-                        res_tol: float = IPM_RES_TOL, step=IPM_STEP) -> IpmSolution:
+                        res_tol: float = IPM_RES_TOL, step=IPM_STEP, margin: float = IPM_MARGIN) -> IpmSolution:
     r"""min cᵀy s.t. S_k = C_k + Σ_j y_j L_kj ⪰ 0 (complex Hermitian blocks), s = h + G y ≥ 0, E y = f.
 
     Infeasible primal-dual path following with the HKM direction and Mehrotra's predictor-corrector
@@ -346,7 +347,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     The merit of an iterate is the largest ratio to its tolerance of the complementarity gap
     Σ_k Re Tr(X_k S_k) + zᵀs (tolerance ``gap_atol + gap_rtol·|cᵀy|``) and of the relative residuals of
     stationarity and of S = C + A(y), s = h + G y, E y = f (tolerance ``res_tol``). The iterations stop when the
-    merit is below ``IPM_MARGIN`` (the tolerances met with room to spare), when ``IPM_STALL`` iterations in a row
+    merit is below ``margin`` (the tolerances met with room to spare), when ``IPM_STALL`` iterations in a row
     do not improve the best iterate (``IPM_STALL_FAR`` while its merit is above ``IPM_INACCURATE``; by the factor
     of ``IPM_STALL_GAIN`` once its merit is within a factor 2 of the tolerances), after
     ``IPM_MAX_ITER`` iterations, or when a factorisation fails (an iterate numerically outside the cones). The
@@ -372,6 +373,9 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     step : pair (a, b)
         Each step goes the fraction a + b·min(α_p, α_d) of the way to the boundary of the cones (default
         ``IPM_STEP``, a fixed 0.98; ``IPM_STEP_CAUTIOUS`` for ill-conditioned problems; :func:`checked_step`).
+    margin : float in (0, 1)
+        Stop at once when the merit falls below this (default ``IPM_MARGIN``); between it and 1 the iterations go
+        on while they still make progress.
 
     Returns
     -------
@@ -387,8 +391,8 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
     >>> sol.status, round(float(sol.y[0]), 6)
     ('optimal', -1.0)
     """
-    tol = checked_tolerances(gap_rtol, gap_atol, res_tol)
-    gap_rtol, gap_atol, res_tol = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"]
+    tol = checked_tolerances(gap_rtol, gap_atol, res_tol, margin)
+    gap_rtol, gap_atol, res_tol, margin = tol["gap_rtol"], tol["gap_atol"], tol["res_tol"], tol["margin"]
     step = checked_step(step)
     m, ne = len(c), len(f)
     lmis = [_real_if_possible(lmi) for lmi in lmis]
@@ -520,7 +524,7 @@ def solve_hermitian_lmi(c: np.ndarray, lmis: list[_Lmi], e: np.ndarray, f: np.nd
         if merit < best_merit:
             best, best_merit = (y.copy(), [x.copy() for x in x_mat], z_lp.copy(), u.copy()), merit
         since = 0 if merit < (IPM_STALL_GAIN[1] if previous < IPM_STALL_GAIN[0] else 1.0) * previous else since + 1
-        if not np.isfinite(merit) or merit < IPM_MARGIN:
+        if not np.isfinite(merit) or merit < margin:
             break
         if previous < 1.0 and not merit <= IPM_PROGRESS * previous:  # met without room and no longer improving
             break  # substantially: the best iterate is returned

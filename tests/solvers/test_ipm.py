@@ -106,11 +106,26 @@ def test_step_rule_is_a_keyword_and_each_reaches_the_lp_optimum(step):
         assert problem.iterations > _solve_lp(*data)[1].iterations
 
 
+def test_smaller_margin_only_runs_on_from_the_same_iterates():
+    """The stopping margin truncates one and the same sequence of iterates: a smaller margin takes more iterations
+    and ends closer to λ_min (numpy); each is "optimal" to the gap tolerance."""
+    problem, c = _eigen_problem()
+    lam = np.linalg.eigvalsh(c)[0]
+    runs = {}
+    for margin in (0.5, 1e-6):
+        problem, _ = _eigen_problem()
+        assert problem.solve_ipm(margin=margin) == "optimal"
+        runs[margin] = problem.iterations, abs(problem.value - lam)
+    assert runs[0.5][0] < runs[1e-6][0] and runs[1e-6][1] < runs[0.5][1]
+    assert all(err <= ipm.IPM_TOL_ABS + ipm.IPM_TOL * abs(lam) for _, err in runs.values())
+
+
 @pytest.mark.parametrize("name, value", [("gap_rtol", 0.0), ("gap_rtol", -1e-7), ("gap_rtol", 1.0),
                                          ("gap_rtol", float("nan")), ("gap_rtol", "1e-7"), ("gap_rtol", True),
                                          ("gap_atol", 0.0), ("gap_atol", float("inf")), ("res_tol", 0.0),
                                          ("res_tol", 2.0), ("step", 0.98), ("step", (0.0, 0.5)),
-                                         ("step", (0.9, 0.1)), ("step", (0.9, -0.1)), ("step", ("a", 0.0))])
+                                         ("step", (0.9, 0.1)), ("step", (0.9, -0.1)), ("step", ("a", 0.0)),
+                                         ("margin", 0.0), ("margin", 1.5), ("margin", "0.5")])
 def test_bad_tolerance_is_named(name, value):
     data, _ = _lp()
     problem = ConicProblem(6)

@@ -37,7 +37,9 @@ skips the tail; the paper's baths (:func:`ohmic` with ``cutoff="gaussian"``) are
 
 from __future__ import annotations
 
+import collections
 import functools
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -73,6 +75,11 @@ _SCALE_PROBE = np.geomspace(1e-4, 1e4, 161)
 TAIL_RTOL = 1e-12
 # ... on this many frequencies at a time.
 TAIL_BLOCK = 2**15
+# The principal values of a bath whose J is one of the library's (immutable) spectral densities are kept for the
+# most recently used sets of Bohr frequencies, up to this many bytes: systems that differ only in another bath
+# (a sweep over β_R at fixed g) share the other bath's values. A user's J (any callable) is never cached.
+PV_CACHE_BYTES = 64 * 2**20
+_PV_CACHE = collections.OrderedDict()  # (bath, frequencies' digest) -> (P∫ J n/(x − ω), P∫ J/(x − ω))
 # J'(0) of a generic callable: Richardson extrapolation of J(h)/h over h = σ · _SLOPE_H0 · 2^{−k},
 # k < _SLOPE_STEPS; accepted when the last two diagonal entries agree to _SLOPE_RTOL.
 _SLOPE_H0 = 1e-3
@@ -500,12 +507,31 @@ def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
         re_em = np.where(flat > 0, j_bohr * (n_bohr + 1.0), 0.0)
     # Deduplicate: many pairs (α, γ) share a Bohr frequency.
     uniq, inverse = np.unique(_round_significant(flat, _DEDUP_DIGITS), return_inverse=True)
-    pv_abs, pv_j = _principal_values([lambda x: _absorption(x, bath), lambda x: _pv_density(x, bath)],
-                                     uniq, bath)
+    pv_abs, pv_j = _cached_principal_values(uniq, bath)
     pv_em = pv_abs + pv_j  # J(n + 1) = J n + J
     c = 0.5 * re_abs - 1j * pv_abs[inverse] / (2 * np.pi)
     d = 0.5 * re_em - 1j * pv_em[inverse] / (2 * np.pi)
     return c.reshape(omega.shape), d.reshape(omega.shape)
+
+
+def _cached_principal_values(uniq: np.ndarray, bath: BosonicBath) -> tuple[np.ndarray, np.ndarray]:
+    """P∫ J n/(x − ω) and P∫ J/(x − ω) at the distinct frequencies ``uniq`` (:func:`_principal_values`), from
+    ``_PV_CACHE`` when this bath and these frequencies were computed last (``PV_CACHE_BYTES``)."""
+    compute = functools.partial(_principal_values, [lambda x: _absorption(x, bath), lambda x: _pv_density(x, bath)],
+                                uniq, bath)
+    if type(bath.spectral_density) not in (OhmicSpectralDensity, DrudeLorentzSpectralDensity):
+        return tuple(compute())
+    key = (bath, len(uniq), hashlib.sha256(uniq.tobytes()).digest())
+    if key in _PV_CACHE:
+        _PV_CACHE.move_to_end(key)
+        return _PV_CACHE[key]
+    values = tuple(compute())
+    for v in values:
+        v.setflags(write=False)
+    _PV_CACHE[key] = values
+    while sum(a.nbytes for pair in _PV_CACHE.values() for a in pair) > PV_CACHE_BYTES and len(_PV_CACHE) > 1:
+        _PV_CACHE.popitem(last=False)
+    return values
 
 
 def _zero_frequency_slope(bath: BosonicBath) -> float:

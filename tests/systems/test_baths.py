@@ -247,3 +247,28 @@ def test_principal_value_family_is_each_members_principal_value():
         else:
             ref = quad(lambda x: f(x, params[i]) / (x - om), 0.0, cutoff, limit=400, epsabs=1e-13, epsrel=1e-12)[0]
         assert abs(got[k] - ref) <= 1e-9 * max(1.0, abs(ref))
+
+
+def test_principal_values_cached_only_for_the_librarys_spectral_densities(monkeypatch):
+    """The second call with the same bath and frequencies reuses the principal values (the same numbers, no new
+    quadrature); another β, other frequencies or a user's callable J (with the same values) are computed."""
+    from lindblad_core.systems import baths as baths_module
+
+    calls = []
+    real = baths_module._principal_values
+    monkeypatch.setattr(baths_module, "_principal_values", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(baths_module, "_PV_CACHE", type(baths_module._PV_CACHE)())
+    omega = np.array([0.3, -0.7, 1.9, 0.3])
+    bath = BosonicBath(ohmic(gamma=0.8, omega_c=6.0), beta=1.3)
+    first = coefficients(omega, bath)
+    second = coefficients(omega.copy(), BosonicBath(ohmic(gamma=0.8, omega_c=6.0), beta=1.3))
+    assert len(calls) == 1 and all(np.array_equal(a, b) for a, b in zip(first, second))
+    coefficients(omega, BosonicBath(ohmic(gamma=0.8, omega_c=6.0), beta=1.4))
+    coefficients(omega[:3] * 1.01, bath)
+    assert len(calls) == 3
+    j = ohmic(gamma=0.8, omega_c=6.0)
+    user = BosonicBath(lambda w: j(w), beta=1.3)
+    for _ in range(2):
+        got = coefficients(omega, user)
+    assert len(calls) == 5
+    np.testing.assert_allclose(got[1], first[1], rtol=1e-9)

@@ -75,11 +75,9 @@ _SCALE_PROBE = np.geomspace(1e-4, 1e4, 161)
 TAIL_RTOL = 1e-12
 # ... on this many frequencies at a time.
 TAIL_BLOCK = 2**15
-# The principal values of a bath whose J is one of the library's (immutable) spectral densities are kept for the
-# most recently used sets of Bohr frequencies, up to this many bytes: systems that differ only in another bath
-# (a sweep over β_R at fixed g) share the other bath's values. A user's J (any callable) is never cached.
-PV_CACHE_BYTES = 64 * 2**20
-_PV_CACHE = collections.OrderedDict()  # (bath, frequencies' digest) -> (P∫ J n/(x − ω), P∫ J/(x − ω))
+# Bytes of principal values kept per (bath with one of the library's immutable J, digest of the Bohr frequencies):
+# systems that differ only in the other bath share them. A user's J (any callable) is never cached.
+PV_CACHE_BYTES, _PV_CACHE = 64 * 2**20, collections.OrderedDict()
 # J'(0) of a generic callable: Richardson extrapolation of J(h)/h over h = σ · _SLOPE_H0 · 2^{−k},
 # k < _SLOPE_STEPS; accepted when the last two diagonal entries agree to _SLOPE_RTOL.
 _SLOPE_H0 = 1e-3
@@ -515,23 +513,17 @@ def coefficients(omega, bath) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cached_principal_values(uniq: np.ndarray, bath: BosonicBath) -> tuple[np.ndarray, np.ndarray]:
-    """P∫ J n/(x − ω) and P∫ J/(x − ω) at the distinct frequencies ``uniq`` (:func:`_principal_values`), from
-    ``_PV_CACHE`` when this bath and these frequencies were computed last (``PV_CACHE_BYTES``)."""
-    compute = functools.partial(_principal_values, [lambda x: _absorption(x, bath), lambda x: _pv_density(x, bath)],
-                                uniq, bath)
+    """P∫ J n/(x − ω), P∫ J/(x − ω) at ``uniq`` (:func:`_principal_values`), cached in ``_PV_CACHE``."""
+    fs = [lambda x: _absorption(x, bath), lambda x: _pv_density(x, bath)]
     if type(bath.spectral_density) not in (OhmicSpectralDensity, DrudeLorentzSpectralDensity):
-        return tuple(compute())
-    key = (bath, len(uniq), hashlib.sha256(uniq.tobytes()).digest())
-    if key in _PV_CACHE:
-        _PV_CACHE.move_to_end(key)
-        return _PV_CACHE[key]
-    values = tuple(compute())
-    for v in values:
-        v.setflags(write=False)
-    _PV_CACHE[key] = values
-    while sum(a.nbytes for pair in _PV_CACHE.values() for a in pair) > PV_CACHE_BYTES and len(_PV_CACHE) > 1:
-        _PV_CACHE.popitem(last=False)
-    return values
+        return tuple(_principal_values(fs, uniq, bath))
+    key = (bath, hashlib.sha256(uniq.tobytes()).digest())
+    if key not in _PV_CACHE:
+        _PV_CACHE[key] = tuple(v.setflags(write=False) or v for v in _principal_values(fs, uniq, bath))
+        while sum(a.nbytes for pair in _PV_CACHE.values() for a in pair) > PV_CACHE_BYTES and len(_PV_CACHE) > 1:
+            _PV_CACHE.popitem(last=False)
+    _PV_CACHE.move_to_end(key)
+    return _PV_CACHE[key]
 
 
 def _zero_frequency_slope(bath: BosonicBath) -> float:

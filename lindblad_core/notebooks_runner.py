@@ -21,7 +21,8 @@ everything. A fresh clone has no stamps, so it executes every notebook. Exits no
 
 Two notebooks run at a time (``--jobs``, default 2): each has its own kernel, and while one plots, saves PDFs
 or solves in its kernel the other keeps the second core busy; each kernel then gets its share of the cores
-for BLAS and the solvers' thread pools (:data:`THREAD_VARIABLES`, unless set in the environment). A notebook
+for BLAS, the solvers' thread pools and its sweeps' worker processes (:data:`THREAD_VARIABLES`,
+``LINDBLAD_SWEEP_JOBS``, unless set in the environment). A notebook
 that reads points another one solves (:data:`AFTER`, e.g. the tables of 08 from the sweeps of 01, 02, 05 and
 06) starts only when that one has finished, so the result cache serves them instead of both solving them. The
 paper's notebooks (00–08) start before the others, each kind by its longest chain of waiting notebooks.
@@ -181,8 +182,8 @@ def execute(nb: Path, executed: Path, figures: Path, quick: bool, threads: int |
     """Execute ``nb`` into ``executed`` with papermill (cwd ``notebooks/``), its figures written into ``figures``.
 
     The kernel inherits this process's environment with ``LINDBLAD_FIGURES`` set to ``figures`` and, when
-    ``threads`` is given, each of :data:`THREAD_VARIABLES` that is not set already set to ``threads``; the
-    environment is restored afterwards. Its CPU time is measured as this process's children's, so run one
+    ``threads`` is given, each of :data:`THREAD_VARIABLES` and ``LINDBLAD_SWEEP_JOBS`` (the worker processes of
+    its sweeps) that is not set already set to ``threads``; the environment is restored afterwards. Its CPU time is measured as this process's children's, so run one
     notebook at a time per process.
     """
     import papermill as pm
@@ -191,7 +192,8 @@ def execute(nb: Path, executed: Path, figures: Path, quick: bool, threads: int |
     figures.mkdir(parents=True)
     changes = {"LINDBLAD_FIGURES": str(figures)}
     if threads is not None:
-        changes.update({var: str(threads) for var in THREAD_VARIABLES if var not in os.environ})
+        changes.update({var: str(threads) for var in THREAD_VARIABLES + ("LINDBLAD_SWEEP_JOBS",)
+                        if var not in os.environ})
     previous = {var: os.environ.get(var) for var in changes}
     os.environ.update(changes)
     t0, cpu0 = time.perf_counter(), _children_cpu()

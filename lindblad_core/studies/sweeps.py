@@ -442,6 +442,16 @@ def _computed_on_dask(points, todo, scheduler: str):
             yield i, row
 
 
+def _default_jobs() -> int:
+    """``LINDBLAD_SWEEP_JOBS`` (a positive integer) when set, else the number of cores."""
+    value = os.environ.get("LINDBLAD_SWEEP_JOBS")
+    if value is None:
+        return os.cpu_count() or 1
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"LINDBLAD_SWEEP_JOBS must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None = None,
               scheduler: str | None = None, progress: bool | None = None):
     """Evaluate ``points`` (cached ones are read, not recomputed) and return a pandas DataFrame.
@@ -452,7 +462,9 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     cache_dir : path, optional
         Folder for the per-point JSON files (default :func:`paths.cache_dir`); ``~`` is expanded.
     n_jobs : int, optional
-        Worker processes (default: all cores; 1 runs in this process). Ignored with ``scheduler``.
+        Worker processes (default: the environment variable ``LINDBLAD_SWEEP_JOBS`` when set, which the notebook
+        runner sets to each kernel's share of the cores, else all cores; 1 runs in this process). Ignored with
+        ``scheduler``.
     scheduler : str, optional
         Address of a Dask scheduler ("tcp://…"): the points are solved on its workers.
     progress : bool, optional
@@ -503,7 +515,7 @@ def run_sweep(points, *, cache_dir: Path | str | None = None, n_jobs: int | None
     writable = True
     with tqdm(total=len(points), initial=len(rows), disable=not show, desc="sweep") as bar:
         if todo:
-            for i, row in _computed(points, todo, n_jobs or os.cpu_count() or 1, scheduler):
+            for i, row in _computed(points, todo, n_jobs or _default_jobs(), scheduler):
                 rows[i] = row
                 bar.update()
                 if not writable or row["status"] == ERROR:

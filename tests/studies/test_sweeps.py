@@ -505,3 +505,16 @@ def test_worker_groups_keep_a_system_together_and_start_with_the_largest():
     # the two SDPs and both ULE-based equations of small at g = 0.01 share a worker
     assert [points[i].quantity for i in groups[1]] == ["tau_pop", "tau_pop_coh", "master_equation", "master_equation"]
     assert worker_groups(points, [3, 0]) == [[3], [0]]  # two systems of one size: in the order asked
+
+
+def test_sweep_jobs_from_the_environment(tmp_path, monkeypatch):
+    """LINDBLAD_SWEEP_JOBS=1 (what the notebook runner gives each kernel when two run at a time) solves the points
+    in this process, as n_jobs=1 does; a value that is not a positive integer is named."""
+    calls = _count_evaluations(monkeypatch)
+    monkeypatch.setenv("LINDBLAD_SWEEP_JOBS", "1")
+    table = run_sweep(grid(TINY, g=[0.01]), cache_dir=tmp_path, progress=False)
+    assert len(calls) == 2 and table["ok"].all()
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("LINDBLAD_SWEEP_JOBS", bad)
+        with pytest.raises(ValueError, match="LINDBLAD_SWEEP_JOBS"):
+            run_sweep(grid(TINY, g=[0.02]), cache_dir=tmp_path, progress=False)

@@ -66,7 +66,7 @@ def refined_eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     energies, vectors = energies.copy(), vectors.copy()
     cols = np.concatenate([np.arange(a, b) for a, b in clusters])
     ell = _ell(h, nnz)
-    hv = _ell_matmul(ell, vectors[:, cols])
+    hv = _wide_matmul(h, ell, vectors[:, cols])
     at = 0
     for a, b in clusters:
         k = b - a
@@ -78,7 +78,7 @@ def refined_eigh(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rank[order] = np.arange(n)
     clusters = [rank[np.arange(a, b)] for a, b in clusters]
     cols = np.concatenate(clusters)
-    resid_ld, allow_ld = _residual_extended(ell, energies[cols], vectors[:, cols], nnz)
+    resid_ld, allow_ld = _residual_extended(h, ell, energies[cols], vectors[:, cols], nnz)
     at = 0
     for idx in clusters:
         k = len(idx)
@@ -103,15 +103,12 @@ def _residual_float64(h, energies, vectors, nnz):
     return np.linalg.norm(r, axis=0), allow
 
 
-def _residual_extended(ell, energies, vectors, nnz):
+def _residual_extended(h, ell, energies, vectors, nnz):
     """H v_j − λ_j v_j in extended precision (rounded to float64) and its entrywise rounding allowance."""
     v = vectors.astype(_wide(vectors.dtype))
-    r = _ell_matmul(ell, v) - v * np.asarray(energies, dtype=np.longdouble)
+    r = _wide_matmul(h, ell, v) - v * np.asarray(energies, dtype=np.longdouble)
     u_ext = np.finfo(np.longdouble).eps / 2
-    cols, vals = ell
-    magnitude = np.zeros(vectors.shape)
-    for c, w in zip(cols.T, vals.T):
-        magnitude += np.abs(w)[:, None] * np.abs(vectors[c])
+    magnitude = np.abs(h) @ np.abs(vectors)  # |H||v| (its own rounding is immaterial to an allowance)
     allow = (nnz + 2) * u_ext * (magnitude + np.abs(vectors) * np.abs(energies)) + _U64 * np.abs(r.astype(complex))
     return r.astype(vectors.dtype), allow
 
@@ -139,7 +136,10 @@ def _wide(dtype):
 
 
 def _ell(h, nnz):
-    """H as (columns, values), each (n, nnz): the non-zero elements of every row, padded with zeros."""
+    """H as (columns, values), each (n, nnz): the non-zero elements of every row, padded with zeros; None when
+    more than a quarter of each row is non-zero (then H is multiplied as a dense matrix)."""
+    if 4 * nnz > h.shape[0]:
+        return None
     nonzero = h != 0
     cols = np.argsort(~nonzero, axis=1, kind="stable")[:, :nnz]
     vals = np.take_along_axis(h, cols, axis=1).copy()
@@ -147,12 +147,15 @@ def _ell(h, nnz):
     return cols, vals
 
 
-def _ell_matmul(ell, v):
-    """H v in extended precision, one padded column of the row-compressed H at a time."""
-    cols, vals = ell
-    wide = np.result_type(_wide(vals.dtype), _wide(v.dtype))
-    out = np.zeros(v.shape, dtype=wide)
+def _wide_matmul(h, ell, v):
+    """H v in extended precision: one padded column of the row-compressed H at a time (``ell``), or as a dense
+    product; either way each element sums at most nnz + 1 rounded terms."""
+    wide = np.result_type(_wide(h.dtype), _wide(v.dtype))
     vw = v.astype(wide)
+    if ell is None:
+        return h.astype(wide) @ vw
+    cols, vals = ell
+    out = np.zeros(v.shape, dtype=wide)
     for c, w in zip(cols.T, vals.T):
         out += w.astype(wide)[:, None] * vw[c]
     return out

@@ -90,3 +90,20 @@ def test_chain_eigenvectors_stay_in_their_sectors_and_are_bounded():
         if 1 < len(rows) <= 20:
             block = vectors[np.ix_(rows, cols)]
             assert np.all(_errors(block, _exact_vectors(h[np.ix_(rows, rows)])) <= errors[cols])
+
+
+def test_row_compressed_and_dense_extended_products_agree():
+    """H v in extended precision through the padded rows of a sparse H (3 non-zeros a row) and as a dense product:
+    the same to the extended type's rounding (each element sums at most nnz + 1 terms either way)."""
+    from lindblad_core.systems.spectrum import _ell, _wide_matmul
+
+    rng = np.random.default_rng(2)
+    n = 40
+    h = np.diag(rng.normal(size=n)) + np.diag(rng.normal(size=n - 1), 1) + np.diag(rng.normal(size=n - 1), -1)
+    v = rng.normal(size=(n, 5)) + 1j * rng.normal(size=(n, 5))
+    ell = _ell(h, 3)
+    assert ell is not None and _ell(h, 11) is None  # a quarter of a row non-zero: dense
+    sparse, dense = _wide_matmul(h, ell, v), _wide_matmul(h, None, v)
+    assert sparse.dtype == dense.dtype == np.clongdouble or not WIDE
+    np.testing.assert_allclose(sparse.astype(complex), h @ v, rtol=0, atol=1e-14)
+    assert np.max(np.abs(sparse - dense)) <= 8 * np.finfo(np.longdouble).eps * np.max(np.abs(h) @ np.abs(v))

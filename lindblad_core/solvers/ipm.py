@@ -35,7 +35,7 @@ IPM_MARGIN = 0.5  # stop at once when the merit (the largest ratio of gap and re
 # below this: the tolerances met with a factor 2 to spare. When the best merit lies between IPM_MARGIN and 1 (met
 # without room), the iterations go on while each one multiplies the best merit by IPM_PROGRESS or less (near
 # the optimum one iteration divides it by ~10 … 100), so that a merit within rounding of 1 does not decide the
-# status. A margin of 0.1 costs about one more iteration in most solves (~6 % of the time of τ^pop,coh at
+# status. A margin of 0.1 costs about one more iteration in most solves (~5 % of the time of τ^pop,coh at
 # 3+3+0 and 2+2+2) for intervals that are tight either way
 IPM_PROGRESS = 0.5
 IPM_INACCURATE = 1e3  # "optimal_inaccurate": within this factor of both tolerances

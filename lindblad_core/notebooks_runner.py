@@ -183,8 +183,8 @@ def execute(nb: Path, executed: Path, figures: Path, quick: bool, threads: int |
 
     The kernel inherits this process's environment with ``LINDBLAD_FIGURES`` set to ``figures`` and, when
     ``threads`` is given, each of :data:`THREAD_VARIABLES` and ``LINDBLAD_SWEEP_JOBS`` (the worker processes of
-    its sweeps) that is not set already set to ``threads``; the environment is restored afterwards. Its CPU time is measured as this process's children's, so run one
-    notebook at a time per process.
+    its sweeps) that is not set already set to ``threads``; the environment is restored afterwards. Its CPU
+    time is measured as this process's children's, so run one notebook at a time per process.
     """
     import papermill as pm
 

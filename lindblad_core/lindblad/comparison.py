@@ -130,14 +130,13 @@ def kossakowski_min_eigenvalue(generator) -> float:
     and returns min(rates)/max(rates) ≥ 0 instead of the eigenvalue.
     """
     gen = as_generator(generator)
-    if isinstance(gen, LindbladForm):  # K = diag(rates)
-        rates = gen.rates
-        if rates.size and rates.min() >= 0:
-            return float(rates.min() / rates.max()) if rates.max() > 0 else 0.0
-    ops, k = gen.kossakowski()
-    diag = np.real(np.diag(k))
-    if np.count_nonzero(k - np.diag(np.diag(k))) == 0 and diag.min(initial=0.0) >= 0:
+    # a LindbladForm's K is diag(rates) by construction: its m×m matrix is not formed to be inspected
+    form = None if isinstance(gen, LindbladForm) else gen.kossakowski()
+    diag = gen.rates if form is None else np.real(np.diag(form[1]))
+    diagonal = form is None or np.count_nonzero(form[1] - np.diag(np.diag(form[1]))) == 0
+    if diagonal and diag.min(initial=0.0) >= 0:
         return float(diag.min() / diag.max()) if diag.max() > 0 else 0.0
+    ops, k = form or gen.kossakowski()
     _, m, _ = orthonormal_kossakowski(ops, k)
     w = np.linalg.eigvalsh(m)
     scale = np.max(np.abs(w))

@@ -211,7 +211,7 @@ def _clustered_lindblad(red: Redfield, width: float, lamb_shift: bool, name: str
         ops_d = np.conj(np.swapaxes(ops, 1, 2))
         jumps += [ops, ops_d]
         rates += [2.0 * d_bar.real, 2.0 * c_bar.real]
-        if lamb_shift:  # through the elements: S_c†S_c over the rows (c, a) of S_c, S_c S_c† over its columns (c, b)
+        if lamb_shift:  # by elements: S_c†S_c over the rows (c, a) of S_c, S_c S_c† over its columns (c, b)
             h += sum_of_products(labels * d + rows, cols, values, d_bar.imag[labels], n_c * d, d)
             h -= sum_of_products(labels * d + cols, rows, np.conj(values), c_bar.imag[labels], n_c * d, d)
     return LindbladForm(name, red.system, np.concatenate(jumps), np.concatenate(rates), h, notes)

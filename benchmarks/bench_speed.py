@@ -8,7 +8,10 @@ numba's threads likewise; address space capped at ``--memory-cap-gb``; wall time
 1+1+1 chain with the same solver (imports; QICS's numba kernels) and with the row's Redfield tensor computed
 untimed, then solved ``--repeats`` times (median; fewer when the solves have used ``--budget`` seconds):
 
-- IPM: ``solver="IPM"`` (lindblad_core.solvers.conic.solve_hermitian_lmi on the conic data);
+- IPM: ``solver="IPM"`` (lindblad_core.solvers.conic.solve_hermitian_lmi on the conic data; for tau_pop,coh with
+  sectors above ``norm_subspace.SUBSPACE_WHOLE`` states, on growing subspaces of them: the cutting-plane method of
+  lindblad_core.solvers.norm_subspace, timed whole: its interior-point solves, eigendecompositions and projections);
+- IPM-whole (tau_pop,coh): the same interior-point method on the whole problem (no subspaces);
 - QICS: ``solver="QICS"`` (lindblad_core.solvers.qics.solve_qics on the same conic data, QICS_OPTIONS);
 - QICS-1e-8: the same with QICS's own default tolerances (tol_gap = tol_feas = 1e-8);
 - cvxpy: tau_pop,coh with ``formulation="cvxpy"`` (its default chain, Clarabel first), tau_pop with
@@ -50,7 +53,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 LADDER = [(1, 2, 1), (1, 3, 1), (2, 2, 2), (2, 3, 2), (2, 4, 2)]  # d = 16 ... 256
 LARGE = [("tau_pop_coh", (3, 2, 3)), ("tau_pop", (2, 6, 2))]
 FIG4 = [("tau_pop_coh", (3, 3, 0))]  # one bath (no beta_R); not in the fitted ladder, no cvxpy (m = 905)
-SOLVERS = ("IPM", "QICS", "QICS-1e-8", "cvxpy")
+SOLVERS = ("IPM", "IPM-whole", "QICS", "QICS-1e-8", "cvxpy")
 QICS_DEFAULT_TOL = {"tol_gap": 1e-8, "tol_feas": 1e-8}  # qics.Solver's own defaults
 
 _CHILD = r"""
@@ -60,7 +63,7 @@ resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from lindblad_core.solvers import conic, qics as qics_backend
 from lindblad_core.redfield_equation import redfield
 from lindblad_core.systems.chain import ChainSetup
-from lindblad_core.sdp import tau_pop, tau_pop_coh
+from lindblad_core.sdp import tau_pop, tau_pop_coh, popcoh_formulations
 chain = json.loads(sys.argv[1]); quantity, solver = sys.argv[2].split(":"); setting = json.loads(sys.argv[4])
 repeats, budget = int(sys.argv[5]), float(sys.argv[6])
 if solver == "cvxpy":
@@ -70,18 +73,28 @@ else:
 if solver == "QICS-1e-8":
     qics_backend.QICS_OPTIONS.update(json.loads(sys.argv[7]))
 solve = tau_pop if quantity == "tau_pop" else tau_pop_coh
-calls = []  # (seconds, iterations, variables) of each call of the IPM / QICS
+calls = []  # (seconds, iterations, variables) of each outermost call of the IPM / QICS / the subspace method
+depth = [0]
 
-def timed(fn):
+def timed(fn, returns_solution=False):
     def run(problem, *args, **kwargs):
+        depth[0] += 1
         t0 = time.perf_counter()
-        status = fn(problem, *args, **kwargs)
-        calls.append((time.perf_counter() - t0, problem.iterations, problem.n_variables))
-        return status
+        try:
+            out = fn(problem, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+        if depth[0] == 0:
+            its = out.iterations if returns_solution else problem.iterations
+            calls.append((time.perf_counter() - t0, its, problem.n_variables))
+        return out
     return run
 
 conic.ConicProblem.solve_ipm = timed(conic.ConicProblem.solve_ipm)
 qics_backend.solve_qics = timed(qics_backend.solve_qics)
+popcoh_formulations.solve_norm_subspace = timed(popcoh_formulations.solve_norm_subspace, True)
+if solver == "IPM-whole":
+    popcoh_formulations.SUBSPACE_WHOLE = 10**9  # every sector whole: no subspace method
 solve(ChainSetup(n_left=1, n_middle=1, n_right=1, **setting), **kw)  # warm-up: imports, QICS's numba kernels
 if not chain[2]:
     setting.pop("beta_right")  # one bath
@@ -188,14 +201,18 @@ def report(table, header: list[str]) -> None:
         "QICS: lindblad_core.solvers.qics.QICS_OPTIONS; QICS 1e-8: its own default tolerances. The ratios are of times "
         "(t_IPM/t_QICS < 1: the IPM is faster).",
         "",
-        "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | QICS 1e-8 solver s (it) | "
+        "IPM whole: the same interior-point method on the whole problem, where the IPM row takes tau_pop,coh on "
+        "subspaces of the sectors (lindblad_core.solvers.norm_subspace; sectors above 16 states).",
+        "",
+        "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | IPM whole solver s (it) | "
+        "t_IPM whole/t_QICS | QICS 1e-8 solver s (it) | "
         "t_IPM/t_QICS 1e-8 | IPM total s | QICS total s | cvxpy total s | t_cvxpy/t_IPM | width IPM | width QICS | "
         "width QICS 1e-8 | width cvxpy | certified | peak GB IPM / QICS / cvxpy | n |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     solved = ("optimal", "optimal_inaccurate")
     for (q, chain), part in table.groupby(["quantity", "chain"], sort=False):
         by = {r["solver"]: r for r in part.to_dict("records")}
-        ipm, qics, qics8, cvx = (by.get(s, {}) for s in SOLVERS)
+        ipm, whole, qics, qics8, cvx = (by.get(s, {}) for s in SOLVERS)
 
         def cell(r, key, spec=".2f"):
             if not r:
@@ -217,7 +234,8 @@ def report(table, header: list[str]) -> None:
         m = ipm.get("variables") or qics.get("variables")
         lines.append(
             f"| {q} | {chain} | {part.d.iloc[0]} | {_fmt(m, '.0f')} | {with_it(ipm)} | {with_it(qics)} | "
-            f"{ratio(ipm, qics, 'solver_seconds', 'solver_seconds')} | {with_it(qics8)} | "
+            f"{ratio(ipm, qics, 'solver_seconds', 'solver_seconds')} | {with_it(whole) if whole else '–'} | "
+            f"{ratio(whole, qics, 'solver_seconds', 'solver_seconds')} | {with_it(qics8)} | "
             f"{ratio(ipm, qics8, 'solver_seconds', 'solver_seconds')} | {cell(ipm, 'total_seconds')} | "
             f"{cell(qics, 'total_seconds')} | {cell(cvx, 'total_seconds')} | "
             f"{ratio(cvx, ipm, 'total_seconds', 'total_seconds') if cvx.get('status') in solved else '–'} | "
@@ -249,7 +267,7 @@ def report(table, header: list[str]) -> None:
         for qq, s, key, k in fits:
             if qq != q:
                 continue
-            marker = "osd^"[SOLVERS.index(s)]
+            marker = "oxsd^"[SOLVERS.index(s)]
             part = table[(table.quantity == q) & (table.solver == s) & table.chain.isin(ladder)
                          & table.status.isin(solved)].sort_values("d")
             ax.loglog(part.d, part[key], marker + "-", label=f"{s} ({key.split('_')[0]}): ∝ d^{k:.2f}")
@@ -298,6 +316,8 @@ def main() -> int:
         for solver in SOLVERS:
             if solver == "cvxpy" and (2 ** sum(chain) > args.cvxpy_max_d or large or (quantity, chain) in FIG4):
                 continue
+            if solver == "IPM-whole" and quantity == "tau_pop":
+                continue  # the same as IPM
             row = measure(chain, quantity, solver, args, (args.target_threads or threads) if large else threads)
             rows.append(row)
             print(f"  {quantity:12s} {row['chain']:6s} d={row['d']:5d} {solver:6s}: {row.get('status')}, "

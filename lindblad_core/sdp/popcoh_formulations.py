@@ -21,6 +21,7 @@ from lindblad_core.sdp.lamb_shift import lamb_coordinates
 from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.solvers import qics
+from lindblad_core.solvers.norm_subspace import SUBSPACE_WHOLE, solve_norm_subspace
 from lindblad_core.systems.symmetry import gamma_groups, STRUCTURE_RTOL
 
 
@@ -286,10 +287,14 @@ class CohConic:
     the multipliers Z. Solvers other than Clarabel fall back to the cvxpy formulation, built on first use.
     ``ipm_options``: keyword arguments (gap_rtol, gap_atol, res_tol, step, margin) of
     :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
+    ``subspace``: the interior-point method solves the spectral norm's LMIs on growing subspaces of the sectors
+    (:func:`~lindblad_core.solvers.norm_subspace.solve_norm_subspace`, fixed trace only); None (default) when a
+    sector has more than ``norm_subspace.SUBSPACE_WHOLE`` states (with none, it is the same problem). The other
+    solvers always see the whole problem.
     """
 
     def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback,
-                 ipm_options: dict | None = None):
+                 ipm_options: dict | None = None, subspace: bool | None = None):
         self.ansatz, self.sectors, self.norm, self.dim, self.blocks = ansatz, sectors, norm, len(p), blocks
         self._fallback, self._cvxpy, self.active = fallback, None, None
         self.ipm_options = dict(ipm_options or {})
@@ -309,26 +314,19 @@ class CohConic:
             self.theta_cols.append(np.arange(nx, nx + blk.coords.shape[1]))
             nx += blk.coords.shape[1]
         # L_i transposed, (n_x, n_i²): row j is vec(L_i e_j), so that the solver's per-variable matrices are
-        # views of these arrays (ConicProblem.solve_ipm), not copies; −L_i alongside for t I − X ⪰ 0 (spectral,
-        # nuclear). Rows of variables that do not enter sector i are never written (np.zeros: no memory).
+        # views of these arrays (ConicProblem.solve_ipm), not copies. Rows of variables that do not enter sector i
+        # are never written (np.zeros: no memory).
         lin = [np.zeros((nx, len(sec) ** 2), complex) for sec in sectors]
-        neg = [np.zeros(lv.shape, complex) for lv in lin] if norm != "frobenius" else None
-
-        def put(i, cols, rows):  # cols: a range of variables
-            lin[i][cols[0]:cols[-1] + 1] = rows
-            if neg is not None:
-                np.subtract(0.0, rows, out=neg[i][cols[0]:cols[-1] + 1])
-
         for blk, gcols, tcols in zip(blocks, self.gamma_cols, self.theta_cols):
             for i, sec in enumerate(sectors):
                 n = len(sec)
                 for idx, cols, sub in zip(blk.groups, gcols, dissipator_sector_groups(blk, p, i, sec)):
                     if sub is None:
                         continue  # exactly zero by the U(1) symmetry
-                    put(i, cols, _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n))  # A(E_j)
+                    lin[i][cols[0]:cols[-1] + 1] = _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n)
                 if len(tcols):
-                    sub = np.tensordot(blk.coords.T, blk.comm[i], axes=1)
-                    put(i, tcols, sub.reshape(len(tcols), n * n))
+                    lin[i][tcols[0]:tcols[-1] + 1] = np.tensordot(blk.coords.T, blk.comm[i], axes=1).reshape(
+                        len(tcols), n * n)
         cp_ = ConicProblem(nx)
         cp_.q[0] = 1.0  # minimise t
         for b, (blk, gcols) in enumerate(zip(blocks, self.gamma_cols)):
@@ -342,43 +340,71 @@ class CohConic:
                 linear = np.zeros((k * k, nx), complex)
                 linear[:, cols] = local_hermitian_basis(k).reshape(k * k, k * k).T
                 cp_.add_psd(("gamma", b, g), np.zeros(k * k), linear, k)
-        if norm == "frobenius":
+        self._lin, self._tmat, self._p_cols, self._base = lin, tmat, p_cols, cp_
+        self._conic, self.subspace_solution = None, None
+        if subspace is None:
+            subspace = max(len(sec) for sec in sectors) > SUBSPACE_WHOLE
+        # the cutting-plane method takes the spectral norm's LMIs over the fixed-trace set (norm_subspace)
+        self.subspace = bool(subspace) and norm == "spectral" and not free_trace
+
+    @property
+    def conic(self) -> ConicProblem:
+        """The whole problem as one :class:`~lindblad_core.solvers.conic.ConicProblem` (built on first use: with
+        the subspace method, only when another solver is asked; it holds −L_i next to L_i)."""
+        if self._conic is None:
+            self._conic = self._with_norm()
+        return self._conic
+
+    def _with_norm(self) -> ConicProblem:
+        """The base problem with the norm's cones on the full sectors."""
+        cp_, lin, tmat, sectors = self._base.copy(), self._lin, self._tmat, self.sectors
+        nx = cp_.n_variables
+        if self.norm == "frobenius":
             a = np.vstack([np.eye(1, nx)] + [lv.T.real for lv in lin] + [lv.T.imag for lv in lin])
             tv = np.concatenate([tmat[np.ix_(s, s)].ravel() for s in sectors])
             cp_.add("norm", "soc", -a, np.concatenate([[0.0], -tv.real, -tv.imag]))
-        else:
-            p_trace = np.zeros((1, nx))
-            for i, sec in enumerate(sectors):
-                n = len(sec)
-                tv = tmat[np.ix_(sec, sec)].ravel()
-                # the variables of t I (spectral) or P_i (nuclear) and their rows vec(E_j)
-                if norm == "spectral":
-                    up_cols, up_rows = np.array([0]), np.eye(n).ravel()[None]
-                else:
-                    basis = local_hermitian_basis(n)
-                    up_cols, up_rows = p_cols[i], basis.reshape(n * n, n * n)
-                    p_trace[0, p_cols[i]] = np.real(np.trace(basis, axis1=1, axis2=2))
-                minus, plus = neg[i], lin[i]  # t I − X = t I − L x + T ⪰ 0 and t I + X ⪰ 0
-                minus[up_cols] = up_rows - plus[up_cols]
-                plus[up_cols] = up_rows + plus[up_cols]
-                cp_.add_psd(("minus", i), tv, minus.T, n)
-                cp_.add_psd(("plus", i), -tv, plus.T, n)
-            if norm == "nuclear":
-                p_trace[0, 0] = -1.0
-                cp_.add("nuclear", "nonneg", p_trace, [0.0])  # t − Σ_i Tr P_i ≥ 0
-        self.conic = cp_
+            return cp_
+        # X = L2'(ρ0) − T is Hermitian (both maps preserve Hermiticity), so
+        #   spectral: ‖X‖ ≤ t  ⟺  t I − X ⪰ 0 and t I + X ⪰ 0,
+        #   nuclear:  ‖X‖_* = min Tr P  s.t.  P − X ⪰ 0 and P + X ⪰ 0,
+        # two LMIs of size n instead of one of size 2n; the certificate is Z = A − B from their multipliers.
+        p_trace = np.zeros((1, nx))
+        for i, sec in enumerate(sectors):
+            n = len(sec)
+            tv = tmat[np.ix_(sec, sec)].ravel()
+            # the variables of t I (spectral) or P_i (nuclear) and their rows vec(E_j)
+            if self.norm == "spectral":
+                up_cols, up_rows = np.array([0]), np.eye(n).ravel()[None]
+            else:
+                basis = local_hermitian_basis(n)
+                up_cols, up_rows = self._p_cols[i], basis.reshape(n * n, n * n)
+                p_trace[0, self._p_cols[i]] = np.real(np.trace(basis, axis1=1, axis2=2))
+            plus = lin[i]  # t I − X = t I − L x + T ⪰ 0 and t I + X ⪰ 0; the rows up_cols of L_i are zero
+            minus = np.negative(plus)
+            minus[up_cols] = up_rows
+            plus[up_cols] = up_rows
+            cp_.add_psd(("minus", i), tv, minus.T, n)
+            cp_.add_psd(("plus", i), -tv, plus.T, n)
+        if self.norm == "nuclear":
+            p_trace[0, 0] = -1.0
+            cp_.add("nuclear", "nonneg", p_trace, [0.0])  # t − Σ_i Tr P_i ≥ 0
+        return cp_
 
     def solve(self, solver: str, **settings):
+        self.active, self.subspace_solution = None, None
         if solver == QICS_SOLVER:
-            self.active = None
             qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
             return
+        if solver == NATIVE_SOLVER and self.subspace:
+            images = [lv.reshape(len(lv), len(sec), len(sec)) for lv, sec in zip(self._lin, self.sectors)]
+            targets = [self._tmat[np.ix_(sec, sec)] for sec in self.sectors]
+            self.subspace_solution = solve_norm_subspace(self._base, images, targets, 0,
+                                                         ipm_options=self.ipm_options)
+            return
         if solver == NATIVE_SOLVER:
-            self.active = None
             self.conic.solve_ipm(**self.ipm_options)
             return
         if solver == "CLARABEL":
-            self.active = None
             self.conic.solve(**settings)
             return
         if self._cvxpy is None:
@@ -388,10 +414,14 @@ class CohConic:
 
     @property
     def status(self):
+        if self.subspace_solution is not None:
+            return self.subspace_solution.status
         return self.conic.status if self.active is None else self.active.status
 
     @property
     def value(self):
+        if self.subspace_solution is not None:
+            return self.subspace_solution.value
         return self.conic.value if self.active is None else self.active.value
 
     def min_trace_primal(self, t_max: float):
@@ -419,6 +449,15 @@ class CohConic:
         """(Γ per block, full Lamb-shift coordinates per block, dual Z or None) of the last solve."""
         if self.active is not None:
             return self.active.extract()
+        sol = self.subspace_solution
+        if sol is not None:
+            gammas, thetas = self._primal(sol.x)
+            if sol.x is None:
+                return gammas, thetas, None
+            z = np.zeros((self.dim, self.dim), dtype=complex)
+            for sec, (minus, plus) in zip(self.sectors, sol.duals):
+                z[np.ix_(sec, sec)] = minus - plus
+            return gammas, thetas, z
         gammas, thetas = self._primal(self.conic.x)
         if not self.conic.has_dual:
             return gammas, thetas, None

@@ -105,6 +105,38 @@ def test_each_solver_of_the_conic_formulation_gives_the_same_certified_result():
     assert all(r.certified for r in results.values())
 
 
+@pytest.mark.parametrize("kwargs", [dict(n_left=2, n_middle=3, n_right=2, g=0.05, beta_left=1.0, beta_right=5.0),
+                                    dict(n_left=2, n_middle=2, n_right=2, g=0.3, beta_left=1.0, beta_right=0.5),
+                                    dict(n_left=3, n_middle=3, n_right=0, g=0.1, beta_left=1.0)])
+def test_subspace_method_agrees_with_the_whole_problem(kwargs, monkeypatch):
+    """The interior-point method on subspaces of the sectors (sectors above SUBSPACE_WHOLE states: 2+3+2 has
+    sectors of 35, 2+2+2 of 20, 3+3+0 of 20), the same method on the whole problem and QICS on it: overlapping
+    certified intervals, each tight."""
+    from lindblad_core.sdp import popcoh_formulations
+    from lindblad_core.solvers import norm_subspace
+    from lindblad_core.systems.symmetry import u1_structure
+
+    seen = []
+
+    def spy(*args, **kw):
+        seen.append(norm_subspace.solve_norm_subspace(*args, **kw))
+        return seen[-1]
+
+    monkeypatch.setattr(popcoh_formulations, "solve_norm_subspace", spy)
+    setup = ChainSetup(**kwargs)
+    sub = tau_pop_coh(setup, solver="IPM")
+    sizes = [len(sec) for sec in u1_structure(setup.open_system()).sectors()]
+    assert len(seen) == 1 and max(sizes) > norm_subspace.SUBSPACE_WHOLE
+    assert seen[0].sizes[int(np.argmax(sizes))] < max(sizes)  # the largest sector compressed
+    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_WHOLE", 10**9)
+    whole = tau_pop_coh(setup, solver="IPM")
+    assert len(seen) == 1  # the whole problem, without the subspace method
+    qics = tau_pop_coh(setup, solver="QICS")
+    results = (sub, whole, qics)
+    assert max(r.lower for r in results) <= min(r.upper for r in results), results
+    assert all(r.certified for r in results), results
+
+
 def test_bad_formulation_is_named():
     with pytest.raises(ValueError, match="formulation"):
         tau_pop_coh(ChainSetup(**SMALL), formulation="mosek")

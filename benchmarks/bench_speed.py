@@ -204,8 +204,8 @@ def report(table, header: list[str]) -> None:
         "IPM whole: the same interior-point method on the whole problem, where the IPM row takes tau_pop,coh on "
         "subspaces of the sectors (lindblad_core.solvers.norm_subspace; sectors above 16 states).",
         "",
-        "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | IPM whole solver s (it) | "
-        "t_IPM whole/t_QICS | QICS 1e-8 solver s (it) | "
+        "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | "
+        "IPM whole solver s (it) | t_IPM whole/t_QICS | QICS 1e-8 solver s (it) | "
         "t_IPM/t_QICS 1e-8 | IPM total s | QICS total s | cvxpy total s | t_cvxpy/t_IPM | width IPM | width QICS | "
         "width QICS 1e-8 | width cvxpy | certified | peak GB IPM / QICS / cvxpy | n |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -164,23 +164,28 @@ def two_sum(a, b):
 
 
 
-def dot2(coefficients: np.ndarray, arrays: np.ndarray):
+def dot2(coefficients: np.ndarray, arrays):
     r"""Σ_i c_i X_i (real, summed over the first axis) in twice the working precision, and its error bound.
 
     Algorithm Dot2 of Ogita, Rump, Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26 (2005):
     |result − exact| ≤ u |exact| + γ_n² Σ|c_i X_i|. Used for the Lamb-shift term, whose coordinates can be
-    1e9 while the sum is O(τ): plain float64 would lose everything there.
+    1e9 while the sum is O(τ): plain float64 would lose everything there. ``arrays`` is a stack or any
+    iterable of the X_i (then one X_i is held at a time); with no coefficient it must be a stack (the shape).
     """
     n = len(coefficients)
     if n == 0:
         return np.zeros(arrays.shape[1:]), np.zeros(arrays.shape[1:])
-    p, s = two_product(coefficients[0], arrays[0])
-    for c, x in zip(coefficients[1:], arrays[1:]):
+    mag = p = s = None
+    for c, x in zip(coefficients, arrays):
+        if p is None:
+            p, s = two_product(c, x)
+            mag = abs(c) * np.abs(x)
+            continue
         h, r = two_product(c, x)
         p, q = two_sum(p, h)
         s = s + (q + r)
+        mag += abs(c) * np.abs(x)
     res = p + s
-    mag = np.tensordot(np.abs(coefficients), np.abs(arrays), axes=1)
     err = 2 * U * np.abs(res) + 2 * gamma_n(2 * n + 2) ** 2 * mag + n * TINY
     return res, err
 

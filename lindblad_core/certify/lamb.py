@@ -13,6 +13,15 @@ from functools import cached_property
 import numpy as np
 from lindblad_core.certify.arithmetic import fro_upper
 
+# The orthonormal bases of the directions' spans (one QR per component, as large as the directions themselves) are
+# kept for directions of at most this many bytes in all (every system of the paper: 2+2+2 takes ~1 MB); larger
+# ones (N ≥ 11 qubits) are projected out through each component's Gram matrix instead, when its smallest
+# eigenvalue (the rows have unit norm) is at least LAMB_GRAM_PROJECTION_MIN: then the projection's rounding is
+# below ~1e-11 of the vector, and the certificates refine the residual it leaves in extended precision anyway
+LAMB_BASES_MAX_BYTES = 2**28
+LAMB_GRAM_PROJECTION_MIN = 1e-4
+
+
 @dataclass(frozen=True, eq=False)
 class LambDirections:
     r"""The Lamb-shift directions i[ρ0, B_h] = i D∘B_h of Eq. (33) (D_jk = p_j − p_k) as real unit vectors
@@ -72,28 +81,47 @@ class LambDirections:
         return self._gram(True)
 
     @cached_property
-    def _bases(self) -> tuple:
-        """Per component an orthonormal basis of the span of its K_h on its support (float, one QR each)."""
-        return tuple(np.linalg.qr(r.T)[0] for r in self.rows)
+    def _projectors(self) -> tuple:
+        """Per component (Q, None), Q an orthonormal basis of the span of its K_h on its support (one QR), or, for
+        directions taking more than ``LAMB_BASES_MAX_BYTES`` in all, (None, Cholesky factor of its Gram matrix)
+        where that matrix is well conditioned (``LAMB_GRAM_PROJECTION_MIN``): no second array of their size."""
+        from scipy.linalg import cho_factor
+
+        large = sum(r.nbytes for r in self.rows) > LAMB_BASES_MAX_BYTES
+        out = []
+        for c, r in zip(self.components, self.rows):
+            gram = self.gram[np.ix_(c, c)]
+            if large and np.linalg.eigvalsh(gram)[0] >= LAMB_GRAM_PROJECTION_MIN:
+                out.append((None, cho_factor(gram)))
+            else:
+                out.append((np.linalg.qr(r.T)[0], None))
+        return tuple(out)
+
+    def _removed(self, part: np.ndarray, r: np.ndarray, projector) -> np.ndarray:
+        """The component of ``part`` (on a support) in the span of the rows ``r``: Q Qᵀ part or Rᵀ G⁻¹ R part."""
+        from scipy.linalg import cho_solve
+
+        q, cho = projector
+        return q @ (q.T @ part) if q is not None else r.T @ cho_solve(cho, r @ part)
 
     def project_out(self, v: np.ndarray, copy: bool = True) -> np.ndarray:
-        """v − Q Qᵀ v (float) for v of shape (2d²,) or (2d², k), Q an orthonormal basis of the directions'
+        """v − P v (float) for v of shape (2d²,) or (2d², k), P the orthogonal projection onto the directions'
         span; in place for a float array v with ``copy=False``."""
         v = np.array(v, dtype=float) if copy or v.dtype != float else v
         if v.ndim == 1:
-            for sup, q in zip(self.supports, self._bases):
+            for sup, r, projector in zip(self.supports, self.rows, self._projectors):
                 part = v[sup]
-                v[sup] = part - q @ (q.T @ part)
+                v[sup] = part - self._removed(part, r, projector)
             return v
         # a column with no non-zero entry on a component's support is left exactly as it is by that component
         # (the supports are disjoint, so the pattern read once holds for every component)
         nonzero = v != 0
-        for sup, q in zip(self.supports, self._bases):
+        for sup, r, projector in zip(self.supports, self.rows, self._projectors):
             cols = np.flatnonzero(nonzero[sup].any(axis=0))
             if len(cols):
                 block = np.ix_(sup, cols)
                 part = v[block]
-                v[block] = part - q @ (q.T @ part)
+                v[block] = part - self._removed(part, r, projector)
         return v
 
     def combine(self, c: np.ndarray) -> np.ndarray:

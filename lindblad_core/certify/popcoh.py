@@ -234,15 +234,12 @@ def _basis_entries(basis, idx: np.ndarray, support: np.ndarray) -> np.ndarray:
 
 
 
-def _basis_part(basis, rows: np.ndarray, part) -> np.ndarray:
-    """``part`` (np.real or np.imag) of the stack B_rows as an (n, d, d) float array, filled one B at a time."""
+def _basis_part(basis, rows: np.ndarray, part):
+    """``part`` (np.real or np.imag) of each B_r, r in ``rows``, as float arrays: a stack for an array ``basis``,
+    one dense B at a time for an OperatorStack."""
     if isinstance(basis, np.ndarray):
         return part(basis[rows])
-    d = basis.shape[1]
-    out = np.empty((len(rows), d, d))
-    for r, i in enumerate(rows):
-        out[r] = part(basis[i])
-    return out
+    return (np.ascontiguousarray(part(np.asarray(basis[i]))) for i in rows)
 
 
 

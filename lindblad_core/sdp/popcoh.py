@@ -13,6 +13,7 @@ certified by :mod:`lindblad_core.certify.popcoh` (:mod:`~lindblad_core.certify.f
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -136,13 +137,15 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         problem = CohConic(*args, fallback=lambda: CohCvxpy(*args), ipm_options=ipm_options)
     setup_s = time.perf_counter() - t_start
 
-    data = coh_data(ansatz, p, tmat, traces, norm, free_trace, data_rtol(red), lamb,
-                     [blk.op_blocks for blk in sector_blocks])
+    @functools.cache
+    def certificate_data():  # made after the solve: at N = 12 its arrays and the solver's would not fit together
+        return coh_data(ansatz, p, tmat, traces, norm, free_trace, data_rtol(red), lamb,
+                        [blk.op_blocks for blk in sector_blocks])
 
     def upper_bound(gammas, thetas):
         """candidate → (certified upper bound, LindbladCandidate or None, data_error)"""
         gammas = [psd_project(g, None if free_trace else t) for g, t in zip(gammas, traces)]
-        upper, stored, data_error = coh_upper_bound(gammas, thetas, data)
+        upper, stored, data_error = coh_upper_bound(gammas, thetas, certificate_data())
         candidate = None
         if stored is not None:
             hams = tuple(np.tensordot(t, traceless_hermitian_basis(blk.dim), axes=1)
@@ -162,6 +165,7 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
                 if other[0] + other[2] < upper + data_error:
                     upper, candidate, data_error = other
         # dual → certified lower bound
+        data = certificate_data()
         if z is None:
             return 0.0, upper, candidate, data_error
         # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): the

@@ -267,6 +267,11 @@ def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
 
 
 
+# With the subspace method, the sector maps L_i of τ^pop,coh are kept when they take at most this many bytes, else
+# made anew in each round (at N = 12, 2+8+2, they take 16 × 129 × C(24, 12) bytes = 5.6 GB)
+SUBSPACE_KEEP_BYTES = 2**31
+
+
 @functools.lru_cache(maxsize=8)
 def _hermitian_basis_matrix(k: int):
     """The (k², k²) sparse matrix of :func:`local_hermitian_basis` (row j: vec E_j), at most two entries a row:
@@ -313,20 +318,6 @@ class CohConic:
             self.gamma_cols.append(cols)
             self.theta_cols.append(np.arange(nx, nx + blk.coords.shape[1]))
             nx += blk.coords.shape[1]
-        # L_i transposed, (n_x, n_i²): row j is vec(L_i e_j), so that the solver's per-variable matrices are
-        # views of these arrays (ConicProblem.solve_ipm), not copies. Rows of variables that do not enter sector i
-        # are never written (np.zeros: no memory).
-        lin = [np.zeros((nx, len(sec) ** 2), complex) for sec in sectors]
-        for blk, gcols, tcols in zip(blocks, self.gamma_cols, self.theta_cols):
-            for i, sec in enumerate(sectors):
-                n = len(sec)
-                for idx, cols, sub in zip(blk.groups, gcols, dissipator_sector_groups(blk, p, i, sec)):
-                    if sub is None:
-                        continue  # exactly zero by the U(1) symmetry
-                    lin[i][cols[0]:cols[-1] + 1] = _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n)
-                if len(tcols):
-                    lin[i][tcols[0]:tcols[-1] + 1] = np.tensordot(blk.coords.T, blk.comm[i], axes=1).reshape(
-                        len(tcols), n * n)
         cp_ = ConicProblem(nx)
         cp_.q[0] = 1.0  # minimise t
         for b, (blk, gcols) in enumerate(zip(blocks, self.gamma_cols)):
@@ -340,12 +331,43 @@ class CohConic:
                 linear = np.zeros((k * k, nx), complex)
                 linear[:, cols] = local_hermitian_basis(k).reshape(k * k, k * k).T
                 cp_.add_psd(("gamma", b, g), np.zeros(k * k), linear, k)
-        self._lin, self._tmat, self._p_cols, self._base = lin, tmat, p_cols, cp_
-        self._conic, self.subspace_solution = None, None
+        self._p, self._tmat, self._p_cols, self._base = p, tmat, p_cols, cp_
+        self._conic, self.subspace_solution, self._maps = None, None, None
         if subspace is None:
             subspace = max(len(sec) for sec in sectors) > SUBSPACE_WHOLE
         # the cutting-plane method takes the spectral norm's LMIs over the fixed-trace set (norm_subspace)
         self.subspace = bool(subspace) and norm == "spectral" and not free_trace
+
+    def _sector_map(self, i: int) -> np.ndarray:
+        """L_i transposed, (n_x, n_i²): row j is vec(L_i e_j), so that the solver's per-variable matrices are
+        views of it (ConicProblem.solve_ipm), not copies. Rows of variables that do not enter sector i are never
+        written (np.zeros: no memory)."""
+        sec = self.sectors[i]
+        n = len(sec)
+        out = np.zeros((self._base.n_variables, n * n), complex)
+        for blk, gcols, tcols in zip(self.blocks, self.gamma_cols, self.theta_cols):
+            for idx, cols, sub in zip(blk.groups, gcols, dissipator_sector_groups(blk, self._p, i, sec)):
+                if sub is not None:  # else exactly zero by the U(1) symmetry
+                    out[cols[0]:cols[-1] + 1] = _hermitian_basis_matrix(len(idx)) @ sub.reshape(len(cols), n * n)
+            if len(tcols):
+                out[tcols[0]:tcols[-1] + 1] = np.tensordot(blk.coords.T, blk.comm[i], axes=1).reshape(
+                    len(tcols), n * n)
+        return out
+
+    @property
+    def _lin(self) -> list:
+        """The maps L_i of every sector (made on first use, then kept)."""
+        if self._maps is None:
+            self._maps = [self._sector_map(i) for i in range(len(self.sectors))]
+        return self._maps
+
+    def _subspace_images(self) -> list:
+        """Per sector its (n_x, n_i, n_i) operators for the subspace method: the kept maps when they take at most
+        ``SUBSPACE_KEEP_BYTES``, else a function making them anew (the method calls it once per round)."""
+        sizes = [len(sec) for sec in self.sectors]
+        if self._maps is not None or 16 * self._base.n_variables * sum(n * n for n in sizes) <= SUBSPACE_KEEP_BYTES:
+            return [lv.reshape(len(lv), n, n) for lv, n in zip(self._lin, sizes)]
+        return [lambda i=i, n=n: self._sector_map(i).reshape(-1, n, n) for i, n in enumerate(sizes)]
 
     @property
     def conic(self) -> ConicProblem:
@@ -396,9 +418,8 @@ class CohConic:
             qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
             return
         if solver == NATIVE_SOLVER and self.subspace:
-            images = [lv.reshape(len(lv), len(sec), len(sec)) for lv, sec in zip(self._lin, self.sectors)]
             targets = [self._tmat[np.ix_(sec, sec)] for sec in self.sectors]
-            self.subspace_solution = solve_norm_subspace(self._base, images, targets, 0,
+            self.subspace_solution = solve_norm_subspace(self._base, self._subspace_images(), targets, 0,
                                                          ipm_options=self.ipm_options)
             return
         if solver == NATIVE_SOLVER:

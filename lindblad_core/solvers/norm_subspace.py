@@ -81,8 +81,10 @@ def solve_norm_subspace(base: ConicProblem, images: list, targets: list, t_col: 
     ----------
     base : ConicProblem
         The objective and every constraint but the norm's (not modified).
-    images : list of (m, n_i, n_i) complex arrays
-        L_ij, Hermitian, for the m = ``base.n_variables`` variables; row ``t_col`` is ignored.
+    images : list of (m, n_i, n_i) complex arrays, or of functions returning one
+        L_ij, Hermitian, for the m = ``base.n_variables`` variables; row ``t_col`` is ignored. A function is
+        called once per round (its block's operators are then never all held at once: large problems make
+        them anew instead of keeping them).
     targets : list of (n_i, n_i) Hermitian arrays
         T_i.
     t_col : int
@@ -101,47 +103,51 @@ def solve_norm_subspace(base: ConicProblem, images: list, targets: list, t_col: 
         raise ValueError(f"t_col must be in [0, {base.n_variables}), got {t_col}")
     if not (isinstance(max_rounds, (int, np.integer)) and max_rounds >= 1):
         raise ValueError(f"max_rounds must be an integer >= 1, got {max_rounds!r}")
-    subspaces = []
-    for t_mat in targets:
-        n = t_mat.shape[0]
-        if n <= SUBSPACE_WHOLE:
-            subspaces.append(None)
-            continue
-        w, u = np.linalg.eigh(t_mat)
-        subspaces.append(u[:, np.argsort(-np.abs(w), kind="stable")[:SUBSPACE_START]])
-    iterations, status = 0, "solver_error"
+
+    def image(i):
+        return images[i]() if callable(images[i]) else images[i]
+
+    subspaces, compressed = [], []
+    for i, t_mat in enumerate(targets):
+        v = None
+        if t_mat.shape[0] > SUBSPACE_WHOLE:
+            w, u = np.linalg.eigh(t_mat)
+            v = u[:, np.argsort(-np.abs(w), kind="stable")[:SUBSPACE_START]]
+        subspaces.append(v)
+        compressed.append(_compressed(image(i), v))
+    iterations, status, converged = 0, "solver_error", False
     for rounds in range(1, max_rounds + 1):
-        problem = base.copy()
-        for i, (v, lin, t_mat) in enumerate(zip(subspaces, images, targets)):
-            r = t_mat.shape[0] if v is None else v.shape[1]
-            plus = _compressed(lin, v).reshape(len(lin), r * r)
-            plus = plus.copy() if v is None else plus
+        problem, solved_on = base.copy(), list(subspaces)
+        for i, (v, lin, t_mat) in enumerate(zip(subspaces, compressed, targets)):
+            r = lin.shape[1]
+            plus = lin.reshape(len(lin), r * r).copy()
             plus[t_col] = np.eye(r).ravel()
             minus = -plus
             minus[t_col] = plus[t_col]
             t_red = (t_mat if v is None else np.conj(v.T) @ t_mat @ v).ravel()
             problem.add_psd(("minus", i), t_red, np.ascontiguousarray(minus.T), r)
             problem.add_psd(("plus", i), -t_red, np.ascontiguousarray(plus.T), r)
-        status, solved_on = problem.solve_ipm(**(ipm_options or {})), list(subspaces)
+        status = problem.solve_ipm(**(ipm_options or {}))
         iterations += problem.iterations
         if problem.x is None:
-            return NormSubspaceSolution(status, None, None, np.inf, [], rounds, iterations, _sizes(subspaces, targets))
+            return NormSubspaceSolution(status, None, None, np.inf, [], rounds, iterations, _sizes(solved_on, targets))
         x, value = problem.x, problem.value
         x_lin = x.copy()
         x_lin[t_col] = 0.0
-        spectra = [np.linalg.eigh(np.tensordot(x_lin, lin, axes=1) - t_mat) for lin, t_mat in zip(images, targets)]
-        upper = max(float(np.max(np.abs(w), initial=0.0)) for w, _ in spectra)
-        grown, converged = False, upper - value <= gap_atol + gap_rtol * abs(upper)
-        if not converged:
-            for i, (w, u) in enumerate(spectra):
-                v = subspaces[i]
-                outside = np.flatnonzero(np.abs(w) > value)
-                if v is None or not len(outside):
-                    continue
-                chosen = outside[np.argsort(-np.abs(w[outside]), kind="stable")[:SUBSPACE_ADD]]
-                subspaces[i] = _extended(v, u[:, chosen])
-                grown = grown or subspaces[i].shape[1] > v.shape[1]
-        if not grown:
+        upper, grown = 0.0, False
+        for i, t_mat in enumerate(targets):  # one pass over each block's operators: X_i(x), then the next round's
+            lin, v = image(i), subspaces[i]
+            w, u = np.linalg.eigh(np.tensordot(x_lin, lin, axes=1) - t_mat)
+            upper = max(upper, float(np.max(np.abs(w), initial=0.0)))
+            outside = np.flatnonzero(np.abs(w) > value)
+            if v is None or not len(outside):
+                continue
+            chosen = outside[np.argsort(-np.abs(w[outside]), kind="stable")[:SUBSPACE_ADD]]
+            subspaces[i] = _extended(v, u[:, chosen])
+            if subspaces[i].shape[1] > v.shape[1]:
+                grown, compressed[i] = True, _compressed(lin, subspaces[i])
+        converged = upper - value <= gap_atol + gap_rtol * abs(upper)
+        if converged or not grown:
             break
     if not converged and status == "optimal":
         status = "optimal_inaccurate"

@@ -119,6 +119,8 @@ def test_dot2_is_exact_where_float_sums_lose_everything():
         assert abs(Fraction(float(r)) - ex) <= Fraction(1, 10**15) * abs(ex)
     naive = sum(float(ci) * float(xi) for ci, xi in zip(c, x[:, 0]))  # left to right in float64
     assert abs(Fraction(naive) - exact[0]) > Fraction(1, 10)  # wrong in the first digit
+    streamed = arithmetic.dot2(c, (row.copy() for row in x))  # one X_i at a time: the same numbers
+    assert np.array_equal(streamed[0], res) and np.array_equal(streamed[1], err)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

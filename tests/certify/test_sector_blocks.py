@@ -115,10 +115,20 @@ def _dense_rows(ansatz, p, index):
     return rows / np.linalg.norm(rows, axis=1)[:, None]
 
 
-def test_lamb_directions_per_component_match_the_dense_directions(case):
+@pytest.mark.parametrize("through", ["qr", "gram"])
+def test_lamb_directions_per_component_match_the_dense_directions(case, through, monkeypatch):
     """Gram matrix, projection onto the complement of the span and Kᵀc of the directions stored per component
-    agree with the dense (n, 2d²) rows; the components have disjoint supports."""
+    agree with the dense (n, 2d²) rows; the components have disjoint supports. The projection goes through an
+    orthonormal basis per component or (large directions, ``LAMB_BASES_MAX_BYTES``) its Gram matrix."""
+    from lindblad_core.certify import lamb as lamb_module
+
     _, ansatz, p, _, _, lamb = case
+    if through == "gram":
+        monkeypatch.setattr(lamb_module, "LAMB_BASES_MAX_BYTES", 0)
+        lamb = lamb.subset(np.ones(lamb.size, dtype=bool))  # a new object: nothing cached
+        assert all(q is None for q, _ in lamb._projectors)
+    else:
+        assert all(cho is None for _, cho in lamb._projectors)
     rows = _dense_rows(ansatz, p, lamb.index)
     np.testing.assert_allclose(lamb.gram, rows @ rows.T, rtol=0, atol=1e-14)
     rng = np.random.default_rng(5)

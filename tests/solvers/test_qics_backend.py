@@ -20,7 +20,7 @@ from lindblad_core.lindblad.ansatz import local_hermitian_basis
 from lindblad_core.systems.chain import ChainSetup
 from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.solvers.qics import QICS_STATUS, qics_status, solve_qics
-from lindblad_core.sdp import tau_pop_coh
+from lindblad_core.sdp import popcoh_formulations, tau_pop_coh
 from lindblad_core.studies.variants import tau_pop  # the basis of Eq. (28) by name: "energy" or "published"
 from lindblad_core.sdp.result import CERT_RTOL, RESULT_STATUSES
 
@@ -165,6 +165,9 @@ def recorded(monkeypatch):
     monkeypatch.setattr(ConicProblem, "solve_ipm", wrap("IPM", ConicProblem.solve_ipm))
     monkeypatch.setattr(ConicProblem, "solve", wrap("CLARABEL", ConicProblem.solve))
     monkeypatch.setattr(qics_backend, "solve_qics", wrap("QICS", qics_backend.solve_qics))
+    # the interior-point method on the same whole problem as QICS (not on subspaces of the sectors, whose
+    # multipliers would be the compressed problem's: that method is checked in tests/solvers/test_norm_subspace.py)
+    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_WHOLE", 10**9)
     return out
 
 

@@ -237,8 +237,8 @@ def _basis_entries(basis, idx: np.ndarray, support: np.ndarray) -> np.ndarray:
 def _basis_part(basis, rows: np.ndarray, part):
     """``part`` (np.real or np.imag) of each B_r, r in ``rows``, as float arrays: a stack for an array ``basis``,
     one dense B at a time for an OperatorStack."""
-    if isinstance(basis, np.ndarray):
-        return part(basis[rows])
+    if isinstance(basis, np.ndarray) or not len(rows):
+        return part(np.asarray(basis[rows]) if len(rows) else np.zeros((0,) + basis.shape[1:]))
     return (np.ascontiguousarray(part(np.asarray(basis[i]))) for i in rows)
 
 

@@ -267,11 +267,23 @@ def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
     return x if basis == "energy" else red.system.to_computational_basis(x)
 
 
+def _sum_of_products(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Σ_ℓ X_ℓ Y_ℓ for (L, d, d) stacks, as one matrix product over (ℓ, j) (BLAS; einsum's loop took 0.4 s at
+    d = 256); a real factor times a complex one as two real products (half the operations of a complex one)."""
+    def product(a, b):
+        return np.tensordot(a, b, axes=([0, 2], [0, 1]))
+
+    if np.iscomplexobj(x) and not np.iscomplexobj(y):
+        return product(np.ascontiguousarray(x.real), y) + 1j * product(np.ascontiguousarray(x.imag), y)
+    if np.iscomplexobj(y) and not np.iscomplexobj(x):
+        return product(x, np.ascontiguousarray(y.real)) + 1j * product(x, np.ascontiguousarray(y.imag))
+    return product(x, y)
+
+
 def _adjoint_and_products(red: Redfield):
     """S_ℓ†, P = Σ_ℓ A_ℓ S_ℓ† and Q = Σ_ℓ S_ℓ† B_ℓ: the parts of Eq. (40) that do not depend on ρ."""
     sd = np.conj(np.swapaxes(red.coupling, 1, 2))
-    # Σ_ℓ as one matrix product over (ℓ, j) (BLAS; einsum's loop took 0.4 s at d = 256)
-    return sd, np.tensordot(red.a_ops, sd, axes=([0, 2], [0, 1])), np.tensordot(sd, red.b_ops, axes=([0, 2], [0, 1]))
+    return sd, _sum_of_products(red.a_ops, sd), _sum_of_products(sd, red.b_ops)
 
 
 def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.ndarray:
@@ -306,8 +318,7 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
         # a real diagonal ρ (ρ0 in the energy basis): ρ P and Q ρ scale rows and columns, and each sum over ℓ is
         # one matrix product over (ℓ, j)
         w = np.real(np.diagonal(x))
-        xr = w[:, None] * p_op + q_op * w[None, :] - (np.tensordot(sd * w, a, axes=([0, 2], [0, 1]))
-                                                      + np.tensordot(b * w, sd, axes=([0, 2], [0, 1])))
+        xr = w[:, None] * p_op + q_op * w[None, :] - (_sum_of_products(sd * w, a) + _sum_of_products(b * w, sd))
         return _from_energy(red, -(xr + np.conj(xr.T)), basis)
     xr = x @ p_op + q_op @ x - np.sum(sd @ x @ a + b @ x @ sd, axis=0)
     if np.array_equal(x, np.conj(x.T)):

@@ -97,7 +97,9 @@ def _run_tau(args, parser) -> tuple[int, dict, str]:
             paper_blocks(problem.input, blocks)  # by name: "left" may leave the right bath without a block
         except ValueError as err:
             _invalid(parser, str(err), "--blocks")
-        _check_size(args.quantity, problem.input, parser, blocks)
+        # τ^pop,coh's interior-point method works on subspaces of the sectors for the spectral norm, fixed trace
+        _check_size(args.quantity, problem.input, parser, blocks,
+                    subspace=not popcoh or (args.norm == "spectral" and not args.free_trace))
     with problem.computing("tau_pop_coh" if popcoh else "tau_pop"):
         if popcoh:
             res = tau_pop_coh(problem.input, blocks, norm=args.norm, target=args.target, trace=trace,

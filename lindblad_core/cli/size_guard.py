@@ -9,6 +9,7 @@ from lindblad_core.lindblad.ansatz import paper_blocks
 from lindblad_core.systems.baths import PV_BLOCK_BYTES
 from lindblad_core.systems import open_system
 from lindblad_core.systems.chain import ChainSetup
+from lindblad_core.sdp.popcoh_formulations import SUBSPACE_KEEP_BYTES
 
 # -- size guard ---------------------------------------------------------------------------------------------
 # The CLI refuses, before building anything, a chain whose estimated peak memory exceeds this (16 GiB, a
@@ -71,6 +72,10 @@ _COH_BLOCK_COPIES = 3
 
 
 _MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
+# … without the subspace method (another norm, a free trace): with it the maps are kept once up to
+# popcoh_formulations.SUBSPACE_KEEP_BYTES, above made anew per sector, the largest sector's map and its
+# products alive at once this many times over (calibrated above)
+_SECTOR_MAP_COPIES = 2
 
 
 
@@ -98,7 +103,7 @@ def _charge_groups(k: int) -> list[int]:
 
 
 
-def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") -> int:
+def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right", subspace: bool = True) -> int:
     r"""Estimated peak memory of ``lindblad-sdp ness`` / ``tau pop`` / ``tau popcoh`` for ``setup``.
 
     The sum of the dominant dense allocations, with d = 2^N and P = C(2N, N−1) the number of
@@ -111,10 +116,12 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
       ``_POP_F_COPIES`` such stacks of the largest block while its coefficients are formed; the coefficient stacks
       G_k, 5 × 16 d m²; one PSD cone per charge group c (``_CONE_COPIES`` × 8 svec(c)²) and d c² non-zeros.
     * ``popcoh`` (the default ``formulation="conic"``, solved on the n × n Hermitian sectors), per block:
-      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × (8 m + 16 · 4^k) d²; the sector maps (and the
-      solver's products with them), ``_MAP_COPIES`` × 16 n² per real coordinate of Γ (Σ_c c²) and of H_LS
-      (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² = C(2N, N)); the certificates' Lamb-shift
-      directions, ``_CERT_COPIES`` × 16 · 4^k d².
+      F_α and the Lamb-shift basis, ``_COH_OP_COPIES`` × (8 m + 16 · 4^k) d²; the certificates' Lamb-shift
+      directions, ``_CERT_COPIES`` × 16 · 4^k d²; and the sector maps, 16 n² per real coordinate of Γ (Σ_c c²)
+      and of H_LS (C(2k, k)) over the sectors of n = C(N, M) states (Σ n² = C(2N, N)): with ``subspace`` (the
+      spectral norm with a fixed trace, which the interior-point method solves on subspaces of the sectors) once,
+      or above ``popcoh_formulations.SUBSPACE_KEEP_BYTES`` the largest sector's ``_SECTOR_MAP_COPIES`` times;
+      else (the whole problem's ± LMIs and the solver's products with them) ``_MAP_COPIES`` times.
 
     ``MEMORY_LIMIT_BYTES`` documents how the estimate compares with measured peaks (conservative, up to ~5×
     above for chains whose Bohr frequencies are degenerate). The SDP terms assume Clarabel, the default.
@@ -129,6 +136,7 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
     if kind == "ness":
         return total
     sizes = [b.n_qubits for b in paper_blocks(setup, blocks)]
+    columns = 0
     for k in sizes:
         m = 4**k - 1
         groups = _charge_groups(k)
@@ -142,20 +150,28 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right") ->
             else:
                 total += _COH_OP_COPIES * (_F_BYTES * m + 16 * 4**k) * d * d
                 total += _CERT_COPIES * 16 * 4**k * d * d
-            columns = sum(c * c for c in groups) + math.comb(2 * k, k)
-            total += _MAP_COPIES * 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
+            columns += sum(c * c for c in groups) + math.comb(2 * k, k)
+    if kind == "popcoh":  # the sector maps: 16 bytes per state pair of a sector and per real coordinate
+        all_maps = 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
+        if not subspace:
+            total += _MAP_COPIES * all_maps
+        elif all_maps <= SUBSPACE_KEEP_BYTES:  # kept for the rounds of the subspace method
+            total += all_maps
+        else:  # made anew per sector and round: the largest sector's at a time
+            total += _SECTOR_MAP_COPIES * 16 * math.comb(n, n // 2) ** 2 * columns
     if kind == "pop":  # the coefficients' and their error bounds' copies of one block's F_α, one block at a time
         total += _POP_F_COPIES * _F_BYTES * (4 ** max(sizes) - 1) * d * d
     return total
 
 
 
-def largest_accepted_qubits(kind: str, n_left: int, n_right: int, blocks: str = "left,right") -> int | None:
+def largest_accepted_qubits(kind: str, n_left: int, n_right: int, blocks: str = "left,right",
+                            subspace: bool = True) -> int | None:
     """The largest N = n_left + n_middle + n_right the CLI accepts for these baths (None: not even n_middle = 0)."""
     largest = None
     for n_middle in range(64):
         setup = ChainSetup(n_left=n_left, n_middle=n_middle, n_right=n_right)
-        if estimated_bytes(kind, setup, blocks) > MEMORY_LIMIT_BYTES:
+        if estimated_bytes(kind, setup, blocks, subspace) > MEMORY_LIMIT_BYTES:
             break
         largest = setup.n_sites
     return largest
@@ -171,11 +187,11 @@ def _format_bytes(b: float) -> str:
 
 
 
-def _check_size(kind: str, setup: ChainSetup, parser, blocks: str = "left,right") -> None:
-    need = estimated_bytes(kind, setup, blocks)
+def _check_size(kind: str, setup: ChainSetup, parser, blocks: str = "left,right", subspace: bool = True) -> None:
+    need = estimated_bytes(kind, setup, blocks, subspace)
     if need <= MEMORY_LIMIT_BYTES:
         return
-    largest = largest_accepted_qubits(kind, setup.n_left, setup.n_right, blocks)
+    largest = largest_accepted_qubits(kind, setup.n_left, setup.n_right, blocks, subspace)
     what = {"ness": "ness", "pop": "tau pop", "popcoh": "tau popcoh"}[kind]
     limit = (f"with n_left={setup.n_left}, n_right={setup.n_right} it accepts N <= {largest}" if largest
              else f"no chain with n_left={setup.n_left}, n_right={setup.n_right} fits")

@@ -19,12 +19,15 @@ from lindblad_core.sdp.popcoh_formulations import SUBSPACE_KEEP_BYTES
 # threads, g = 0.05, β 1/5; benchmarks/results/large_chains.md), measured / estimated:
 #   ness (the Redfield set-up) N=11 (2,7,2): 1.38 / 1.59 GiB; N=12 (2,8,2): 5.21 / 5.89 GiB;
 #   tau pop N=10 (2,6,2): 0.86 / 1.14 GiB; N=11 (2,7,2): 2.91 / 4.02 GiB; N=12 (2,8,2): 11.15 / 15.44 GiB;
-#   tau popcoh (formulation="conic") N=8 (3,2,3): 1.98 / 2.07 GiB; N=10 (2,6,2): 3.56 / 3.91 GiB;
-#   N=11 (2,7,2): 7.50 / 9.80 GiB; N=12 (2,8,2) does not fit: peak 11.90 GiB before the conic sector maps
-#   (2 × 5.2 GiB) pass a 16 GiB address-space cap; estimated 37.4 GiB.
-# With two qubits per bath the CLI thus accepts N <= 12 for ``ness`` and ``tau pop`` and N <= 11 for ``tau popcoh``
-# (at N = 12 the sector maps L_i and −L_i of the spectral norm's two LMIs, complex (129, n²) per sector, take
-# 2 × 16 × 129 × C(24, 12) bytes alone).
+#   tau popcoh (spectral norm, fixed trace: the subspace method) N=8 (3,2,3): 1.21 / 1.41 GiB; N=10 (2,6,2):
+#   3.10 / 4.45 GiB; N=11 (2,7,2): 5.44 / 5.47 GiB; N=12 (2,8,2): 14.90 / 15.69 GiB;
+#   tau popcoh on the whole problem (another norm or a free trace; measured by the code of b91b5d2, 481e2b6)
+#   N=8 (3,2,3): 1.98 / 2.44 GiB; N=10 (2,6,2): 3.56 / 5.38 GiB; N=11 (2,7,2): 7.50 / 9.01 GiB; N=12 (2,8,2) does
+#   not fit: peak 11.90 GiB before the conic sector maps (2 × 5.2 GiB) pass a 16 GiB address-space cap;
+#   estimated 34.4 GiB.
+# With two qubits per bath the CLI thus accepts N <= 12 for ``ness``, ``tau pop`` and ``tau popcoh`` (spectral norm,
+# fixed trace), N <= 11 for ``tau popcoh`` otherwise (at N = 12 the sector maps L_i and −L_i of the two LMIs of the
+# whole problem, complex (129, n²) per sector, take 2 × 16 × 129 × C(24, 12) bytes alone).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 
 
@@ -59,7 +62,7 @@ _CONE_COPIES = 10  # dense (svec × svec) float64 blocks per PSD cone in Clarabe
 
 
 
-_COH_OP_COPIES = 2  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift basis (complex) in τ^pop,coh (calibrated)
+_COH_OP_COPIES = 4  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift basis (complex) in τ^pop,coh (calibrated)
 
 
 
@@ -67,15 +70,20 @@ _COH_OP_COPIES = 2  # (m + 4^k) d² stacks of F_α (real) and the Lamb-shift bas
 # charges ±q) as their sector blocks, at most C(2N, N) entries per charge: per operator 8 + 2·16 bytes per entry,
 # this many times over (the stacks, the charge groups' copies, the Lamb-shift directions on their supports and
 # their orthonormal bases; calibrated above)
-_COH_BLOCK_COPIES = 3
+_COH_BLOCK_COPIES = 2
 
 
 
 _MAP_COPIES = 4  # complex (n², coordinates) sector maps of τ^pop,coh alive at once (conic.py; calibrated above)
 # … without the subspace method (another norm, a free trace): with it the maps are kept once up to
 # popcoh_formulations.SUBSPACE_KEEP_BYTES, above made anew per sector, the largest sector's map and its
-# products alive at once this many times over (calibrated above)
+# products alive at once this many times over (calibrated above) …
 _SECTOR_MAP_COPIES = 2
+# … and with it the Redfield operators' resident part (16 d² per bath site this many times and per set-up) stands
+# in for the set-up's transient peak, and the certified upper bound's complex d × d temporaries come after the
+# solve (calibrated above: 3.4 GiB of them at N = 12, 13.5 × 16 d²)
+_REDFIELD_RESIDENT = 3
+_CERT_TEMPORARIES = 14
 
 
 
@@ -155,10 +163,13 @@ def estimated_bytes(kind: str, setup: ChainSetup, blocks: str = "left,right", su
         all_maps = 16 * math.comb(2 * n, n) * columns  # Σ_M C(N, M)² = C(2N, N)
         if not subspace:
             total += _MAP_COPIES * all_maps
-        elif all_maps <= SUBSPACE_KEEP_BYTES:  # kept for the rounds of the subspace method
-            total += all_maps
-        else:  # made anew per sector and round: the largest sector's at a time
-            total += _SECTOR_MAP_COPIES * 16 * math.comb(n, n // 2) ** 2 * columns
+        else:  # the Redfield set-up's temporaries are gone by then; the certificates' come after the solve
+            total -= 16 * d * d * (_REDFIELD_FIXED - _REDFIELD_RESIDENT)
+            certificates = _CERT_TEMPORARIES * 16 * d * d
+            if all_maps <= SUBSPACE_KEEP_BYTES:  # kept for the rounds and through the certificates
+                total += all_maps + certificates
+            else:  # made anew per sector and round: the largest sector's at a time, before the certificates
+                total += max(_SECTOR_MAP_COPIES * 16 * math.comb(n, n // 2) ** 2 * columns, certificates)
     if kind == "pop":  # the coefficients' and their error bounds' copies of one block's F_α, one block at a time
         total += _POP_F_COPIES * _F_BYTES * (4 ** max(sizes) - 1) * d * d
     return total

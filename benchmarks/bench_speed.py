@@ -9,8 +9,9 @@ numba's threads likewise; address space capped at ``--memory-cap-gb``; wall time
 untimed, then solved ``--repeats`` times (median; fewer when the solves have used ``--budget`` seconds):
 
 - IPM: ``solver="IPM"`` (lindblad_core.solvers.conic.solve_hermitian_lmi on the conic data; for tau_pop,coh with
-  sectors above ``norm_subspace.SUBSPACE_WHOLE`` states, on growing subspaces of them: the cutting-plane method of
-  lindblad_core.solvers.norm_subspace, timed whole: its interior-point solves, eigendecompositions and projections);
+  a sector of at least ``popcoh_formulations.SUBSPACE_MIN_SIDE`` states, on growing subspaces of the sectors: the
+  cutting-plane method of lindblad_core.solvers.norm_subspace, timed whole: its interior-point solves,
+  eigendecompositions and projections);
 - IPM-whole (tau_pop,coh): the same interior-point method on the whole problem (no subspaces);
 - QICS: ``solver="QICS"`` (lindblad_core.solvers.qics.solve_qics on the same conic data, QICS_OPTIONS);
 - QICS-1e-8: the same with QICS's own default tolerances (tol_gap = tol_feas = 1e-8);
@@ -94,7 +95,7 @@ conic.ConicProblem.solve_ipm = timed(conic.ConicProblem.solve_ipm)
 qics_backend.solve_qics = timed(qics_backend.solve_qics)
 popcoh_formulations.solve_norm_subspace = timed(popcoh_formulations.solve_norm_subspace, True)
 if solver == "IPM-whole":
-    popcoh_formulations.SUBSPACE_WHOLE = 10**9  # every sector whole: no subspace method
+    popcoh_formulations.SUBSPACE_MIN_SIDE = 10**9  # every sector whole: no subspace method
 solve(ChainSetup(n_left=1, n_middle=1, n_right=1, **setting), **kw)  # warm-up: imports, QICS's numba kernels
 if not chain[2]:
     setting.pop("beta_right")  # one bath
@@ -202,7 +203,7 @@ def report(table, header: list[str]) -> None:
         "(t_IPM/t_QICS < 1: the IPM is faster).",
         "",
         "IPM whole: the same interior-point method on the whole problem, where the IPM row takes tau_pop,coh on "
-        "subspaces of the sectors (lindblad_core.solvers.norm_subspace; sectors above 16 states).",
+        "subspaces of the sectors (lindblad_core.solvers.norm_subspace; chains with a sector of at least 32 states: d >= 128).",
         "",
         "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | "
         "IPM whole solver s (it) | t_IPM whole/t_QICS | QICS 1e-8 solver s (it) | "

@@ -21,7 +21,7 @@ from lindblad_core.sdp.lamb_shift import lamb_coordinates
 from lindblad_core.sdp.solve import NATIVE_SOLVER, QICS_SOLVER
 from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.solvers import qics
-from lindblad_core.solvers.norm_subspace import SUBSPACE_WHOLE, solve_norm_subspace
+from lindblad_core.solvers.norm_subspace import solve_norm_subspace
 from lindblad_core.systems.symmetry import gamma_groups, STRUCTURE_RTOL
 
 
@@ -267,6 +267,11 @@ def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
 
 
 
+# The interior-point method takes τ^pop,coh (spectral norm, fixed trace) on subspaces of the sectors when the largest
+# has at least this many states. Below, the rounds cost more than they save: on the 20-state sectors of 2+2+2 and
+# 3+3+0 the compressed blocks grow to ~15 over up to 7 rounds at some couplings (notebook 03's 3+3+0 grid: 55 s
+# against 32 s on the whole problem); from 2+3+2 (35) on the subspaces stay small (2+4+2: 2 … 3× faster on a grid of g)
+SUBSPACE_MIN_SIDE = 32
 # With the subspace method, the sector maps L_i of τ^pop,coh are kept when they take at most this many bytes, else
 # made anew in each round (at N = 12, 2+8+2, they take 16 × 129 × C(24, 12) bytes = 5.6 GB)
 SUBSPACE_KEEP_BYTES = 2**31
@@ -294,7 +299,7 @@ class CohConic:
     :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
     ``subspace``: the interior-point method solves the spectral norm's LMIs on growing subspaces of the sectors
     (:func:`~lindblad_core.solvers.norm_subspace.solve_norm_subspace`, fixed trace only); None (default) when a
-    sector has more than ``norm_subspace.SUBSPACE_WHOLE`` states (with none, it is the same problem). The other
+    sector has at least ``SUBSPACE_MIN_SIDE`` states. The other
     solvers always see the whole problem.
     """
 
@@ -334,7 +339,7 @@ class CohConic:
         self._p, self._tmat, self._p_cols, self._base = p, tmat, p_cols, cp_
         self._conic, self.subspace_solution, self._maps = None, None, None
         if subspace is None:
-            subspace = max(len(sec) for sec in sectors) > SUBSPACE_WHOLE
+            subspace = max(len(sec) for sec in sectors) >= SUBSPACE_MIN_SIDE
         # the cutting-plane method takes the spectral norm's LMIs over the fixed-trace set (norm_subspace)
         self.subspace = bool(subspace) and norm == "spectral" and not free_trace
 

@@ -31,6 +31,7 @@ __all__ = ["NormSubspaceSolution", "solve_norm_subspace", "SUBSPACE_WHOLE"]
 SUBSPACE_WHOLE = 16  # blocks of at most this side enter the compressed problem whole
 SUBSPACE_START = 4  # a larger block starts with the eigenvectors of T_i of this many largest |eigenvalues| …
 SUBSPACE_ADD = 8  # … and each round adds at most this many eigenvectors of X_i(x) outside [−t, t]
+SUBSPACE_WHOLE_FRACTION = 0.5  # a block whose subspace would exceed this fraction of its rows enters whole
 SUBSPACE_ROUNDS = 30  # rounds before the solve is reported "optimal_inaccurate" (on the paper's chains: 1 … 3)
 SUBSPACE_RANK_RTOL = 1e-8  # a new eigenvector whose component outside the subspace is below this is dropped
 
@@ -144,7 +145,10 @@ def solve_norm_subspace(base: ConicProblem, images: list, targets: list, t_col: 
                 continue
             chosen = outside[np.argsort(-np.abs(w[outside]), kind="stable")[:SUBSPACE_ADD]]
             subspaces[i] = _extended(v, u[:, chosen])
-            if subspaces[i].shape[1] > v.shape[1]:
+            if subspaces[i].shape[1] > SUBSPACE_WHOLE_FRACTION * len(w):  # little left to gain: the whole block
+                subspaces[i] = None
+                grown, compressed[i] = True, lin
+            elif subspaces[i].shape[1] > v.shape[1]:
                 grown, compressed[i] = True, _compressed(lin, subspaces[i])
         converged = upper - value <= gap_atol + gap_rtol * abs(upper)
         if converged or not grown:

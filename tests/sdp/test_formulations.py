@@ -109,7 +109,7 @@ def test_each_solver_of_the_conic_formulation_gives_the_same_certified_result():
                                     dict(n_left=2, n_middle=2, n_right=2, g=0.3, beta_left=1.0, beta_right=0.5),
                                     dict(n_left=3, n_middle=3, n_right=0, g=0.1, beta_left=1.0)])
 def test_subspace_method_agrees_with_the_whole_problem(kwargs, monkeypatch):
-    """The interior-point method on subspaces of the sectors (sectors above SUBSPACE_WHOLE states: 2+3+2 has
+    """The interior-point method on subspaces of the sectors (asked for from 17 states on here: 2+3+2 has
     sectors of 35, 2+2+2 of 20, 3+3+0 of 20), the same method on the whole problem and QICS on it: overlapping
     certified intervals, each tight."""
     from lindblad_core.sdp import popcoh_formulations
@@ -123,12 +123,15 @@ def test_subspace_method_agrees_with_the_whole_problem(kwargs, monkeypatch):
         return seen[-1]
 
     monkeypatch.setattr(popcoh_formulations, "solve_norm_subspace", spy)
+    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_MIN_SIDE", 17)
     setup = ChainSetup(**kwargs)
     sub = tau_pop_coh(setup, solver="IPM")
     sizes = [len(sec) for sec in u1_structure(setup.open_system()).sectors()]
     assert len(seen) == 1 and max(sizes) > norm_subspace.SUBSPACE_WHOLE
-    assert seen[0].sizes[int(np.argmax(sizes))] < max(sizes)  # the largest sector compressed
-    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_WHOLE", 10**9)
+    # the method did its work: the largest sector compressed at the end, or (past SUBSPACE_WHOLE_FRACTION) whole
+    # after rounds on compressed blocks
+    assert seen[0].sizes[int(np.argmax(sizes))] < max(sizes) or seen[0].rounds > 1
+    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_MIN_SIDE", 10**9)
     whole = tau_pop_coh(setup, solver="IPM")
     assert len(seen) == 1  # the whole problem, without the subspace method
     qics = tau_pop_coh(setup, solver="QICS")

@@ -101,6 +101,19 @@ def test_blocks_entering_whole_are_the_whole_problem(monkeypatch):
     np.testing.assert_allclose(sol.x, whole.x, rtol=0, atol=1e-12)
 
 
+def test_a_subspace_past_the_whole_fraction_makes_its_block_whole(monkeypatch):
+    """A block whose subspace would exceed SUBSPACE_WHOLE_FRACTION of its rows enters whole from then on: with the
+    fraction 0 every block that grows does, and the result is the whole problem's (QICS)."""
+    base, images, targets = _problem(seed=4)
+    monkeypatch.setattr(norm_subspace, "SUBSPACE_WHOLE_FRACTION", 0.0)
+    sol = solve_norm_subspace(base, images, targets)
+    assert sol.rounds == 2 and sol.sizes[0] == 60  # it grew in the first round, so it went whole
+    whole = _whole(base, images, targets)
+    solve_qics(whole)
+    assert whole.value == pytest.approx(sol.value, rel=1e-6)
+    assert sol.upper - sol.value <= 1e-6 * sol.upper
+
+
 @pytest.mark.parametrize("kwargs, name", [({"t_col": 9}, "t_col"), ({"max_rounds": 0}, "max_rounds"),
                                           ({"max_rounds": 1.5}, "max_rounds")])
 def test_bad_arguments_are_named(kwargs, name):

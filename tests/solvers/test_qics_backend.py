@@ -167,7 +167,7 @@ def recorded(monkeypatch):
     monkeypatch.setattr(qics_backend, "solve_qics", wrap("QICS", qics_backend.solve_qics))
     # the interior-point method on the same whole problem as QICS (not on subspaces of the sectors, whose
     # multipliers would be the compressed problem's: that method is checked in tests/solvers/test_norm_subspace.py)
-    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_WHOLE", 10**9)
+    monkeypatch.setattr(popcoh_formulations, "SUBSPACE_MIN_SIDE", 10**9)
     return out
 
 

@@ -267,6 +267,14 @@ def _from_energy(red: Redfield, x: np.ndarray, basis: str) -> np.ndarray:
     return x if basis == "energy" else red.system.to_computational_basis(x)
 
 
+# From this dimension on, l2 takes the shortcuts of a real diagonal or a Hermitian ρ and forms real × complex
+# products as two real ones (at N = 12 a third of the products, each half the operations). Below, it forms
+# every term as written: the same numbers, to rounding, but the free-trace points of Fig. 3(d) are so close to
+# the interior-point method's tolerances that rounding-level changes of T decide whether it or QICS certifies three
+# of them (benchmarks/bench_free_trace.py: 41 of 44 at the first solver with the shortcuts, 43 without)
+L2_SHORTCUT_MIN_DIM = 2048
+
+
 def _sum_of_products(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Σ_ℓ X_ℓ Y_ℓ for (L, d, d) stacks, as one matrix product over (ℓ, j) (BLAS; einsum's loop took 0.4 s at
     d = 256); a real factor times a complex one as two real products (half the operations of a complex one)."""
@@ -283,6 +291,9 @@ def _sum_of_products(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _adjoint_and_products(red: Redfield):
     """S_ℓ†, P = Σ_ℓ A_ℓ S_ℓ† and Q = Σ_ℓ S_ℓ† B_ℓ: the parts of Eq. (40) that do not depend on ρ."""
     sd = np.conj(np.swapaxes(red.coupling, 1, 2))
+    if red.dim < L2_SHORTCUT_MIN_DIM:
+        over = ([0, 2], [0, 1])  # Σ_ℓ as one matrix product over (ℓ, j)
+        return sd, np.tensordot(red.a_ops, sd, axes=over), np.tensordot(sd, red.b_ops, axes=over)
     return sd, _sum_of_products(red.a_ops, sd), _sum_of_products(sd, red.b_ops)
 
 
@@ -314,6 +325,11 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     s, a, b = red.coupling, red.a_ops, red.b_ops
     sd, p_op, q_op = _adjoint_and_products(red)
     # X(ρ) = ρ P + Q ρ − Σ (S† ρ A + B ρ S†);  Eq. (40) = X(ρ) + X(ρ†)†, = X(ρ) + X(ρ)† for Hermitian ρ
+    if red.dim < L2_SHORTCUT_MIN_DIM:
+        xr = x @ p_op + q_op @ x - np.sum(sd @ x @ a + b @ x @ sd, axis=0)
+        xh = x @ q_op.conj().T + p_op.conj().T @ x - np.sum(np.conj(np.swapaxes(a, 1, 2)) @ x @ s
+                                                             + s @ x @ np.conj(np.swapaxes(b, 1, 2)), axis=0)
+        return _from_energy(red, -(xr + xh), basis)
     if np.count_nonzero(x) == np.count_nonzero(np.diagonal(x)) and not np.any(np.imag(np.diagonal(x))):
         # a real diagonal ρ (ρ0 in the energy basis): ρ P and Q ρ scale rows and columns, and each sum over ℓ is
         # one matrix product over (ℓ, j)

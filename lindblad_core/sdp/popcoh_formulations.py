@@ -299,8 +299,7 @@ class CohConic:
     :meth:`~lindblad_core.solvers.conic.ConicProblem.solve_ipm` for the interior-point method (default: its own).
     ``subspace``: the interior-point method solves the spectral norm's LMIs on growing subspaces of the sectors
     (:func:`~lindblad_core.solvers.norm_subspace.solve_norm_subspace`, fixed trace only); None (default) when a
-    sector has at least ``SUBSPACE_MIN_SIDE`` states. The other
-    solvers always see the whole problem.
+    sector has at least ``SUBSPACE_MIN_SIDE`` states. The other solvers always see the whole problem.
     """
 
     def __init__(self, ansatz, p, tmat, sectors, blocks: list[_CohBlock], norm, free_trace, traces, fallback,

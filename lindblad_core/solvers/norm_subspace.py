@@ -10,11 +10,13 @@ bound, max_i ‖X_i(x)‖ over the full blocks. Each round adds to V_i the eigen
 lie outside [−t, t] (the constraints x violates, largest first, at most ``SUBSPACE_ADD`` a block), until the two
 bounds meet within the interior-point method's own gap tolerance. At the optimum the norm is attained on an
 eigenspace of X_i of dimension at most ~√m (m variables), so the compressed blocks stay small: τ^pop,coh on the
-2+4+2 chain (d = 256, sectors up to 70 states) converges in two rounds with blocks of at most 8; each round
-costs an interior-point solve on those, one eigendecomposition of each X_i and the products V_iᴴ L_ij V_i.
+2+4+2 chain (d = 256, sectors up to 70 states) converges in one or two rounds with blocks of at most 8 at the
+benchmark's coupling, in up to six with blocks of up to 28 at g = 0.14 … 0.5; each round costs an interior-point
+solve on those, one eigendecomposition of each X_i and the products V_iᴴ L_ij V_i.
 
-Blocks of at most ``SUBSPACE_WHOLE`` rows enter whole. The data are read, never copied: ``images[i]`` may be a
-read-only (m, n_i, n_i) view of a solver's operator matrix.
+Blocks of at most ``SUBSPACE_WHOLE`` rows enter whole, and a block whose subspace would pass
+``SUBSPACE_WHOLE_FRACTION`` of its rows enters whole from then on. The data are read, never copied: ``images[i]``
+may be a read-only (m, n_i, n_i) view of a solver's operator matrix, or a function making it anew.
 """
 
 from __future__ import annotations

@@ -325,19 +325,15 @@ def l2(red: Redfield, rho: np.ndarray, *, basis: str = "computational") -> np.nd
     s, a, b = red.coupling, red.a_ops, red.b_ops
     sd, p_op, q_op = _adjoint_and_products(red)
     # X(ρ) = ρ P + Q ρ − Σ (S† ρ A + B ρ S†);  Eq. (40) = X(ρ) + X(ρ†)†, = X(ρ) + X(ρ)† for Hermitian ρ
-    if red.dim < L2_SHORTCUT_MIN_DIM:
-        xr = x @ p_op + q_op @ x - np.sum(sd @ x @ a + b @ x @ sd, axis=0)
-        xh = x @ q_op.conj().T + p_op.conj().T @ x - np.sum(np.conj(np.swapaxes(a, 1, 2)) @ x @ s
-                                                             + s @ x @ np.conj(np.swapaxes(b, 1, 2)), axis=0)
-        return _from_energy(red, -(xr + xh), basis)
-    if np.count_nonzero(x) == np.count_nonzero(np.diagonal(x)) and not np.any(np.imag(np.diagonal(x))):
+    shortcuts = red.dim >= L2_SHORTCUT_MIN_DIM
+    if shortcuts and np.count_nonzero(x) == np.count_nonzero(np.diagonal(x)) and not np.any(np.imag(np.diagonal(x))):
         # a real diagonal ρ (ρ0 in the energy basis): ρ P and Q ρ scale rows and columns, and each sum over ℓ is
         # one matrix product over (ℓ, j)
         w = np.real(np.diagonal(x))
         xr = w[:, None] * p_op + q_op * w[None, :] - (_sum_of_products(sd * w, a) + _sum_of_products(b * w, sd))
         return _from_energy(red, -(xr + np.conj(xr.T)), basis)
     xr = x @ p_op + q_op @ x - np.sum(sd @ x @ a + b @ x @ sd, axis=0)
-    if np.array_equal(x, np.conj(x.T)):
+    if shortcuts and np.array_equal(x, np.conj(x.T)):
         return _from_energy(red, -(xr + np.conj(xr.T)), basis)
     xh = x @ q_op.conj().T + p_op.conj().T @ x - np.sum(np.conj(np.swapaxes(a, 1, 2)) @ x @ s
                                                          + s @ x @ np.conj(np.swapaxes(b, 1, 2)), axis=0)

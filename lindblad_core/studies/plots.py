@@ -162,7 +162,19 @@ def save_figure(fig, name: str, folder=None) -> list:
     for p in paths:
         metadata = {"CreationDate": None} if p.suffix == ".pdf" else {}
         fig.savefig(p, dpi=DPI, metadata=metadata)
+        _freeze_layout(fig)
     return paths
+
+
+def _freeze_layout(fig) -> None:
+    """Keep the axes where the figure's layout engine (constrained layout) has just put them: the next draws
+    (the PNG, the notebook's inline image) skip the layout, ~40 % of a draw of a four-panel figure. A figure
+    with a colorbar keeps its engine (matplotlib allows no other)."""
+    if fig.get_layout_engine() is not None:
+        try:
+            fig.set_layout_engine("none")
+        except RuntimeError:
+            pass
 
 
 def save_table(df, name: str, formats=("csv",), folder=None) -> list:

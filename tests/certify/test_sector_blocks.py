@@ -115,6 +115,29 @@ def _dense_rows(ansatz, p, index):
     return rows / np.linalg.norm(rows, axis=1)[:, None]
 
 
+def test_dissipator_matrix_columns_are_the_dissipator_of_each_coordinate(case):
+    """The real matrix of Γ ↦ Σ_b A_b(Γ_b) (every bath's block, Γ_b entered as (Re vec Γ_b, Im vec Γ_b)) applied
+    to random Hermitian Γ_b equals (Re vec, Im vec) of Σ_b A_b(Γ_b) evaluated directly, within its rounding
+    bound; each block starts at its offset."""
+    _, _, p, _, coh, _ = case
+    d = len(p)
+    rng = np.random.default_rng(7)
+    ops = [blk.operators for blk in coh]
+    a, offsets = dissipator.dissipator_matrix(ops, p, None)
+    gammas = [_random_hermitian(f.shape[0], rng) for f in ops]
+    x = np.concatenate([np.concatenate([g.real.ravel(), g.imag.ravel()]) for g in gammas])
+    want, err = np.zeros((d, d), dtype=complex), np.zeros((d, d))
+    for f, g in zip(ops, gammas):
+        value, bound = dissipator.dissipator_with_bound(np.asarray(f), g, p)
+        want, err = want + value, err + bound
+    got = a @ x
+    scale = np.abs(a).max() * np.abs(x).sum()
+    sizes = [2 * f.shape[0] ** 2 for f in ops]
+    assert a.shape == (2 * d * d, len(x)) and list(offsets) == list(np.cumsum([0] + sizes)[:-1])
+    assert np.all(np.abs(got[:d * d] - want.real.ravel()) <= err.ravel() + 1e-14 * scale)
+    assert np.all(np.abs(got[d * d:] - want.imag.ravel()) <= err.ravel() + 1e-14 * scale)
+
+
 @pytest.mark.parametrize("through", ["qr", "gram"])
 def test_lamb_directions_per_component_match_the_dense_directions(case, through, monkeypatch):
     """Gram matrix, projection onto the complement of the span and Kᵀc of the directions stored per component

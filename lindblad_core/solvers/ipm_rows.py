@@ -69,8 +69,8 @@ class _ScalarRows:
 
     def add_newton_term(self, schur: np.ndarray, w: np.ndarray) -> None:
         """schur += Gᵀ diag(w) G (for sparse G only its non-zeros are touched)."""
-        if not self.sparse:  # the (symmetric) term transposed: in the memory order of the Fortran-ordered H
-            schur += (self.gt @ (w[:, None] * self.g)).T
+        if not self.sparse:
+            schur += self.gt @ (w[:, None] * self.g)
             return
         if len(self.heavy_rows):
             schur += self.heavy.T @ (w[self.heavy_rows, None] * self.heavy)

@@ -43,24 +43,44 @@ def free_trace_lower_bound(z: np.ndarray, data: CohData, enough: float = np.inf)
        whenever the numerator is positive (both Z* and W* exactly feasible for A_H^*, every term bounded as in
        :func:`coh_lower_bound`).
 
-    Both orientations of the multiplier (z, zᵀ) and every face threshold are tried; the best bound is returned
-    (each is rigorous). 0 when no combination gives a positive bound. The shift direction W (a least-squares solve
-    of the size of ``data.a_perp``) is made only when no candidate that is dual feasible without it certifies
-    ``enough`` (e.g. the upper bound less a tight interval's width).
+    Every face threshold is tried on the multiplier z, then on its transpose zᵀ, and the best bound is returned
+    (each is rigorous), except that the search stops as soon as a bound reaches ``enough`` (e.g. the upper bound
+    less a tight interval's width): zᵀ is tried only when z has not certified that much (the caller passes the
+    orientation its dual estimate prefers). 0 when no combination gives a positive bound. The shift direction W
+    (a least-squares solve of the size of ``data.a_perp``) is made only for candidates that leave the cone and
+    when none that is dual feasible without it certifies ``enough``.
     """
-    candidates = []
-    for zz in (z, z.T):
+    best, shift = 0.0, []  # shift: the parts of W and their λ_min bounds, made at most once
+    for zz in (z, z.T):  # the caller's orientation first; the transpose only when that has not certified enough
+        candidates = []
         for threshold in FACE_THRESHOLDS:
             candidate = _face_projection(zz, data, threshold)
             parts = None if candidate is None else coh_dual_parts(candidate, data)
             if parts is not None:
                 candidates.append((parts, parts.objective(data.t_norm), parts.lam_min(data.lips)))
-    best = 0.0
-    for parts, obj, lams in candidates:
-        if min(lams) >= 0 and obj > 0:
-            best = max(best, round_down(obj / parts.sigma))
-    if best >= enough or all(min(lams) >= 0 for _, _, lams in candidates):
-        return best
+        for parts, obj, lams in candidates:
+            if min(lams) >= 0 and obj > 0:
+                best = max(best, round_down(obj / parts.sigma))
+        if best >= enough:
+            return best
+        if all(min(lams) >= 0 for _, _, lams in candidates):
+            continue
+        if not shift:
+            w_parts = None if data.w_dir is None else coh_dual_parts(data.w_dir, data)
+            shift.append((w_parts, None if w_parts is None else w_parts.lam_min(data.lips)))
+        w_parts, w_lams = shift[0]
+        if w_lams is None or not min(w_lams) > 0:
+            continue
+        for parts, obj, lams in candidates:
+            if min(lams) < 0:
+                step = max(round_up(-lam / m) for lam, m in zip(lams, w_lams) if lam < 0)
+                num = round_down(obj + round_down(step * w_parts.objective(data.t_norm)))
+                den = round_up(parts.sigma + round_up(step * w_parts.sigma))
+                if num > 0:
+                    best = max(best, round_down(num / den))
+        if best >= enough:
+            return best
+    return best
     w_parts = None if data.w_dir is None else coh_dual_parts(data.w_dir, data)
     w_lams = None if w_parts is None else w_parts.lam_min(data.lips)
     if w_lams is None or not min(w_lams) > 0:

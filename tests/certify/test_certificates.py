@@ -471,3 +471,24 @@ def test_free_trace_lower_bound_stops_before_the_shift_once_enough_is_certified(
     assert not made  # the unshifted candidates' bound (≥ 0) is already enough
     full = free_trace.free_trace_lower_bound(z, popcoh.CohData(**fresh))
     assert made and full == lower > 0 and 0.0 <= early <= full
+
+
+def test_free_trace_lower_bound_tries_the_transpose_only_when_the_multiplier_falls_short(monkeypatch):
+    """With ``enough`` at most what the multiplier z itself certifies, the candidates of zᵀ are never made and
+    the bound returned reaches ``enough``; without ``enough`` both orientations are tried and the bound is at
+    least as large (the best of all candidates)."""
+    from lindblad_core.certify import free_trace
+    from lindblad_core.sdp import popcoh as sdp_popcoh
+
+    setup = ChainSetup(n_left=2, n_middle=2, n_right=2, g=0.01, beta_left=1.0, beta_right=0.5)
+    (z, data), _ = _captured(monkeypatch, sdp_popcoh, "free_trace_lower_bound", setup, free_trace=True,
+                             target="published")[0]
+    seen = []
+    real_projection = free_trace._face_projection
+    monkeypatch.setattr(free_trace, "_face_projection",
+                        lambda zz, *a: seen.append(zz is z) or real_projection(zz, *a))
+    full = free_trace.free_trace_lower_bound(z, data)
+    assert seen.count(True) == seen.count(False) == len(free_trace.FACE_THRESHOLDS)
+    seen.clear()
+    early = free_trace.free_trace_lower_bound(z, data, enough=0.5 * full)
+    assert all(seen) and 0.5 * full <= early <= full and full > 0

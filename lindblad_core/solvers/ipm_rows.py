@@ -68,32 +68,18 @@ class _ScalarRows:
         return np.max(np.abs(self.g), axis=1, initial=0.0)
 
     def add_newton_term(self, schur: np.ndarray, w: np.ndarray) -> None:
-        """schur += Gᵀ diag(w) G (w ≥ 0) in schur's upper triangle, the one the Newton step reads: the dense rows
-        as one rank-k update of that triangle alone (for sparse G only its non-zeros are touched, in full)."""
+        """schur += Gᵀ diag(w) G (for sparse G only its non-zeros are touched)."""
         if not self.sparse:
-            _add_gram_upper(schur, np.sqrt(w)[:, None] * self.g)
+            schur += self.gt @ (w[:, None] * self.g)
             return
         if len(self.heavy_rows):
-            _add_gram_upper(schur, np.sqrt(w[self.heavy_rows])[:, None] * self.heavy)
+            schur += self.heavy.T @ (w[self.heavy_rows, None] * self.heavy)
         if self.pairs is not None:
             schur[self.where] += np.bincount(self.inverse, weights=w[self.rows] * self.pairs,
                                              minlength=len(self.where[0]))
         elif len(self.light_rows):
             term = (self.light_t @ sp.diags(w[self.light_rows]) @ self.light).tocoo()
             schur[term.row, term.col] += term.data
-
-
-def _add_gram_upper(schur: np.ndarray, rows: np.ndarray) -> None:
-    """schur += rowsᵀ rows in the upper triangle (BLAS syrk in place on the Fortran-ordered transpose of a
-    C-ordered schur; in full otherwise)."""
-    from scipy.linalg.blas import dsyrk
-
-    if not schur.flags.c_contiguous:
-        schur += rows.T @ rows
-        return
-    out = dsyrk(1.0, rows, beta=1.0, c=schur.T, trans=1, lower=1, overwrite_c=1)
-    if not np.shares_memory(out, schur):  # not updated in place: copy the triangle back
-        schur[np.triu_indices_from(schur)] = out.T[np.triu_indices_from(schur)]
 
 
 def _with_scalar_blocks(lp, scalar_lmis: list, m: int):

@@ -111,9 +111,7 @@ def _congruences(lin: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 def _schur_complement(lmis, x_mat, s_mat, groups, m: int, kron: dict | None = None):
     r"""S_k⁻¹, the Newton (Schur-complement) matrix of the HKM direction, H_ij = Σ_k Re Tr(L_ki X_k L_kj S_k⁻¹),
-    in the upper triangle of a C-ordered array (the strict lower triangle holds partial sums and is never read:
-    :func:`_newton_solver` reads the upper one only), and the inverse Cholesky factors of X_k and S_k (for the step lengths,
-    :func:`_max_steps`). ``x_mat``,
+    and the inverse Cholesky factors of X_k and S_k (for the step lengths, :func:`_max_steps`). ``x_mat``,
     ``s_mat`` and the matrices returned hold one (len(idx), n, n) stack per group ``idx`` of ``groups`` (the
     indices into ``lmis`` of blocks of one size).
 
@@ -150,9 +148,9 @@ def _schur_complement(lmis, x_mat, s_mat, groups, m: int, kron: dict | None = No
             if j not in done:
                 _accumulate(acc, lmis[b], _congruences(lmis[b].lin, q[j], root[j]), m)
     everything = acc.pop(b"all", None)
-    schur = np.zeros((m, m)) if everything is None else everything[1]
-    for cols, upper in acc.values():  # increasing cols map an upper triangle into the upper triangle
-        schur[np.ix_(cols, cols)] += upper if np.all(cols[1:] > cols[:-1]) else _symmetrised(upper)
+    schur = np.zeros((m, m)) if everything is None else _symmetrised(everything[1])
+    for cols, upper in acc.values():
+        schur[np.ix_(cols, cols)] += _symmetrised(upper)
     for cols, (rows, cross, diag) in corrections:
         var = cols[rows]
         schur[np.ix_(cols, var)] -= cross
@@ -172,26 +170,21 @@ def _accumulate(acc: dict, lmi: _Lmi, stacked: np.ndarray, m: int) -> None:
         stacked, cols = _padded(stacked, cols, m), np.arange(m)
     key = b"all" if len(cols) == m else cols.tobytes()
     if key not in acc:  # syrk writes the upper triangle only: the strict lower one stays zero
-        acc[key] = [cols, np.zeros((len(cols), len(cols)))]
-    # the C-ordered array through its transpose, a Fortran-ordered view that syrk updates in place (its lower
-    # triangle is the array's upper one)
-    acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1].T, trans=1, lower=1, overwrite_c=1).T
+        acc[key] = [cols, np.zeros((len(cols), len(cols)), order="F")]
+    acc[key][1] = dsyrk(1.0, stacked.T, beta=1.0, c=acc[key][1], trans=1, overwrite_c=1)
 
 
 def _symmetrised(upper: np.ndarray) -> np.ndarray:
-    """The symmetric matrix whose upper triangle is ``triangle``'s, its strict lower triangle zero."""
+    """The symmetric matrix whose upper triangle is ``upper``'s (its strict lower triangle zero)."""
     full = upper + upper.T
     full[np.diag_indices_from(full)] *= 0.5
     return full
 
 
 def _newton_solver(schur: np.ndarray, e: np.ndarray):
-    """(r, r_e) ↦ (dy, du) solving [[H, Eᵀ], [E, 0]] (dy, −du) = (r, r_e), H the Schur complement given by its
-    upper triangle of the C-ordered ``schur`` (BLAS and LAPACK read the lower triangle of its transpose, a
-    Fortran-ordered view, and nothing else; a full symmetric H will do): one Cholesky
+    """(r, r_e) ↦ (dy, du) solving [[H, Eᵀ], [E, 0]] (dy, −du) = (r, r_e), H the Schur complement: one Cholesky
     factorisation of H per iteration, shared by the predictor and the corrector, with the few equality rows
-    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by one LU factorisation when H is not numerically positive
-    definite.
+    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by LU when H is not numerically positive definite.
 
     Near the optimum H is ill-conditioned (condition numbers of 1e15 and more as the active rows' z/s grow) and
     the elimination of E through H⁻¹ is not backward stable: its residual, which becomes the residual of the
@@ -199,9 +192,8 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
     iterative refinement with the same factors (each an m×m product and a solve) bring it down to the rounding
     error of H·dy itself.
     """
-    from scipy.linalg.blas import dsymv
-    from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs  # LAPACK directly: scipy.linalg's cho_solve
-    # checks and converts its arguments on every call, a tenth of a small solve's time at ~7 solves an iteration
+    from scipy.linalg.lapack import dpotrf, dpotrs  # LAPACK directly: scipy.linalg's cho_solve checks and
+    # converts its arguments on every call, a tenth of a small solve's time at ~7 solves an iteration
 
     m, ne = schur.shape[0], e.shape[0]
 
@@ -209,7 +201,7 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
         return dpotrs(low, b, lower=1)[0]
 
     try:
-        low, info = dpotrf(schur.T, lower=1, clean=0)  # H = L Lᵀ
+        low, info = dpotrf(schur, lower=1, clean=0)
         if info != 0 or not np.all(np.isfinite(np.diag(low))):
             raise np.linalg.LinAlgError(f"Cholesky factorisation of the Newton matrix failed (info {info})")
         h_inv_et = cho_solve(np.ascontiguousarray(e.T)) if ne else np.zeros((m, 0))
@@ -217,12 +209,10 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
         if not np.all(np.isfinite(h_inv_et)):
             raise np.linalg.LinAlgError("non-finite Cholesky solve")
     except np.linalg.LinAlgError:
-        lu, piv, info = dgetrf(np.block([[_symmetrised(np.triu(schur)), e.T], [e, np.zeros((ne, ne))]]))  # once
-        if info != 0:
-            raise np.linalg.LinAlgError(f"LU factorisation of the Newton system failed (info {info})")
+        kkt = np.block([[schur, e.T], [e, np.zeros((ne, ne))]])
 
         def solve_once(r, r_e):
-            sol = dgetrs(lu, piv, np.concatenate([r, r_e]))[0]
+            sol = np.linalg.solve(kkt, np.concatenate([r, r_e]))
             return sol[:m], -sol[m:]
     else:
         def solve_once(r, r_e):
@@ -231,7 +221,7 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
             return h_inv_r - h_inv_et @ v, -v
 
     def residual(dy, du, r, r_e):
-        res, res_e = r - (dsymv(1.0, schur.T, dy, lower=1) - e.T @ du), r_e - e @ dy
+        res, res_e = r - (schur @ dy - e.T @ du), r_e - e @ dy
         return res, res_e, np.sqrt(res @ res + res_e @ res_e)
 
     def solve(r, r_e):

@@ -153,14 +153,16 @@ def _dissipator_blocks_with_bound(blocks: OperatorBlocks, gamma: np.ndarray, p: 
 
 
 
-def dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: OperatorBlocks | None = None):
-    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound.
+def dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: OperatorBlocks | None = None,
+                        bound: bool = True):
+    """S = A_Γ^*(Z) (Hermitian m×m: Re<Z, A(Γ)> = Tr(S Γ) for Hermitian Γ) and an entrywise rounding bound (None
+    with ``bound=False``: the same S, for plain floating-point proposals, without the work of the bound).
 
     With ``blocks`` (:class:`OperatorBlocks` of ``f``) and Z exactly sector-block-diagonal, S is evaluated
     group by group (zero between groups; the same exact value and bound)."""
     m, d = f.shape[0], f.shape[1]
     if blocks is not None and blocks.block_diagonal(z):
-        return _dual_map_blocks_with_bound(blocks, z, p, d * d + 2 * d + 16)
+        return _dual_map_blocks_with_bound(blocks, z, p, d * d + 2 * d + 16, bound)
     f = np.asarray(f)  # an OperatorStack becomes the dense stack here
     fc = f.conj().reshape(m, d * d)
     zd = z.conj().T
@@ -168,6 +170,8 @@ def dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: Ope
     pm = p[:, None] * zd + zd * p[None, :]
     q2 = fc @ (f @ pm).reshape(m, d * d).T
     value = hermitian_part(q1 - 0.5 * q2)
+    if not bound:
+        return value, None
     af = np.abs(f)
     afr = af.reshape(m, d * d)
     az = np.abs(z).T
@@ -178,7 +182,7 @@ def dual_map_with_bound(f: np.ndarray, z: np.ndarray, p: np.ndarray, blocks: Ope
 
 
 
-def _dual_map_blocks_with_bound(blocks: OperatorBlocks, z: np.ndarray, p: np.ndarray, depth: int):
+def _dual_map_blocks_with_bound(blocks: OperatorBlocks, z: np.ndarray, p: np.ndarray, depth: int, bound: bool):
     """:func:`dual_map_with_bound` for a sector-block-diagonal Z, group by group: with F[S_I, S_J] the
     blocks of a group, (Z†F_b ρ0)[S_I, S_J] = Z†[S_I, S_I] F_b[S_I, S_J] ρ0[S_J] and
     (F_b (ρ0 Z† + Z† ρ0))[S_I, S_J] = F_b[S_I, S_J] (ρ0 Z† + Z† ρ0)[S_J, S_J]."""
@@ -199,6 +203,8 @@ def _dual_map_blocks_with_bound(blocks: OperatorBlocks, z: np.ndarray, p: np.nda
             q1 = fc @ ((zii @ fb) * pj[None, None, :]).reshape(k, -1).T
             q2 = fc @ (fb @ (pj[:, None] * zjj + zjj * pj[None, :])).reshape(k, -1).T
             q_g += q1 - 0.5 * q2
+            if not bound:
+                continue
             af = np.abs(fb)
             afr = af.reshape(k, -1)
             aii, ajj = az[np.ix_(si, si)], az[np.ix_(sj, sj)]
@@ -207,7 +213,7 @@ def _dual_map_blocks_with_bound(blocks: OperatorBlocks, z: np.ndarray, p: np.nda
             m_g += m1 + 0.5 * m2
         q[np.ix_(idx, idx)] = q_g
         mag[np.ix_(idx, idx)] = m_g
-    return hermitian_part(q), rounding_bound(depth, 0.5 * (mag + mag.T))
+    return hermitian_part(q), rounding_bound(depth, 0.5 * (mag + mag.T)) if bound else None
 
 
 

@@ -115,7 +115,7 @@ def _face_projection(z: np.ndarray, data: CohData, threshold: float) -> np.ndarr
     images = []
     for b, (f, lo, hi) in enumerate(zip(data.operators, bounds[:-1], bounds[1:])):
         m = f.shape[0]
-        w, vecs = np.linalg.eigh(dual_map_with_bound(f, z, data.p, data.blocks(b))[0])
+        w, vecs = np.linalg.eigh(dual_map_with_bound(f, z, data.p, data.blocks(b), bound=False)[0])
         cut = -threshold * min(w[0], 0.0) if np.isfinite(threshold) else np.inf
         face = vecs[:, w <= cut]
         r = face.shape[1]

@@ -295,7 +295,7 @@ def coh_dual_estimate(z: np.ndarray, data: CohData) -> float:
         z = hermitian_part((v[: d * d] + 1j * v[d * d:]).reshape(d, d))
     value = -float(np.real(np.vdot(z, data.tmat)))
     for b, (f, t) in enumerate(zip(data.operators, data.traces)):
-        lam = float(np.linalg.eigvalsh(dual_map_with_bound(f, z, data.p, data.blocks(b))[0])[0])
+        lam = float(np.linalg.eigvalsh(dual_map_with_bound(f, z, data.p, data.blocks(b), bound=False)[0])[0])
         if data.free_trace and lam < 0:
             return 0.0
         value += 0.0 if data.free_trace else t * lam

@@ -96,6 +96,9 @@ def test_block_dual_map_and_dissipator_enclose_the_dense_values(case):
         got, err = dissipator.dual_map_with_bound(f, z, p, ob)
         ref, ref_err = dissipator.dual_map_with_bound(f, z, p)
         assert np.all(np.abs(got - ref) <= err + ref_err) and np.all(err <= ref_err * (1 + 1e-12))
+        for blocks, value in ((ob, got), (None, ref)):  # without the bound: the same value, bit for bit
+            plain, none = dissipator.dual_map_with_bound(f, z, p, blocks, bound=False)
+            assert none is None and np.array_equal(plain, value)
         gam = np.zeros((f.shape[0],) * 2, dtype=complex)
         for idx in blk.groups:
             gam[np.ix_(idx, idx)] = _random_hermitian(len(idx), rng)

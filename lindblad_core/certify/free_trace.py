@@ -81,18 +81,6 @@ def free_trace_lower_bound(z: np.ndarray, data: CohData, enough: float = np.inf)
         if best >= enough:
             return best
     return best
-    w_parts = None if data.w_dir is None else coh_dual_parts(data.w_dir, data)
-    w_lams = None if w_parts is None else w_parts.lam_min(data.lips)
-    if w_lams is None or not min(w_lams) > 0:
-        return best
-    for parts, obj, lams in candidates:
-        if min(lams) < 0:
-            shift = max(round_up(-lam / m) for lam, m in zip(lams, w_lams) if lam < 0)
-            num = round_down(obj + round_down(shift * w_parts.objective(data.t_norm)))
-            den = round_up(parts.sigma + round_up(shift * w_parts.sigma))
-            if num > 0:
-                best = max(best, round_down(num / den))
-    return best
 
 
 

@@ -10,6 +10,7 @@ positivity; :func:`master_equation_records` collects them per equation for one s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
@@ -63,8 +64,10 @@ def tau_pop_coh_of(l2_prime_rho0: np.ndarray, target: np.ndarray) -> float:
 
 
 
-def _middle_observables(system: OpenSystem, sites) -> np.ndarray:
-    """All Pauli strings on ``sites`` except the identity, embedded and in the energy basis."""
+@functools.lru_cache(maxsize=4)
+def _middle_observables(system: OpenSystem, sites: tuple) -> np.ndarray:
+    """All Pauli strings on ``sites`` except the identity, embedded and in the energy basis (read-only: kept for
+    the next generator of the same system, as :func:`master_equation_records` evaluates several)."""
     paulis = (np.eye(2), SIGMA_X, SIGMA_Y, SIGMA_Z)
     n = system.n_sites
     ops = []
@@ -76,7 +79,9 @@ def _middle_observables(system: OpenSystem, sites) -> np.ndarray:
             if i:
                 op = op @ site_operator(paulis[i], site, n)
         ops.append(op)
-    return system.to_energy_basis(np.array(ops)) if ops else np.zeros((0, system.dim, system.dim))
+    out = system.to_energy_basis(np.array(ops)) if ops else np.zeros((0, system.dim, system.dim))
+    out.flags.writeable = False
+    return out
 
 
 
@@ -104,7 +109,7 @@ def continuity_violation(generator, *, sites=None) -> float:
     system = gen.system
     if sites is None:
         sites = [s for s in range(system.n_sites) if s not in system.bath_sites]
-    ops = _middle_observables(system, list(sites))
+    ops = _middle_observables(system, tuple(int(s) for s in sites))
     return max((float(np.linalg.norm(gen.adjoint(o), 2)) for o in ops), default=0.0)
 
 

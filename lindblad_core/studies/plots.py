@@ -151,7 +151,9 @@ def plot_with_variant(table, variant, x: str, quantity: str, *, label_fmt: str, 
 
 def save_figure(fig, name: str, folder=None) -> list:
     """Save ``fig`` as ``name.pdf`` and ``name.png`` (``DPI``) in ``folder`` (default :func:`paths.figures_dir`);
-    returns the paths. No time stamp is written, so the same figure gives the same bytes."""
+    returns the paths. No time stamp is written, so the same figure gives the same bytes. The figure then keeps
+    the layout of its first draw (its layout engine is switched off, :func:`_freeze_layout`): to change it and
+    lay it out again, ``fig.set_layout_engine("constrained")`` first."""
     from pathlib import Path
 
     from lindblad_core.paths import figures_dir

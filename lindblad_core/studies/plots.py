@@ -170,8 +170,8 @@ def save_figure(fig, name: str, folder=None) -> list:
 
 def _freeze_layout(fig) -> None:
     """Keep the axes where the figure's layout engine (constrained layout) has just put them: the next draws
-    (the PNG, the notebook's inline image) skip the layout, ~40 % of a draw of a four-panel figure. A figure
-    with a colorbar keeps its engine (matplotlib allows no other)."""
+    (the PNG, the notebook's inline image) skip the layout, ~40 % of a draw of a four-panel figure. Where
+    matplotlib refuses the switch, the figure keeps its engine."""
     if fig.get_layout_engine() is not None:
         try:
             fig.set_layout_engine("none")

@@ -60,3 +60,28 @@ def test_saved_at_publication_resolution(tmp_path):
     height, width = imread(paths[1]).shape[:2]
     w_in, h_in = fig.get_size_inches()
     assert (width, height) == (round(w_in * plots.DPI), round(h_in * plots.DPI)) and plots.DPI >= 200
+
+
+def test_saved_figure_keeps_the_layout_of_its_first_draw(tmp_path):
+    """save_figure writes the PDF and the PNG and leaves the figure without an active layout engine: the axes stay
+    where constrained layout put them at the first draw (a later draw, e.g. the notebook's inline image, moves
+    nothing), and a figure with a colorbar is saved too."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, constrained_layout=True)
+    axes[0].plot([1, 2], [3, 4])
+    axes[0].set_title("a long title that constrained layout makes room for")
+    written = plots.save_figure(fig, "frozen", folder=tmp_path)
+    assert [p.name for p in written] == ["frozen.pdf", "frozen.png"] and all(p.stat().st_size > 0 for p in written)
+    engine = fig.get_layout_engine()
+    assert engine is None or type(engine).__name__ == "PlaceHolderLayoutEngine"
+    before = [ax.get_position().bounds for ax in axes]
+    assert before[0] != (0.125, 0.11, 0.3522727272727273, 0.77)  # not matplotlib's default: laid out
+    fig.set_size_inches(9, 3)  # constrained layout would move the axes on this draw
+    fig.canvas.draw()
+    assert [ax.get_position().bounds for ax in axes] == before
+    plt.close(fig)
+    fig, ax = plt.subplots(constrained_layout=True)
+    fig.colorbar(ax.imshow(np.eye(3)))
+    assert len(plots.save_figure(fig, "with_colorbar", folder=tmp_path)) == 2
+    plt.close(fig)

@@ -203,7 +203,8 @@ def report(table, header: list[str]) -> None:
         "(t_IPM/t_QICS < 1: the IPM is faster).",
         "",
         "IPM whole: the same interior-point method on the whole problem, where the IPM row takes tau_pop,coh on "
-        "subspaces of the sectors (lindblad_core.solvers.norm_subspace; chains with a sector of at least 32 states: d >= 128).",
+        "subspaces of the sectors (lindblad_core.solvers.norm_subspace; chains with a sector of at least 32 states: "
+        "d >= 128).",
         "",
         "| quantity | chain | d | m | IPM solver s (it) | QICS solver s (it) | t_IPM/t_QICS | "
         "IPM whole solver s (it) | t_IPM whole/t_QICS | QICS 1e-8 solver s (it) | "

@@ -270,7 +270,8 @@ def _fill_frobenius_dual(z: np.ndarray, v: np.ndarray, sectors) -> None:
 # The interior-point method takes τ^pop,coh (spectral norm, fixed trace) on subspaces of the sectors when the largest
 # has at least this many states. Below, the rounds cost more than they save: on the 20-state sectors of 2+2+2 and
 # 3+3+0 the compressed blocks grow to ~15 over up to 7 rounds at some couplings (notebook 03's 3+3+0 grid: 55 s
-# against 32 s on the whole problem); from 2+3+2 (35) on the subspaces stay small (2+4+2: 2 … 3× faster on a grid of g)
+# against 32 s on the whole problem); from 2+3+2 (35) on the subspaces stay small (2+4+2: 2 … 3× faster on a grid
+# of g)
 SUBSPACE_MIN_SIDE = 32
 # With the subspace method, the sector maps L_i of τ^pop,coh are kept when they take at most this many bytes, else
 # made anew in each round (at N = 12, 2+8+2, they take 16 × 129 × C(24, 12) bytes = 5.6 GB)

@@ -168,10 +168,10 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
         data = certificate_data()
         if z is None:
             return 0.0, upper, candidate, data_error
-        # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): the
-        # better one by a plain estimate is certified, except for the subspace method's, which lifts the
-        # interior-point method's multipliers in their own orientation (at N = 12 each estimate takes ~15 s)
-        if getattr(problem, "subspace_solution", None) is None:
+        # the multiplier's complex orientation (z or its transpose; the bound takes the Hermitian part): fixed by
+        # the conic data's own reading of the multipliers; for cvxpy's complex duals, the better one by a plain
+        # estimate is certified (each estimate is a dual map per block: at N = 12 ~15 s)
+        if not problem.dual_orientation_known:
             z = max((z, z.T), key=lambda v: coh_dual_estimate(v, data))
         if free_trace:  # enough: a tight interval (its shift direction is made only when needed for one)
             lower = free_trace_lower_bound(z, data, enough=upper - (CERT_ATOL + CERT_RTOL * abs(upper)))

@@ -227,6 +227,11 @@ class CohCvxpy:
         return self.problem.status
 
     @property
+    def dual_orientation_known(self) -> bool:
+        """False: Z is read from cvxpy's complex duals, whose orientation (Z or Zᵀ) the certificate estimates."""
+        return False
+
+    @property
     def value(self):
         return self.problem.value
 
@@ -437,6 +442,13 @@ class CohConic:
             self._cvxpy = self._fallback()
         self.active = self._cvxpy
         self._cvxpy.solve(solver, **settings)
+
+    @property
+    def dual_orientation_known(self) -> bool:
+        """Whether Z of :meth:`extract` is in the orientation of Eq. (33) by construction: the multipliers of the
+        conic data (any solver of :attr:`conic`; the subspace method's lift them in their own orientation),
+        read by :meth:`~lindblad_core.solvers.conic.ConicProblem.hermitian_dual`, not cvxpy's complex duals."""
+        return self.active is None
 
     @property
     def status(self):

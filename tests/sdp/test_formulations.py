@@ -105,6 +105,31 @@ def test_each_solver_of_the_conic_formulation_gives_the_same_certified_result():
     assert all(r.certified for r in results.values())
 
 
+@pytest.mark.parametrize("solver", ["IPM", "QICS", "CLARABEL", "CVXOPT"])
+@pytest.mark.parametrize("kwargs", [dict(), dict(n_left=2, n_middle=2, n_right=2, g=0.3, beta_right=0.5)])
+def test_conic_multipliers_come_in_the_orientation_of_eq33(solver, kwargs, monkeypatch):
+    """The multiplier Z read from the conic data (the interior-point method, QICS, Clarabel) is certified as it
+    is: a plain estimate of the dual objective (coh_dual_estimate) is larger at Z than at Zᵀ (Z is complex
+    here: the two differ), and the certified interval is tight. Z from cvxpy's complex duals (CVXOPT) has its
+    orientation estimated first."""
+    from lindblad_core.certify.popcoh import coh_dual_estimate
+    from lindblad_core.sdp import popcoh
+
+    certified, estimated = [], []
+    lower_bound, estimate = popcoh.coh_lower_bound, popcoh.coh_dual_estimate
+    monkeypatch.setattr(popcoh, "coh_lower_bound", lambda z, data: certified.append((z, data)) or lower_bound(z, data))
+    monkeypatch.setattr(popcoh, "coh_dual_estimate", lambda z, data: estimated.append(z) or estimate(z, data))
+    result = tau_pop_coh(ChainSetup(**{**SMALL, **kwargs}), solver=solver)
+    assert result.certified and len(certified) == 1, result
+    z, data = certified[0]
+    assert np.max(np.abs(z - z.T)) > 1e-6 * np.max(np.abs(z))
+    if solver == "CVXOPT":
+        assert len(estimated) == 2
+    else:
+        assert not estimated
+        assert coh_dual_estimate(z, data) > coh_dual_estimate(z.T, data)
+
+
 @pytest.mark.parametrize("kwargs", [dict(n_left=2, n_middle=3, n_right=2, g=0.05, beta_left=1.0, beta_right=5.0),
                                     dict(n_left=2, n_middle=2, n_right=2, g=0.3, beta_left=1.0, beta_right=0.5),
                                     dict(n_left=3, n_middle=3, n_right=0, g=0.1, beta_left=1.0)])

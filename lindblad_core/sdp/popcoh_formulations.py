@@ -430,10 +430,10 @@ class CohConic:
         if solver == NATIVE_SOLVER and self.subspace:
             targets = [self._tmat[np.ix_(sec, sec)] for sec in self.sectors]
             self.subspace_solution = solve_norm_subspace(self._base, self._subspace_images(), targets, 0,
-                                                         ipm_options=self.ipm_options)
+                                                         ipm_options={**self.ipm_options, **settings})
             return
-        if solver == NATIVE_SOLVER:
-            self.conic.solve_ipm(**self.ipm_options)
+        if solver == NATIVE_SOLVER:  # ``settings``: this attempt's changes to ``ipm_options``
+            self.conic.solve_ipm(**{**self.ipm_options, **settings})
             return
         if solver == "CLARABEL":
             self.conic.solve(**settings)

@@ -133,7 +133,8 @@ def _value_consistent(value: float, lower: float, upper: float, solver: str, sca
 
 
 def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None,
-                            native: bool = False, conic: bool = False, scale: float = 1.0) -> _Outcome:
+                            native: bool = False, conic: bool = False, scale: float = 1.0,
+                            native_settings: tuple = ({},)) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
     The default chain is the library's interior-point method (``native``), QICS on the same conic data (``conic``:
@@ -153,6 +154,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     the reported "optimal" value lies outside the interval (beyond ``SOLVER_ATOL``·max(1, ``scale``),
     ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal",
     the status is ``INCONSISTENT`` with a ``reason``. ``clarabel``: settings added to every Clarabel attempt.
+    ``native_settings``: the settings ``NATIVE_SOLVER`` is tried with, in turn, like Clarabel's (keyword arguments of
+    ``problem.solve``; default one attempt with the problem's own).
     ``native``: the problem also solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may
     be named. ``conic``: the problem also solves with ``QICS_SOLVER``, which may be named.
     """
@@ -184,7 +187,8 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     n_attempt = 0
     lower, upper, candidate, data_error = 0.0, np.inf, None, 0.0
     reports = []  # (status, solver, value) of every attempt
-    settings = {"CLARABEL": tuple({**(clarabel or {}), **a} for a in CLARABEL_ATTEMPTS), "SCS": (SCS_OPTIONS,)}
+    settings = {"CLARABEL": tuple({**(clarabel or {}), **a} for a in CLARABEL_ATTEMPTS), "SCS": (SCS_OPTIONS,),
+                NATIVE_SOLVER: tuple(native_settings)}
     attempts = [(name, kwargs) for name in chain for kwargs in settings.get(name, ({},))]
     if solver is None and "CVXOPT" in chain:  # CVXOPT right after the first setting of the default solver
         first = next(i for i, (name, _) in enumerate(attempts) if name == chain[-2]) + 1

@@ -184,7 +184,8 @@ def _symmetrised(upper: np.ndarray) -> np.ndarray:
 def _newton_solver(schur: np.ndarray, e: np.ndarray):
     """(r, r_e) ↦ (dy, du) solving [[H, Eᵀ], [E, 0]] (dy, −du) = (r, r_e), H the Schur complement: one Cholesky
     factorisation of H per iteration, shared by the predictor and the corrector, with the few equality rows
-    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by LU when H is not numerically positive definite.
+    eliminated (E H⁻¹ Eᵀ); the saddle-point matrix by LU when H is not numerically positive definite (also once
+    per iteration).
 
     Near the optimum H is ill-conditioned (condition numbers of 1e15 and more as the active rows' z/s grow) and
     the elimination of E through H⁻¹ is not backward stable: its residual, which becomes the residual of the
@@ -192,8 +193,9 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
     iterative refinement with the same factors (each an m×m product and a solve) bring it down to the rounding
     error of H·dy itself.
     """
-    from scipy.linalg.lapack import dpotrf, dpotrs  # LAPACK directly: scipy.linalg's cho_solve checks and
-    # converts its arguments on every call, a tenth of a small solve's time at ~7 solves an iteration
+    # LAPACK directly: scipy.linalg's cho_solve checks and converts its arguments on every call, a tenth of a small
+    # solve's time at ~7 solves an iteration
+    from scipy.linalg.lapack import dgetrf, dgetrs, dpotrf, dpotrs
 
     m, ne = schur.shape[0], e.shape[0]
 
@@ -208,11 +210,13 @@ def _newton_solver(schur: np.ndarray, e: np.ndarray):
         reduced = e @ h_inv_et
         if not np.all(np.isfinite(h_inv_et)):
             raise np.linalg.LinAlgError("non-finite Cholesky solve")
-    except np.linalg.LinAlgError:
-        kkt = np.block([[schur, e.T], [e, np.zeros((ne, ne))]])
+    except np.linalg.LinAlgError:  # the saddle-point matrix, factorised once (LU) for every solve of the iteration
+        lu, piv, info = dgetrf(np.block([[schur, e.T], [e, np.zeros((ne, ne))]]))
+        if info != 0:
+            raise np.linalg.LinAlgError(f"LU factorisation of the saddle-point matrix failed (info {info})") from None
 
         def solve_once(r, r_e):
-            sol = np.linalg.solve(kkt, np.concatenate([r, r_e]))
+            sol = dgetrs(lu, piv, np.concatenate([r, r_e]))[0]
             return sol[:m], -sol[m:]
     else:
         def solve_once(r, r_e):

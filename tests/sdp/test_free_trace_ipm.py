@@ -43,3 +43,31 @@ def test_ipm_certifies_small_g_free_trace_points_as_qics_does(beta_right, g, ver
         # δ_tol, sought within popcoh.MIN_TRACE_SLACK = 1 % of the bound) is as good as QICS's optimum, to the
         # chain's tolerance
         assert ipm.upper <= ref.value + 1e-8
+
+
+def test_free_trace_point_is_solved_again_with_the_next_ipm_setting(monkeypatch):
+    """Where the interior-point method's interval is not tight, the chain tries its next setting
+    (``popcoh.FREE_TRACE_ATTEMPTS``) before QICS. Here the first setting stops far from the optimum (res_tol 0.5,
+    gap tolerance 1e-2: a few iterations), so its certified interval cannot be tight; the second, the library's own
+    settings, decides the point. The settings reach the method in that order, over the free trace's own ones, and
+    the interval overlaps QICS's."""
+    from lindblad_core.sdp import popcoh
+    from lindblad_core.solvers import conic
+
+    seen = []
+    solve_ipm = conic.ConicProblem.solve_ipm
+
+    def spy(self, **kwargs):
+        seen.append(kwargs)
+        return solve_ipm(self, **kwargs)
+
+    monkeypatch.setattr(conic.ConicProblem, "solve_ipm", spy)
+    monkeypatch.setattr(popcoh, "FREE_TRACE_ATTEMPTS", ({"res_tol": 0.5, "gap_atol": 1e-2}, {}))
+    setup = ChainSetup(n_left=1, n_middle=2, n_right=1, beta_left=1.0, beta_right=5.0, g=0.05)
+    result = tau_pop_coh(setup, target="published", free_trace=True)
+    ref = tau_pop_coh(setup, target="published", free_trace=True, solver="QICS")
+    solves = [kw for kw in seen if "res_tol" in kw or kw.get("step") == popcoh.FREE_TRACE_STEP]
+    assert [kw.get("res_tol") for kw in solves[:2]] == [0.5, None], seen
+    assert all(kw["step"] == popcoh.FREE_TRACE_STEP for kw in solves[:2])
+    assert result.solver == "IPM" and result.options["attempts"] == 2 and result.is_result, result
+    assert max(result.lower, ref.lower) <= min(result.upper, ref.upper)

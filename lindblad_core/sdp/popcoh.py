@@ -26,7 +26,7 @@ from lindblad_core.redfield_equation import l2, populations
 from lindblad_core.sdp.lamb_shift import lamb_shift_selection
 from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy, FORMULATIONS
 from lindblad_core.sdp.problem import as_traces, resolve
-from lindblad_core.sdp.result import CERT_ATOL, CERT_RTOL, DELTA_TOL, TauResult
+from lindblad_core.sdp.result import CERT_ATOL, CERT_RTOL, DELTA_TOL, TauResult, decides_verdict
 from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
 from lindblad_core.solvers.ipm import IPM_STEP, IPM_STEP_CAUTIOUS
 from lindblad_core.systems.symmetry import u1_structure
@@ -58,11 +58,12 @@ MIN_TRACE_SLACK = 1e-2
 # … and the interior-point method takes the cautious step rule there (ipm.IPM_STEP_CAUTIOUS, SDPT3's): iterates
 # further inside the cones reach the tolerances on the near-singular Newton matrices of the free trace
 FREE_TRACE_STEP = IPM_STEP_CAUTIOUS
-# Where its interval is not tight, the interior-point method is tried once more with the fixed step rule before the
-# other solvers (like Clarabel's settings, sdp.solve.CLARABEL_ATTEMPTS): the two rules end on different iterates of
-# the near-singular end-game, where the gap stalls within a factor 1 … 3 of its tolerance and rounding decides
-# which points get through (benchmarks/results/free_trace.md: Fig. 3(d) 43 of 44 decided with the cautious rule,
-# 41 with the fixed one, a different point failing with each)
+# Where its interval is not tight (or, at an "optimal" status, does not decide the verdict), the interior-point
+# method is tried again with the fixed step rules 0.98 and 0.95 before the other solvers (like Clarabel's settings,
+# sdp.solve.CLARABEL_ATTEMPTS): the rules end on different iterates of the near-singular end-game, where the gap
+# stalls within a factor 1 … 3 of its tolerance and rounding decides which points get through
+# (benchmarks/results/free_trace.md: on Fig. 3(d) the cautious rule alone decided 43 of 44 points, the fixed
+# 0.98 alone 41, a different point failing with each)
 FREE_TRACE_ATTEMPTS = ({}, {"step": IPM_STEP}, {"step": (0.95, 0.0)})
 
 
@@ -187,7 +188,8 @@ def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, tra
 
     out = solve_with_certificates(problem, solver, certify, native=formulation == "conic" and norm != "frobenius",
                                   conic=formulation == "conic", scale=data_scale,
-                                  native_settings=FREE_TRACE_ATTEMPTS if free_trace else ({},))
+                                  native_settings=FREE_TRACE_ATTEMPTS if free_trace else ({},),
+                                  decisive=decides_verdict if free_trace else None)
     return TauResult("tau_pop_coh", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_s,
                      out.candidate, {"blocks": [b.sites for b in ansatz.blocks], "traces": list(traces),
                                      "symmetry": symmetry, "attempts": out.attempts, "norm": norm,

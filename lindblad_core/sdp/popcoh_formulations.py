@@ -34,8 +34,8 @@ def _dissipator_sector(f: np.ndarray, p: np.ndarray, sec: np.ndarray) -> np.ndar
     sandwich = np.tensordot(fr, f[:, sec, :].conj(), axes=([2], [2]))  # (b, i, a, l)
     prod = np.tensordot(f[:, :, sec].conj(), f[:, :, sec], axes=([1], [1]))  # (a, i, b, l) = (F_a†F_b)[i, l]
     ps = p[sec]
-    out = sandwich.transpose(2, 0, 1, 3) - 0.5 * prod.transpose(0, 2, 1, 3) * (ps[None, None, None, :] + ps[None, None, :, None])
-    return out
+    psum = ps[None, None, None, :] + ps[None, None, :, None]
+    return sandwich.transpose(2, 0, 1, 3) - 0.5 * prod.transpose(0, 2, 1, 3) * psum
 
 
 

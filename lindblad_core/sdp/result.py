@@ -252,3 +252,9 @@ class TauResult:
 
 def is_tight(lower: float, upper: float) -> bool:
     return bool(np.isfinite(upper) and upper - lower <= CERT_ATOL + CERT_RTOL * abs(upper))
+
+
+def decides_verdict(lower: float, upper: float, data_error: float = 0.0, tol: float = DELTA_TOL) -> bool:
+    """Whether the certified interval [lower, upper], widened by ``data_error``, decides the verdict at δ_tol =
+    ``tol`` (:meth:`TauResult.verdict` "impossible" or "possible")."""
+    return bool(lower - data_error >= tol or upper + data_error < tol)

@@ -134,7 +134,7 @@ def _value_consistent(value: float, lower: float, upper: float, solver: str, sca
 
 def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict | None = None,
                             native: bool = False, conic: bool = False, scale: float = 1.0,
-                            native_settings: tuple = ({},)) -> _Outcome:
+                            native_settings: tuple = ({},), decisive=None) -> _Outcome:
     """Solve with the named solver, or (``solver=None``) with the default chain, certifying every attempt.
 
     The default chain is the library's interior-point method (``native``), QICS on the same conic data (``conic``:
@@ -155,7 +155,9 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     ``SOLVER_RTOL``; ``scale`` the size of the problem's data) and no other attempt reached a consistent "optimal",
     the status is ``INCONSISTENT`` with a ``reason``. ``clarabel``: settings added to every Clarabel attempt.
     ``native_settings``: the settings ``NATIVE_SOLVER`` is tried with, in turn, like Clarabel's (keyword arguments of
-    ``problem.solve``; default one attempt with the problem's own).
+    ``problem.solve``; default one attempt with the problem's own). ``decisive``: where given, a callable
+    ``(lower, upper, data_error) -> bool``; an "optimal" attempt of ``NATIVE_SOLVER`` then ends the chain only when
+    the interval is decisive or no other of its settings is left (its settings are cheap next to the other solvers).
     ``native``: the problem also solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may
     be named. ``conic``: the problem also solves with ``QICS_SOLVER``, which may be named.
     """
@@ -210,8 +212,10 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
         if up < upper:
             upper, candidate = up, cand
             data_error = extra[0] if extra else 0.0
-        if (attempt == "optimal" and value is not None and _value_consistent(value, lower, upper, name, scale)) \
-                or is_tight(lower, upper):
+        done = attempt == "optimal" and value is not None and _value_consistent(value, lower, upper, name, scale)
+        if done and decisive is not None and n_attempt < len(attempts) and attempts[n_attempt][0] == NATIVE_SOLVER:
+            done = decisive(lower, upper, data_error)  # an undecided interval: the native method's next setting
+        if done or is_tight(lower, upper):
             break
         log.info("solver %s with %s returned %s; interval [%g, %g]", name, kwargs, attempt, lower, upper)
     status, used, value, reason = "solver_error", chain[0], None, None

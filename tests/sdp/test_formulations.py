@@ -399,8 +399,8 @@ def test_tau_pop_interior_point_multipliers_are_an_optimal_gamma(kwargs):
     """The multipliers X of the dual's LMIs are Γ_b themselves (Tr X = t_b from the λ_b column, orientation
     Σ_b Tr(G^b_k Γ_b)): with complex G (a random unitary basis change of Γ; G normalised to max |G| = 1),
     Γ ⪰ 0, Tr Γ_b = t_b, and Σ_k |c_k(Γ)| meets the dual bound Σ_b t_b λ_min(Σ_k y_k G^b_k) of the solver's y
-    (numpy's eigenvalues) within a tight interval's width: Γ is optimal. The conjugate Γ is not. On the 1+2+1 chain the value also equals the
-    primal min Σ_k |c_k| over Hermitian Γ solved independently with cvxpy/Clarabel (on the 2+2+2 chain
+    (numpy's eigenvalues) within a tight interval's width: Γ is optimal. The conjugate Γ is not. On the 1+2+1 chain
+    the value also equals the primal min Σ_k |c_k| over Hermitian Γ solved independently with cvxpy/Clarabel (on the 2+2+2 chain
     Clarabel and SCS reach that primal only to ~2 %, CVXOPT fails: the reason τ^pop goes to the IPM first)."""
     import cvxpy as cp
 

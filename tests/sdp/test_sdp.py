@@ -240,6 +240,35 @@ def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
                              + [("CLARABEL", a) for a in solvers.CLARABEL_ATTEMPTS[1:]])
 
 
+def test_native_settings_are_tried_in_turn_until_one_decides():
+    """The native method's settings come first, in order. With ``decisive``, an "optimal" attempt whose interval
+    decides nothing goes on to the next setting; the last setting's "optimal" ends the chain as without it, and
+    without ``decisive`` the first "optimal" does."""
+    from lindblad_core.sdp import solve as solvers
+    from lindblad_core.sdp.result import decides_verdict
+
+    settings = ({}, {"step": (0.98, 0.0)}, {"step": (0.95, 0.0)})
+    undecided, decided = (0.3, 0.7, "a", 0.0), (0.5, 0.501, "b", 0.0)  # at δ_tol = 0.5: straddled, then decided
+
+    def chain(bounds, decisive):
+        problem = _ScriptedProblem(["optimal"] * 3)
+        bounds = iter(bounds)
+        out = solvers.solve_with_certificates(problem, None, lambda: next(bounds), native=True,
+                                              native_settings=settings, decisive=decisive)
+        return out, problem.calls
+
+    def at_half(lo, up, err):
+        return decides_verdict(lo, up, err, tol=0.5)
+
+    out, calls = chain([undecided, decided], at_half)
+    assert calls == [(solvers.NATIVE_SOLVER, s) for s in settings[:2]] and out.attempts == 2
+    assert (out.lower, out.upper, out.candidate, out.status) == (0.5, 0.501, "b", "optimal")
+    out, calls = chain([undecided] * 3, at_half)  # nothing decides: the last setting's "optimal" ends the chain
+    assert calls == [(solvers.NATIVE_SOLVER, s) for s in settings] and out.solver == solvers.NATIVE_SOLVER
+    out, calls = chain([undecided], None)
+    assert calls == [(solvers.NATIVE_SOLVER, {})] and (out.lower, out.upper) == (0.3, 0.7)
+
+
 def test_arpack_failure_of_one_attempt_does_not_end_the_chain():
     """cvxpy's CVXOPT interface checks the rank of the equality rows with ARPACK, which may not converge: that
     attempt counts as failed and the next solver of the chain decides."""

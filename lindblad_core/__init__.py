@@ -33,7 +33,8 @@ from lindblad_core.systems.open_system import Coupling, OpenSystem
 
 from lindblad_core._version import __version__  # noqa: F401
 
-# The SDP layer imports cvxpy (~0.6 s); it is imported on first use of one of these names.
+# The SDP layer is imported on first use of one of these names (and the solvers' packages, cvxpy ~0.5 s, QICS,
+# only when a solve reaches them: the default chain's interior-point method needs neither).
 _LAZY = {"tau_pop": "lindblad_core.sdp", "tau_pop_coh": "lindblad_core.sdp", "TauResult": "lindblad_core.sdp",
          "lemma1_bound": "lindblad_core.sdp", "DELTA_TOL": "lindblad_core.sdp",
          "best_lindbladian": "lindblad_core.sdp.best_lindbladian"}

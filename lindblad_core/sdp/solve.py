@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -96,11 +97,30 @@ def _installed_solvers() -> tuple[str, ...]:
 
 
 
+def _importable(package: str) -> bool:
+    """Whether ``package`` is installed, without importing it (nor cvxpy, ~0.5 s: the default chain's first solvers,
+    the library's interior-point method and QICS, do without it)."""
+    import importlib.util
+
+    return importlib.util.find_spec(package) is not None
+
+
 def default_solver() -> str:
     """MOSEK when installed with a valid licence, otherwise Clarabel."""
-    if "MOSEK" in _installed_solvers() and _mosek_licensed():
+    if _importable("mosek") and _mosek_licensed():
         return "MOSEK"
     return "CLARABEL"
+
+
+def _failures() -> tuple:
+    """What a solver raises on data it cannot handle: cvxpy's SolverError (once cvxpy is imported: no solve through
+    it can have raised one before), CVXOPT's ArithmeticError (a zero or negative pivot in its scaling), numpy's
+    LinAlgError and other ValueErrors, and ARPACK's errors from the rank check of the equality rows in cvxpy's
+    CVXOPT interface (ArpackNoConvergence). Anything else is a bug."""
+    from scipy.sparse.linalg import ArpackError
+
+    cvxpy = sys.modules.get("cvxpy")
+    return (ArithmeticError, ValueError, ArpackError) + ((cvxpy.error.SolverError,) if cvxpy is not None else ())
 
 
 
@@ -161,17 +181,9 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
     ``native``: the problem also solves with ``NATIVE_SOLVER``, which then comes first in the default chain and may
     be named. ``conic``: the problem also solves with ``QICS_SOLVER``, which may be named.
     """
-    import cvxpy as cp
-
-    # What a solver raises on data it cannot handle: cvxpy's SolverError, CVXOPT's ArithmeticError (a zero or
-    # negative pivot in its scaling), numpy's LinAlgError and other ValueErrors, and ARPACK's errors from the
-    # rank check of the equality rows in cvxpy's CVXOPT interface (ArpackNoConvergence). Anything else is a bug.
-    from scipy.sparse.linalg import ArpackError
-
-    failures = (cp.error.SolverError, ArithmeticError, ValueError, ArpackError)
     if solver is None:
         chain = ([NATIVE_SOLVER] if native else []) + ([QICS_SOLVER] if conic else []) + [default_solver()] + (
-            ["CVXOPT"] if "CVXOPT" in _installed_solvers() else [])
+            ["CVXOPT"] if _importable("cvxopt") else [])
     elif native and str(solver).upper() == NATIVE_SOLVER:
         chain = [NATIVE_SOLVER]
     elif conic and str(solver).upper() == QICS_SOLVER:
@@ -202,7 +214,7 @@ def solve_with_certificates(problem, solver: str | None, certify, clarabel: dict
                 warnings.filterwarnings("ignore", message="Solution may be inaccurate")
                 problem.solve(solver=name, **kwargs)
             attempt = problem.status
-        except failures as err:  # one failed attempt: the chain goes on, earlier bounds are kept
+        except _failures() as err:  # one failed attempt: the chain goes on, earlier bounds are kept
             log.info("solver %s (%s) failed: %r", name, kwargs, err)
             attempt = "solver_error"
         value = float(problem.value) if attempt in _STATUS_RANK and problem.value is not None else None

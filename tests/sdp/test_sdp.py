@@ -240,6 +240,20 @@ def test_solver_chain_keeps_best_bounds_and_stops_when_certified():
                              + [("CLARABEL", a) for a in solvers.CLARABEL_ATTEMPTS[1:]])
 
 
+def test_default_chain_ending_at_the_interior_point_method_does_not_import_cvxpy():
+    """τ^pop and τ^pop,coh of a small chain, both decided by the library's interior-point method in a fresh process:
+    cvxpy (~0.5 s to import, once per notebook kernel) is not imported; a named cvxpy solver imports it."""
+    code = ("import sys, lindblad_core as lc\n"
+            "s = lc.ChainSetup(n_left=1, n_middle=1, n_right=1, g=0.05, beta_left=1.0, beta_right=0.3)\n"
+            "results = [lc.tau_pop(s), lc.tau_pop_coh(s)]\n"
+            "print([r.solver for r in results], all(r.certified for r in results), 'cvxpy' in sys.modules)\n"
+            "lc.tau_pop(s, solver='CLARABEL')\n"
+            "print('cvxpy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["['IPM', 'IPM'] True False", "True"]
+
+
 def test_native_settings_are_tried_in_turn_until_one_decides():
     """The native method's settings come first, in order. With ``decisive``, an "optimal" attempt whose interval
     decides nothing goes on to the next setting; the last setting's "optimal" ends the chain as without it, and

@@ -62,8 +62,8 @@ FREE_TRACE_STEP = IPM_STEP_CAUTIOUS
 # method is tried again with the fixed step rules 0.98 and 0.95 before the other solvers (like Clarabel's settings,
 # sdp.solve.CLARABEL_ATTEMPTS): the rules end on different iterates of the near-singular end-game, where the gap
 # stalls within a factor 1 … 3 of its tolerance and rounding decides which points get through
-# (benchmarks/results/free_trace.md: on Fig. 3(d) the cautious rule alone decided 43 of 44 points, the fixed
-# 0.98 alone 41, a different point failing with each)
+# (benchmarks/results/free_trace.md: on Fig. 3(d) the cautious rule alone decides 41 of 44 points, the three
+# settings all 44)
 FREE_TRACE_ATTEMPTS = ({}, {"step": IPM_STEP}, {"step": (0.95, 0.0)})
 
 

@@ -51,8 +51,9 @@ IPM_REFINE = 3  # at most this many steps of iterative refinement of each Newton
 IPM_STEP = (0.98, 0.0)  # fraction of the step to the boundary of the cones: step[0] + step[1]·min(α_p, α_d)
 IPM_STEP_CAUTIOUS = (0.9, 0.09)  # SDPT3's rule (Toh, Todd, Tütüncü): after a short step the next iterates stay
 # further inside the cones, full steps go 0.99 of the way. Slower to the end on well-posed problems (its last
-# iterates stop with larger residuals); the ill-conditioned free-trace τ^pop,coh takes it (popcoh.FREE_TRACE_STEP;
-# benchmarks/results/free_trace.md: Fig. 3(d) 43 of 44 points decided by the IPM with it, 41 with the fixed 0.98)
+# iterates stop with larger residuals); the ill-conditioned free-trace τ^pop,coh takes it first, then the fixed steps
+# (popcoh.FREE_TRACE_STEP, FREE_TRACE_ATTEMPTS): which of its borderline points a rule decides depends on rounding
+# (benchmarks/results/free_trace.md)
 IPM_PACK_BYTES = (2**17, 2**25)  # a complex group's operators are packed (_HermitianPacking) when its largest
 # block's copy lies between these sizes: below, the packing's own calls cost more than the memory traffic saved
 

@@ -23,6 +23,13 @@ from lindblad_core.solvers.conic import ConicProblem
 from lindblad_core.solvers import qics
 from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups
 
+# The interior-point method's settings, tried in turn before QICS (sdp.solve.solve_with_certificates'
+# native_settings): at an optimum τ^pop = 0 (equal temperatures) the complementarity gap can stall at ~1.5e-10, just
+# above its 1e-10 tolerance, with an interval up to ~1.4e-9 wide: not tight, and which points a step rule gets through
+# depends on rounding (Fig. A2's left-only-blocks grid of τ^pop: the fixed step 0.98 leaves one of 48 points to QICS,
+# 0.95 none, SDPT3's cautious rule another one)
+POP_ATTEMPTS = ({}, {"step": (0.95, 0.0)})
+
 def population_coefficients(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
     r"""G^b_k with c_k = Σ_b Tr(G^b_k Γ_b) = <E_k|L2'(ρ0)|E_k>, one (d, m_b, m_b) Hermitian stack per block.
 
@@ -146,8 +153,8 @@ class PopDual:
         if solver == QICS_SOLVER:
             qics.solve_qics(self.conic)  # looked up on the module: one place to wrap it
             return
-        if self.native:
-            self.conic.solve_ipm()
+        if self.native:  # ``settings``: the interior-point method's (POP_ATTEMPTS)
+            self.conic.solve_ipm(**settings)
             return
         if self._cvxpy is None:
             self._cvxpy = self._build_cvxpy()
@@ -209,7 +216,7 @@ def pop_result(problem, solver, certify, *, red: Redfield, p: np.ndarray, ansatz
     """Run the solver chain on a τ^pop dual (energy basis or explicit basis) and wrap the outcome as a TauResult;
     ``options`` are recorded next to the blocks, traces and attempts."""
     out = solve_with_certificates(problem, solver, certify, clarabel=CLARABEL_TIGHT, native=True,
-                                  conic=True, scale=max(traces))
+                                  conic=True, scale=max(traces), native_settings=POP_ATTEMPTS)
     return TauResult("tau_pop", out.value, out.lower, out.upper, out.status, out.solver, out.seconds, setup_seconds,
                      out.candidate,
                      {"blocks": [b.sites for b in ansatz.blocks], "block_dims": [b.dim for b in ansatz.blocks],

@@ -432,3 +432,18 @@ def test_tau_pop_interior_point_multipliers_are_an_optimal_gamma(kwargs):
                             [gv >> 0 for gv in gam] + [cp.real(cp.trace(gv)) == t for gv, t in zip(gam, traces)])
         primal.solve(solver="CLARABEL")
         assert primal.status in RESULT_STATUSES and value == pytest.approx(primal.value, rel=1e-7)
+
+
+def test_tau_pop_is_solved_again_with_the_next_ipm_setting(monkeypatch):
+    """Where the interior-point method's first setting leaves τ^pop's interval un-tight and not "optimal" (here a
+    first setting that stops after a few iterations: res_tol 0.5, gap tolerance 1e-2), the chain tries its next
+    setting (``pop_dual.POP_ATTEMPTS``) before QICS: the point is decided by the method's second attempt, with the
+    same certified interval as QICS's within a tight width."""
+    from lindblad_core.sdp import pop_dual
+    from lindblad_core.studies.variants import tau_pop
+
+    monkeypatch.setattr(pop_dual, "POP_ATTEMPTS", ({"res_tol": 0.5, "gap_atol": 1e-2}, {}))
+    setup = ChainSetup(**SMALL)
+    result, ref = tau_pop(setup), tau_pop(setup, solver="QICS")
+    assert result.solver == "IPM" and result.options["attempts"] == 2 and result.certified, result
+    assert max(result.lower, ref.lower) <= min(result.upper, ref.upper)

@@ -233,7 +233,7 @@ def test_raising_solvers_in_a_real_chain(quantity, monkeypatch):
     system = _two_qubits(lc.BosonicBath(lc.ohmic(), beta=0.8))
     alone = quantity(system, solver="CLARABEL")
 
-    def fail(self):
+    def fail(self, **settings):  # stands in for ConicProblem.solve_ipm, whatever its settings
         raise np.linalg.LinAlgError("Matrix is not positive definite")
 
     monkeypatch.setattr(conic.ConicProblem, "solve_ipm", fail)

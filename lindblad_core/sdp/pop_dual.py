@@ -20,6 +20,7 @@ from lindblad_core.redfield_equation import Redfield, populations, rate_matrix
 from lindblad_core.sdp.result import TauResult
 from lindblad_core.sdp.solve import CLARABEL_TIGHT, NATIVE_SOLVER, QICS_SOLVER, solve_with_certificates
 from lindblad_core.solvers.conic import ConicProblem
+from lindblad_core.solvers.ipm import IPM_STEP_SHORT
 from lindblad_core.solvers import qics
 from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups
 
@@ -28,7 +29,8 @@ from lindblad_core.systems.symmetry import STRUCTURE_RTOL, gamma_groups
 # above its 1e-10 tolerance, with an interval up to ~1.4e-9 wide: not tight, and which points a step rule gets through
 # depends on rounding (Fig. A2's left-only-blocks grid of τ^pop: the fixed step 0.98 leaves one of 48 points to QICS,
 # 0.95 none, SDPT3's cautious rule another one)
-POP_ATTEMPTS = ({}, {"step": (0.95, 0.0)})
+POP_ATTEMPTS = ({}, {"step": IPM_STEP_SHORT})
+
 
 def population_coefficients(ansatz: Ansatz, p: np.ndarray) -> tuple[np.ndarray, ...]:
     r"""G^b_k with c_k = Σ_b Tr(G^b_k Γ_b) = <E_k|L2'(ρ0)|E_k>, one (d, m_b, m_b) Hermitian stack per block.

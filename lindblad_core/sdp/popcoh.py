@@ -28,7 +28,7 @@ from lindblad_core.sdp.popcoh_formulations import coh_blocks, CohConic, CohCvxpy
 from lindblad_core.sdp.problem import as_traces, resolve
 from lindblad_core.sdp.result import CERT_ATOL, CERT_RTOL, DELTA_TOL, TauResult, decides_verdict
 from lindblad_core.sdp.solve import NATIVE_SOLVER, SOLVER_ATOL, solve_with_certificates
-from lindblad_core.solvers.ipm import IPM_STEP, IPM_STEP_CAUTIOUS
+from lindblad_core.solvers.ipm import IPM_STEP, IPM_STEP_CAUTIOUS, IPM_STEP_SHORT
 from lindblad_core.systems.symmetry import u1_structure
 
 
@@ -64,7 +64,7 @@ FREE_TRACE_STEP = IPM_STEP_CAUTIOUS
 # stalls within a factor 1 … 3 of its tolerance and rounding decides which points get through
 # (benchmarks/results/free_trace.md: on Fig. 3(d) the cautious rule alone decides 41 of 44 points, the three
 # settings all 44)
-FREE_TRACE_ATTEMPTS = ({}, {"step": IPM_STEP}, {"step": (0.95, 0.0)})
+FREE_TRACE_ATTEMPTS = ({}, {"step": IPM_STEP}, {"step": IPM_STEP_SHORT})
 
 
 def tau_pop_coh(system, blocks=None, *, norm: str = "spectral", target=None, trace=1.0,

@@ -54,6 +54,8 @@ IPM_STEP_CAUTIOUS = (0.9, 0.09)  # SDPT3's rule (Toh, Todd, Tütüncü): after a
 # iterates stop with larger residuals); the ill-conditioned free-trace τ^pop,coh takes it first, then the fixed steps
 # (popcoh.FREE_TRACE_STEP, FREE_TRACE_ATTEMPTS): which of its borderline points a rule decides depends on rounding
 # (benchmarks/results/free_trace.md)
+IPM_STEP_SHORT = (0.95, 0.0)  # a shorter fixed step: the last setting the solver chain tries where an end-game
+# stalls at the level of rounding (popcoh.FREE_TRACE_ATTEMPTS, pop_dual.POP_ATTEMPTS)
 IPM_PACK_BYTES = (2**17, 2**25)  # a complex group's operators are packed (_HermitianPacking) when its largest
 # block's copy lies between these sizes: below, the packing's own calls cost more than the memory traffic saved
 
